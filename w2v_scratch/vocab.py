@@ -1,0 +1,120 @@
+"""Vocabulary: word counts, ``min_count``, ids sorted by frequency.
+
+Id 0 is the most frequent word. Ties keep the order of first appearance in the
+corpus, so the same corpus always gives the same ids. Saved as plain text, one
+``word count`` per line (the format of word2vec.c's ``-save-vocab``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Iterable
+
+import numpy as np
+
+from .errors import FormatError, InputError, VocabError
+
+
+class Vocab:
+    """Words and their counts, most frequent first.
+
+    ``words[i]`` is the word with id ``i``; ``counts[i]`` its corpus count
+    (int64); ``index[word]`` gives the id back.
+    """
+
+    def __init__(self, words: list[str], counts) -> None:
+        counts = np.asarray(counts, dtype=np.int64)
+        if len(words) != len(counts):
+            raise ValueError("words and counts differ in length")
+        self.words = list(words)
+        self.counts = counts
+        self.index = {w: i for i, w in enumerate(self.words)}
+        if len(self.index) != len(self.words):
+            raise FormatError("the vocabulary holds a duplicate word")
+
+    # -- building -----------------------------------------------------------
+    @classmethod
+    def from_counter(cls, counter: Counter, min_count: int = 1, max_vocab: int | None = None) -> "Vocab":
+        """Keep words with count >= ``min_count``, the ``max_vocab`` most frequent at most."""
+        items = [(w, c) for w, c in counter.items() if c >= min_count]
+        # Stable sort on count: ties keep first-appearance order (Counter is insertion ordered).
+        items.sort(key=lambda wc: -wc[1])
+        if max_vocab is not None and max_vocab > 0:
+            items = items[:max_vocab]
+        if not items:
+            raise VocabError(
+                f"no word occurs at least {min_count} times: lower --min-count or use a larger corpus"
+            )
+        words = [w for w, _ in items]
+        return cls(words, np.array([c for _, c in items], dtype=np.int64))
+
+    @classmethod
+    def build(cls, sentences: Iterable[list[str]], min_count: int = 1, max_vocab: int | None = None) -> "Vocab":
+        """Count the tokens of ``sentences`` (an iterable of token lists) and build a vocabulary."""
+        counter: Counter = Counter()
+        for sentence in sentences:
+            counter.update(sentence)
+        if not counter:
+            raise InputError("the corpus holds no words: give a non-empty text file")
+        return cls.from_counter(counter, min_count, max_vocab)
+
+    # -- queries ------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index
+
+    def __getitem__(self, word: str) -> int:
+        try:
+            return self.index[word]
+        except KeyError:
+            raise VocabError(f"word {word!r} is not in the vocabulary") from None
+
+    @property
+    def total(self) -> int:
+        """Number of corpus tokens covered by the vocabulary."""
+        return int(self.counts.sum())
+
+    def frequencies(self) -> np.ndarray:
+        """Relative frequencies f_i = count_i / total (float64)."""
+        return self.counts / float(self.counts.sum())
+
+    def encode(self, tokens: list[str]) -> np.ndarray:
+        """Ids of ``tokens`` as int32, out-of-vocabulary tokens dropped."""
+        get = self.index.get
+        ids = [i for i in map(get, tokens) if i is not None]
+        return np.fromiter(ids, dtype=np.int32, count=len(ids))
+
+    # -- save / load --------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Write ``word count`` lines (UTF-8), atomically."""
+        from .io import atomic_write  # io imports nothing from here at module level
+
+        with atomic_write(path, "w") as f:
+            for w, c in zip(self.words, self.counts.tolist()):
+                f.write(f"{w} {c}\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Vocab":
+        """Read a file written by :meth:`save` (or word2vec.c's ``-save-vocab``)."""
+        words, counts = [], []
+        try:
+            with open(path, encoding="utf-8") as f:
+                for lineno, line in enumerate(f, 1):
+                    parts = line.split()
+                    if not parts:
+                        continue
+                    if len(parts) != 2 or not parts[1].isdigit():
+                        raise FormatError(f"{path}:{lineno}: expected 'word count', got {line.strip()[:60]!r}")
+                    words.append(parts[0])
+                    counts.append(int(parts[1]))
+        except FileNotFoundError:
+            raise InputError(f"vocabulary file {path} does not exist") from None
+        except UnicodeDecodeError:
+            raise FormatError(f"vocabulary file {path} is not UTF-8 text") from None
+        if not words:
+            raise FormatError(f"vocabulary file {path} is empty")
+        order = np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")
+        return cls([words[i] for i in order], np.asarray(counts, dtype=np.int64)[order])

@@ -1,0 +1,74 @@
+"""``Word2Vec``: the object a Python user trains, queries and saves.
+
+    >>> from w2v_scratch import Word2Vec
+    >>> model = Word2Vec(model="sg", loss="ns", epochs=5).fit("ptb")
+    >>> model.wv.most_similar("chip", topn=3)
+    >>> model.save("ptb-model")          # native .npz + .json, no pickle
+
+The parameters are named after their role, not word2vec.c's arrays:
+
+* ``center``      (V, d): the input vectors W_in (word2vec.c's ``syn0``) — the word vectors;
+* ``context``     (V, d): output vectors W_out for NS and full softmax (``syn1neg``);
+* ``inner_nodes`` (V−1, d): one output vector per Huffman inner node for HS (``syn1``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import TrainConfig
+from .vocab import Vocab
+
+
+class Word2Vec:
+    def __init__(self, config: TrainConfig | None = None, **params) -> None:
+        self.config = config if config is not None else TrainConfig(**params)
+        self.vocab: Vocab | None = None
+        self.center: np.ndarray | None = None
+        self.context: np.ndarray | None = None
+        self.inner_nodes: np.ndarray | None = None
+        self.history: list[dict] = []  # one record per epoch: loss, words/sec, ...
+        self.state: dict = {}  # position in the run, for checkpoints and resume
+
+    # -- training -------------------------------------------------------------
+    def fit(self, corpus="ptb", progress: bool = True, log=None) -> "Word2Vec":
+        """Build the vocabulary of ``corpus`` (a path, or ``"ptb"``), then train on it."""
+        from .train import fit
+
+        return fit(self, corpus, progress=progress, log=log)
+
+    def init_weights(self, vocab: Vocab, rng: np.random.Generator) -> None:
+        """Allocate the parameters for ``vocab``.
+
+        ``center`` starts uniform in (−0.5/d, 0.5/d) as in word2vec.c; the output
+        vectors start at zero (the reference trainer with Adam instead uses the
+        textbook's Xavier-uniform init for both tables: see ``reference.init_weights``).
+        """
+        cfg = self.config
+        V, d = len(vocab), cfg.dim
+        self.vocab = vocab
+        self.center = ((rng.random((V, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d))
+        self.context = np.zeros((V, d), np.float32) if cfg.loss in ("ns", "softmax") else None
+        self.inner_nodes = np.zeros((max(V - 1, 1), d), np.float32) if cfg.loss == "hs" else None
+
+    # -- using the vectors ------------------------------------------------------
+    @property
+    def wv(self):
+        """The word vectors (``center``) as an :class:`~w2v_scratch.embeddings.Embeddings`."""
+        from .embeddings import Embeddings
+
+        if self.center is None:
+            raise RuntimeError("the model is not trained yet: call fit() first")
+        return Embeddings(self.vocab.words, self.center, counts=self.vocab.counts)
+
+    def save(self, path) -> None:
+        """Native format: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config, history)."""
+        from .io import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path) -> "Word2Vec":
+        from .io import load_model
+
+        return load_model(path)
