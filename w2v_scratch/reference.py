@@ -1,0 +1,159 @@
+"""The NumPy reference trainer: minibatches, closed-form gradients, any optimizer.
+
+Slow but plain: each epoch subsamples the corpus, draws a random window for
+every center, builds minibatches for the chosen model × loss, asks the model
+for ``h``, the loss for the gradients, and the optimizer for the update.
+
+Minibatches per model × loss:
+
+* skip-gram + NS: the textbook's padded rows (center, contexts_and_negatives, mask, label);
+* skip-gram + HS / softmax: (center, context) pairs;
+* CBOW + NS: (contexts, context mask) → [center, K noise words];
+* CBOW + HS / softmax: (contexts, context mask) → center.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+from . import sampling
+from .config import TrainConfig
+from .huffman import build as build_huffman
+from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
+from .models import make_model
+from .optim import make_optimizer
+
+
+@dataclass
+class Step:
+    """One minibatch, ready for :func:`loss_and_grads`: model inputs and loss targets."""
+
+    inputs: object    # centers (B,) for skip-gram; (contexts (B,C), mask (B,C)) for CBOW
+    targets: tuple    # arguments of the loss after (h, output table)
+    pairs: int        # number of (input, output word) training pairs in the batch
+
+
+def make_loss(cfg: TrainConfig, vocab):
+    if cfg.loss == "ns":
+        return NegativeSampling(normalize=True)
+    if cfg.loss == "hs":
+        return HierarchicalSoftmax(build_huffman(vocab.counts))
+    return FullSoftmax()
+
+
+def output_name(cfg: TrainConfig) -> str:
+    return "inner_nodes" if cfg.loss == "hs" else "context"
+
+
+def loss_and_grads(model, loss, center: np.ndarray, output: np.ndarray, step: Step):
+    """Loss of every example and gradients {"center": (rows, g), "output": (rows, g)}."""
+    h = model.hidden(center, step.inputs)
+    out = loss(h, output, *step.targets)
+    return out.loss, {"center": model.backward(out.grad_h, step.inputs), "output": (out.rows, out.grad_rows)}
+
+
+def n_examples(cfg: TrainConfig, cmask: np.ndarray) -> int:
+    """Examples in an epoch: one per (center, context) pair for skip-gram with HS/softmax,
+    one per center otherwise."""
+    return int(cmask.sum()) if cfg.model == "sg" and cfg.loss != "ns" else len(cmask)
+
+
+def batches(cfg: TrainConfig, centers, contexts, cmask, sampler, rng) -> Iterator[Step]:
+    """All minibatches of one epoch, from its centers and context windows."""
+    B = cfg.batch_size
+    if cfg.model == "sg" and cfg.loss == "ns":
+        for b in sampling.textbook_batches(centers, contexts, cmask, sampler, cfg.negative, B, rng):
+            yield Step(b.center[:, 0], (b.contexts_and_negatives, b.label, b.mask), int(b.label.sum()))
+    elif cfg.model == "sg":
+        pair_centers = np.repeat(centers, cmask.sum(axis=1))
+        pair_contexts = contexts[cmask]
+        order = rng.permutation(len(pair_centers))
+        for start in range(0, len(order), B):
+            rows = order[start : start + B]
+            yield Step(pair_centers[rows], (pair_contexts[rows],), len(rows))
+    else:
+        order = rng.permutation(len(centers))
+        for start in range(0, len(order), B):
+            rows = order[start : start + B]
+            inputs = (contexts[rows], cmask[rows])
+            if cfg.loss == "ns":
+                noise = sampler.draw_excluding(rng, (len(rows), cfg.negative), centers[rows][:, None])
+                targets = np.concatenate([centers[rows][:, None], noise], axis=1)
+                labels = np.zeros(targets.shape, np.float32)
+                labels[:, 0] = 1
+                yield Step(inputs, (targets, labels, np.ones_like(labels)), len(rows))
+            else:
+                yield Step(inputs, (centers[rows],), len(rows))
+
+
+def init_weights(model, cfg: TrainConfig, rng) -> None:
+    """The textbook's Xavier-uniform init, U(±sqrt(6/(V+d))), for both tables when training with
+    Adam; word2vec.c's (center uniform in ±0.5/d, outputs zero) with SGD."""
+    if cfg.optimizer != "adam":
+        return
+    for name in ("center", output_name(cfg)):
+        table = getattr(model, name)
+        bound = np.sqrt(6.0 / (table.shape[0] + table.shape[1]))
+        table[...] = rng.uniform(-bound, bound, table.shape).astype(table.dtype)
+
+
+def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
+          on_batch: Callable[[int, float, int], None] | None = None,
+          on_epoch: Callable[[dict], None] | None = None) -> None:
+    """Train ``w2v`` (a Word2Vec with weights allocated) on the encoded ``corpus`` in place.
+
+    ``on_batch(pairs, mean_loss, batches_in_epoch)`` and ``on_epoch(record)`` report progress.
+    """
+    vocab = w2v.vocab
+    init_weights(w2v, cfg, rng)
+    model = make_model(cfg.model, cfg.cbow_mean)
+    loss = make_loss(cfg, vocab)
+    optimizer = make_optimizer(cfg.optimizer, cfg.lr)
+    sampler = sampling.AliasSampler.unigram(vocab.counts, cfg.ns_exponent)
+    keep = sampling.keep_probabilities(vocab.counts, cfg.sample, cfg.sample_rule)
+    out_name = output_name(cfg)
+    for epoch in range(cfg.epochs):
+        start = time.perf_counter()
+        ids, offsets = sampling.subsample(corpus.ids, corpus.offsets, keep, rng)
+        centers, contexts, cmask = sampling.centers_and_contexts(ids, offsets, cfg.window, rng)
+        n_steps = -(-n_examples(cfg, cmask) // cfg.batch_size)
+        loss_sum, seen, n_pairs = 0.0, 0, 0
+        batch_losses = []
+        for k, step in enumerate(batches(cfg, centers, contexts, cmask, sampler, rng)):
+            if cfg.optimizer == "sgd":  # linear decay over the whole run, as word2vec.c
+                done = (epoch + k / n_steps) / cfg.epochs
+                optimizer.lr = max(cfg.lr * (1 - done), cfg.min_lr)
+            else:
+                optimizer.tick()
+            output = getattr(w2v, out_name)
+            losses, grads = loss_and_grads(model, loss, w2v.center, output, step)
+            optimizer.step("center", w2v.center, *grads["center"])
+            optimizer.step(out_name, output, *grads["output"])
+            batch_loss = float(losses.mean())
+            if not np.isfinite(batch_loss):
+                from .errors import DivergenceError
+
+                raise DivergenceError(f"the loss became {batch_loss} in epoch {epoch + 1}: lower --lr")
+            loss_sum += float(losses.sum())
+            seen += len(losses)
+            n_pairs += step.pairs
+            batch_losses.append(batch_loss)
+            if on_batch:
+                on_batch(step.pairs, batch_loss, n_steps)
+        seconds = time.perf_counter() - start
+        record = {
+            "epoch": epoch + 1,
+            "loss": loss_sum / max(seen, 1),
+            "seconds": seconds,
+            "tokens": int(len(ids)),
+            "pairs": int(n_pairs),
+            "tokens_per_sec": len(ids) / seconds,
+            "batch_losses": batch_losses,
+        }
+        w2v.history.append(record)
+        if on_epoch:
+            on_epoch(record)
