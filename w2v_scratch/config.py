@@ -23,7 +23,7 @@ MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "softmax")
 BACKENDS = ("reference", "cpu", "cuda", "auto")
 
-TEXTBOOK = dict(min_count=10, sample=1e-4, sample_rule="textbook", lr=0.002, optimizer="adam", batch_size=512)
+TEXTBOOK = dict(min_count=10, sample=1e-4, sample_rule="textbook", lr=0.01, optimizer="adam", batch_size=512)
 WORD2VEC_C = dict(min_count=5, sample=1e-3, sample_rule="word2vec", lr=None, optimizer="sgd", batch_size=512)
 
 

@@ -39,7 +39,7 @@ def register(sub) -> None:
     p.add_argument("--epochs", type=int, default=5, help="passes over the corpus")
     p.add_argument("--batch-size", type=int, default=None, help="centers per minibatch (reference) [512]")
     p.add_argument("--lr", type=float, default=None,
-                   help="learning rate [0.002 Adam reference; 0.025 sg / 0.05 cbow SGD]")
+                   help="learning rate [0.01 Adam reference; 0.025 sg / 0.05 cbow SGD]")
     p.add_argument("--min-lr", type=float, default=None, help="final learning rate of the linear decay (SGD)")
     p.add_argument("--optimizer", choices=("adam", "sgd"), default=None, help="reference trainer's optimizer [adam]")
     p.add_argument("--cbow-sum", action="store_true", help="CBOW sums the context vectors instead of averaging")

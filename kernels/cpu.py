@@ -1,0 +1,340 @@
+r"""Numba CPU kernels: word2vec.c's training scheme, pair by pair, Hogwild.
+
+Each function here takes arrays and scalars only and imports nothing from the
+library, so it can be read beside the NumPy reference (``losses.py`` +
+``models.py`` + SGD) and tested alone. Everything is
+``@njit(nogil=True, cache=True, fastmath=True)``: the trainer runs one kernel
+call per worker thread at a time, without the GIL, on its own range of
+sentences, and all threads write the two shared matrices without locks.
+
+Notation (see ``w2v_scratch/word2vec.py``): ``syn0`` = ``center`` (W_in, V×d),
+``syn1`` = ``context`` (W_out, V×d) for negative sampling or ``inner_nodes``
+(Θ, (V−1)×d) for hierarchical softmax. Both are flat float32 views here (row r
+starts at ``r*d``), as in word2vec.c.
+
+One update step (the same formulas as ``losses.py``, fused with SGD at rate α):
+
+* negative sampling, input vector x, targets u with label ℓ (1 for the positive,
+  0 for noise): f = x·W_out[u]; g = α(ℓ − σ(f)), σ clipped to 0/1 for |f| > 6 as
+  word2vec.c; e += g·W_out[u] (old value); W_out[u] += g·x; finally the input
+  row(s) += e. A noise draw equal to the positive is *skipped* (not redrawn), as
+  word2vec.c and gensim do.
+* hierarchical softmax, path nodes p_j with codes c_j: f = x·Θ[p_j]; a node with
+  |f| ≥ 6 is skipped as in word2vec.c; g = α(1 − c_j − σ(f)); e += g·Θ[p_j];
+  Θ[p_j] += g·x.
+
+Skip-gram is in word2vec.c's orientation: for the center word at position i and
+every context word c in its (randomly shrunk) window, the *context* word's input
+row is x and the *center* word is the target. The set of (input, target) pairs
+is the same as the paper's (center → context) direction, since the window is
+symmetric; only the order of the updates differs.
+
+CBOW: x = h = mean (or sum) of the context rows; after the output loop each
+context row gets ``ctx_scale · e``. word2vec.c (and gensim's cbow_mean=1) use
+``ctx_scale = 1`` in mean mode, which is *not* the exact gradient of the mean
+(that is e/n): the trainer uses word2vec.c's by default and can pass 1/n.
+
+Randomness: word2vec.c's 64-bit LCG ``next = next·25214903917 + 11`` per
+thread, seeded by the trainer from (seed, thread, epoch); only its high bits
+are used. Noise words come from an alias table (float32 prob + int32 alias,
+O(V)), not word2vec.c's 1e8-entry table.
+
+The loss is the exact −log σ(±f) in float32 per target, accumulated per thread in
+float64: per trained pair (skip-gram: one (input, target) pair; CBOW: one
+(context window, center) example) the NS loss −log σ(f₊) − Σ log σ(−f₋), or
+the HS loss summed over the whole path (skipped nodes included).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+MAX_EXP = np.float32(6.0)
+MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept words per pseudo-sentence
+LR_REFRESH = 10_000  # raw words between learning-rate refreshes, as word2vec.c
+SLOT = 8  # int64 stride of the per-thread progress slots (one cache line each)
+LCG_MUL = np.uint64(25214903917)
+LCG_ADD = np.uint64(11)
+
+# stats[] fields, per thread (float64)
+ST_LOSS, ST_LOSS_PAIRS, ST_PAIRS, ST_KEPT, ST_RAW = 0, 1, 2, 3, 4
+N_STATS = 8
+
+_opts = dict(nogil=True, cache=True, fastmath=True)
+
+
+# ---------------------------------------------------------------------------
+# Random numbers
+# ---------------------------------------------------------------------------
+@njit(**_opts)
+def lcg_next(state):
+    """Advance word2vec.c's LCG (state: uint64 array of one) and return the new value."""
+    s = state[0] * LCG_MUL + LCG_ADD
+    state[0] = s
+    return s
+
+
+@njit(**_opts)
+def rand_below(state, n):
+    """Uniform integer in [0, n) from the high 32 bits (multiply-shift, no modulo bias to speak of)."""
+    hi = lcg_next(state) >> np.uint64(32)
+    return np.int64((hi * np.uint64(n)) >> np.uint64(32))
+
+
+@njit(**_opts)
+def rand_unit(state):
+    """Uniform float32 in [0, 1) from the high 24 bits."""
+    return np.float32(lcg_next(state) >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
+
+
+@njit(**_opts)
+def draw_noise(state, alias_prob, alias_idx):
+    """One draw from the alias table: a uniform column, kept with probability prob, else its alias."""
+    col = rand_below(state, alias_prob.shape[0])
+    if rand_unit(state) < alias_prob[col]:
+        return col
+    return np.int64(alias_idx[col])
+
+
+# ---------------------------------------------------------------------------
+# Sigmoid and loss
+# ---------------------------------------------------------------------------
+@njit(**_opts)
+def sigmoid_and_softplus(f):
+    """(σ(f), log(1 + e^{−|f|})), exact in float32, stable for any f."""
+    e = np.exp(-abs(f))
+    inv = np.float32(1.0) / (np.float32(1.0) + e)
+    s = inv if f >= 0 else e * inv
+    return s, np.log1p(e)
+
+
+# ---------------------------------------------------------------------------
+# One update: the building blocks the kernels loop over (and the tests call)
+# ---------------------------------------------------------------------------
+@njit(**_opts)
+def ns_update(syn1, d, x, word, negs, n_negs, alpha, neu1e, want_loss):
+    """Negative sampling output loop for input vector ``x`` (length d): positive ``word``,
+    noise ids ``negs[:n_negs]`` (a noise id equal to ``word`` is skipped). Updates ``syn1``
+    rows in place and *adds* ∂(−loss)·α/∂x to ``neu1e``. Returns the loss (0 unless want_loss)."""
+    loss = np.float32(0.0)
+    for t in range(n_negs + 1):
+        if t == 0:
+            target = np.int64(word)
+            label = np.float32(1.0)
+        else:
+            target = np.int64(negs[t - 1])
+            if target == word:
+                continue
+            label = np.float32(0.0)
+        l2 = target * d
+        f = np.float32(0.0)
+        for k in range(d):
+            f += x[k] * syn1[l2 + k]
+        s, sp = sigmoid_and_softplus(f)
+        if f > MAX_EXP:  # word2vec.c clips σ to 1 / 0 beyond ±6
+            s = np.float32(1.0)
+        elif f < -MAX_EXP:
+            s = np.float32(0.0)
+        g = (label - s) * alpha
+        if want_loss:
+            # −log σ(f) = max(−f, 0) + log1p(e^{−|f|});  −log σ(−f) = max(f, 0) + log1p(e^{−|f|})
+            z = f if label == np.float32(0.0) else -f
+            loss += sp + (z if z > np.float32(0.0) else np.float32(0.0))
+        for k in range(d):
+            o = syn1[l2 + k]
+            neu1e[k] += g * o
+            syn1[l2 + k] = o + g * x[k]
+    return loss
+
+
+@njit(**_opts)
+def hs_update(syn1, d, x, points, codes, length, alpha, neu1e, want_loss):
+    """Hierarchical softmax output loop for input vector ``x`` along one word's path
+    (``points[:length]`` inner-node rows, ``codes[:length]`` branches, root first).
+    Nodes with |f| ≥ 6 are skipped (no update) but still count in the loss."""
+    loss = np.float32(0.0)
+    for j in range(length):
+        l2 = np.int64(points[j]) * d
+        f = np.float32(0.0)
+        for k in range(d):
+            f += x[k] * syn1[l2 + k]
+        code = np.float32(codes[j])
+        if want_loss:
+            # −log σ((1 − 2c) f) = softplus(−(1 − 2c) f)
+            z = (np.float32(2.0) * code - np.float32(1.0)) * f
+            loss += (z if z > 0 else np.float32(0.0)) + np.log1p(np.exp(-abs(z)))
+        if f <= -MAX_EXP or f >= MAX_EXP:
+            continue
+        s, _ = sigmoid_and_softplus(f)
+        g = (np.float32(1.0) - code - s) * alpha
+        for k in range(d):
+            o = syn1[l2 + k]
+            neu1e[k] += g * o
+            syn1[l2 + k] = o + g * x[k]
+    return loss
+
+
+@njit(**_opts)
+def sg_step(syn0, syn1, d, inp, word, hs, negs, n_negs, points, codes, length, alpha, neu1e, want_loss):
+    """One skip-gram pair: input row ``inp`` predicts ``word`` (NS with ``negs`` or HS along
+    ``points/codes``). Updates ``syn1`` then ``syn0[inp]``; returns the pair's loss."""
+    l1 = np.int64(inp) * d
+    x = syn0[l1 : l1 + d]
+    for k in range(d):
+        neu1e[k] = np.float32(0.0)
+    if hs:
+        loss = hs_update(syn1, d, x, points, codes, length, alpha, neu1e, want_loss)
+    else:
+        loss = ns_update(syn1, d, x, word, negs, n_negs, alpha, neu1e, want_loss)
+    for k in range(d):
+        syn0[l1 + k] += neu1e[k]
+    return loss
+
+
+@njit(**_opts)
+def cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negs, n_negs, points, codes, length, alpha,
+              cbow_mean, ctx_scale, neu1, neu1e, want_loss):
+    """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``. h = mean (``cbow_mean``)
+    or sum of their rows; each context row then gets ``ctx_scale · e`` (1 = word2vec.c)."""
+    for k in range(d):
+        neu1[k] = np.float32(0.0)
+        neu1e[k] = np.float32(0.0)
+    for c in range(n_ctx):
+        l1 = np.int64(ctx[c]) * d
+        for k in range(d):
+            neu1[k] += syn0[l1 + k]
+    if cbow_mean:
+        inv = np.float32(1.0) / np.float32(n_ctx)
+        for k in range(d):
+            neu1[k] *= inv
+    if hs:
+        loss = hs_update(syn1, d, neu1, points, codes, length, alpha, neu1e, want_loss)
+    else:
+        loss = ns_update(syn1, d, neu1, word, negs, n_negs, alpha, neu1e, want_loss)
+    if ctx_scale != np.float32(1.0):
+        for k in range(d):
+            neu1e[k] *= ctx_scale
+    for c in range(n_ctx):
+        l1 = np.int64(ctx[c]) * d
+        for k in range(d):
+            syn0[l1 + k] += neu1e[k]
+    return loss
+
+
+# ---------------------------------------------------------------------------
+# The training kernel
+# ---------------------------------------------------------------------------
+@njit(**_opts)
+def current_alpha(progress, alpha0, min_alpha, total_words):
+    """Linear decay from alpha0 to min_alpha over ``total_words`` raw words (all epochs), from the
+    sum of the per-thread progress slots (each written by one thread only: no lost updates)."""
+    done = np.int64(0)
+    for s in range(0, progress.shape[0], SLOT):
+        done += progress[s]
+    frac = done / (total_words + 1.0)
+    if frac > 1.0:
+        frac = 1.0
+    a = alpha0 - (alpha0 - min_alpha) * frac
+    return np.float32(a if a > min_alpha else min_alpha)
+
+
+@njit(**_opts)
+def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
+                alias_prob, alias_idx, codes, points, lengths,
+                sg, hs, window, negative, cbow_mean, ctx_scale,
+                alpha0, min_alpha, total_words, progress, slot, rng, stats, want_loss):
+    """Train on sentences ``sent_lo:sent_hi`` of the encoded corpus (``ids``, ``offsets``).
+
+    Per sentence: drop words by subsampling (keep w with ``keep_prob[w]``), cut the kept words into
+    pseudo-sentences of at most 1000 (word2vec.c), draw a window radius R = window − b,
+    b uniform in [0, window), per position, and update pair by pair (``sg``: skip-gram, else CBOW;
+    ``hs``: hierarchical softmax, else ``negative`` noise words from the alias table).
+
+    ``progress[slot]`` (int64) counts this thread's raw words over the whole run; the learning
+    rate is refreshed from the sum of all slots every 10k raw words. ``rng``: this thread's LCG
+    state (uint64[1]). ``stats`` (float64, this thread's): += loss, loss pairs, pairs, kept
+    words, raw words. Returns the learning rate at the end.
+    """
+    V = center.shape[0]
+    d = center.shape[1]
+    syn0 = center.reshape(-1)
+    syn1 = output.reshape(-1)
+    neu1 = np.zeros(d, np.float32)
+    neu1e = np.zeros(d, np.float32)
+    negs = np.zeros(max(negative, 1), np.int64)
+    ctx = np.zeros(2 * window, np.int64)
+    sen = np.zeros(MAX_SENTENCE, np.int64)
+    alpha = current_alpha(progress, alpha0, min_alpha, total_words)
+    raw = np.int64(0)
+    reported = np.int64(0)
+    kept_total = np.int64(0)
+    pairs = np.int64(0)
+    loss_sum = 0.0
+    for s in range(sent_lo, sent_hi):
+        pos = offsets[s]
+        end = offsets[s + 1]
+        while pos < end:
+            # -- read up to MAX_SENTENCE kept words (subsampling before windows, as word2vec.c)
+            n = 0
+            while pos < end and n < MAX_SENTENCE:
+                w = np.int64(ids[pos])
+                pos += 1
+                raw += 1
+                p = keep_prob[w]
+                if p < np.float32(1.0) and rand_unit(rng) >= p:
+                    continue
+                sen[n] = w
+                n += 1
+            kept_total += n
+            if raw - reported >= LR_REFRESH:
+                progress[slot] += raw - reported
+                reported = raw
+                alpha = current_alpha(progress, alpha0, min_alpha, total_words)
+            # -- train on the pseudo-sentence
+            for i in range(n):
+                word = sen[i]
+                R = window - rand_below(rng, window)
+                lo = i - R if i >= R else 0
+                hi = i + R + 1 if i + R + 1 <= n else n
+                if hs:
+                    length = lengths[word]
+                    prow = points[word]
+                    crow = codes[word]
+                else:
+                    length = 0
+                    prow = points[0]
+                    crow = codes[0]
+                if sg:
+                    for j in range(lo, hi):
+                        if j == i:
+                            continue
+                        if not hs:
+                            for t in range(negative):
+                                negs[t] = draw_noise(rng, alias_prob, alias_idx)
+                        loss_sum += sg_step(syn0, syn1, d, sen[j], word, hs, negs, negative,
+                                            prow, crow, length, alpha, neu1e, want_loss)
+                        pairs += 1
+                else:
+                    n_ctx = 0
+                    for j in range(lo, hi):
+                        if j != i:
+                            ctx[n_ctx] = sen[j]
+                            n_ctx += 1
+                    if n_ctx == 0:
+                        continue
+                    if not hs:
+                        for t in range(negative):
+                            negs[t] = draw_noise(rng, alias_prob, alias_idx)
+                    loss_sum += cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negs, negative,
+                                          prow, crow, length, alpha, cbow_mean, ctx_scale,
+                                          neu1, neu1e, want_loss)
+                    pairs += 1
+    progress[slot] += raw - reported
+    stats[ST_LOSS] += loss_sum
+    if want_loss:
+        stats[ST_LOSS_PAIRS] += pairs
+    stats[ST_PAIRS] += pairs
+    stats[ST_KEPT] += kept_total
+    stats[ST_RAW] += raw
+    return current_alpha(progress, alpha0, min_alpha, total_words)

@@ -1,0 +1,20 @@
+import numpy as np
+import pytest
+
+
+def make_topic_corpus(path, n_sentences=400, length=12, topics=3, words_per_topic=8, seed=0):
+    """Sentences that each draw words from one topic: words of a topic share contexts,
+    so trained vectors should put them together."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for _ in range(n_sentences):
+        t = rng.integers(topics)
+        ranks = np.minimum(rng.zipf(1.5, size=length) - 1, words_per_topic - 1)
+        lines.append(" ".join(f"t{t}w{r}" for r in ranks))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def topic_corpus(tmp_path):
+    return make_topic_corpus(tmp_path / "topics.txt")

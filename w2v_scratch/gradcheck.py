@@ -1,0 +1,251 @@
+r"""Finite-difference checks of every hand-derived gradient (model × loss).
+
+For each model (skip-gram; CBOW mean; CBOW sum) and each loss (negative sampling
+in both normalisations, hierarchical softmax, full softmax) this builds a small
+random float64 problem — V = 12–30 words, d = 5–8, a few examples with repeated
+words and padded (masked) entries — and compares, entry by entry, the analytic
+gradient of the **summed** loss L = Σ_b ℓ_b with central finite differences:
+
+* analytic: :func:`w2v_scratch.reference.loss_and_grads` gives (rows, grad_rows)
+  for the input table ``center`` (W_in) and the output table (``context`` W_out,
+  or ``inner_nodes`` Θ for HS); a row may appear several times, so the pieces are
+  accumulated into dense (V, d) / (V−1, d) matrices — exactly what the optimizers
+  do with :func:`w2v_scratch.optim.accumulate`;
+* numeric: for every entry x of both tables,
+  ∂L/∂x ≈ Σ_b [ℓ_b(x + ε) − ℓ_b(x − ε)] / (2ε), ε = 1e-5 (near the optimum
+  ε ≈ ε_mach^{1/3} ≈ 6e-6 that balances the O(ε²) truncation error against the
+  O(ε_mach/ε) rounding error). The differences are taken per example before
+  summing, so the examples that do not touch x cancel exactly and add no rounding
+  noise. Rows nobody touches must come out exactly 0 on both sides.
+
+Relative error of a parameter block (one table), with a = analytic, n = numeric::
+
+    rel_err = max_i |a_i − n_i| / max(max_i |a_i|, max_i |n_i|, 1e-300)
+
+i.e. the largest entry-wise error measured against the block's largest gradient
+entry (the ∞-norm version of ‖a − n‖ / max(‖a‖, ‖n‖)). Scaling each entry by the
+block's scale rather than by its own size keeps tiny entries (whose finite
+difference is all rounding noise, ~1e-11 absolute) from producing false alarms,
+while a bug in any single entry still shows: correct gradients give ~1e-11–1e-10,
+a wrong sign, a missing 1/n or a gradient leaking into a padded entry gives
+1e-2 … 2. A block passes when rel_err < tol (default 1e-6).
+
+Run it as ``w2v-scratch gradcheck``; the derivations are in docs/math.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import huffman
+from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
+from .models import CBOW, SkipGram
+from .reference import Step, loss_and_grads
+
+EPS = 1e-5
+TOL = 1e-6
+
+# (label, factory) — the rows of the table, in order.
+MODELS = (
+    ("sg", lambda: SkipGram()),
+    ("cbow", lambda: CBOW(mean=True)),
+    ("cbow-sum", lambda: CBOW(mean=False)),
+)
+LOSSES = ("ns", "ns-sum", "hs", "softmax")
+LOSS_HELP = {
+    "ns": "negative sampling, textbook masked mean per example (NegativeSampling(normalize=True)), with padding",
+    "ns-sum": "negative sampling, word2vec's sum over the K+1 targets (NegativeSampling(normalize=False))",
+    "hs": "hierarchical softmax over a Huffman tree of random counts",
+    "softmax": "full softmax over the vocabulary",
+}
+
+
+@dataclass
+class GradCheckRow:
+    model: str
+    loss: str
+    block: str              # "center" (W_in), "context" (W_out) or "inner_nodes" (Θ)
+    max_rel_error: float
+    passed: bool
+
+
+@dataclass
+class Problem:
+    """One random float64 problem: tables, a minibatch, and the model/loss that score it."""
+
+    model: object
+    loss: object
+    center: np.ndarray      # (V, d)
+    output: np.ndarray      # (V, d) or (V−1, d)
+    output_name: str        # "context" or "inner_nodes"
+    step: Step
+
+
+# ---------------------------------------------------------------------------
+# Random problems
+# ---------------------------------------------------------------------------
+
+
+def random_counts(rng: np.random.Generator, V: int) -> np.ndarray:
+    """Zipf-like counts, sorted descending as a Vocab's are, with some ties."""
+    counts = np.maximum(1, (rng.pareto(1.0, V) * 20).astype(np.int64) + rng.integers(1, 4, V))
+    return np.sort(counts)[::-1].copy()
+
+
+def _model_inputs(model, rng, V: int, B: int):
+    """Skip-gram: centers (B,). CBOW: (contexts (B, C), mask (B, C)) with padding and repeats."""
+    if isinstance(model, SkipGram):
+        return rng.integers(0, V, B)
+    C = 4
+    contexts = rng.integers(0, V, (B, C))
+    contexts[0, 1] = contexts[0, 0]                    # a word twice in one window
+    n_ctx = rng.integers(1, C + 1, B)
+    n_ctx[0], n_ctx[1] = C, 1                          # a full window and a one-word window
+    mask = np.arange(C)[None, :] < n_ctx[:, None]
+    contexts = np.where(mask, contexts, 0)              # padding points at row 0, a real word
+    return contexts, mask
+
+
+def make_problem(model, loss_name: str, rng: np.random.Generator, *,
+                 V: int | None = None, d: int | None = None, B: int = 5, loss=None) -> Problem:
+    """A random problem for ``model`` (a SkipGram/CBOW instance) and ``loss_name``.
+
+    ``loss`` overrides the loss object built for ``loss_name`` (the targets are still
+    laid out for ``loss_name``): this is how a deliberately broken loss is checked.
+    """
+    V = int(rng.integers(12, 31)) if V is None else V
+    d = int(rng.integers(5, 9)) if d is None else d
+    inputs = _model_inputs(model, rng, V, B)
+    scale = 0.6
+    center = rng.normal(0.0, scale, (V, d))
+    if loss_name in ("ns", "ns-sum"):
+        K = 3
+        if loss_name == "ns":
+            # The textbook's padded rows: n_ctx context words (label 1), K noise words each
+            # (label 0), then padding (mask 0, target 0) up to the longest row.
+            n_ctx = rng.integers(1, 4, B)
+            n_ctx[0] = 3
+            L = int(n_ctx.max()) * (K + 1)
+            targets = np.zeros((B, L), np.int64)
+            labels = np.zeros((B, L))
+            mask = np.zeros((B, L))
+            for b, n in enumerate(n_ctx):
+                real = n * (K + 1)
+                targets[b, :real] = rng.integers(0, V, real)
+                labels[b, :n] = 1
+                mask[b, :real] = 1
+            targets[0, n_ctx[0]] = targets[0, 0]        # a word twice in one row
+            loss_obj = NegativeSampling(normalize=True)
+        else:
+            # word2vec.c: [positive, K noise words], no padding.
+            targets = rng.integers(0, V, (B, K + 1))
+            labels = np.zeros((B, K + 1))
+            labels[:, 0] = 1
+            mask = np.ones((B, K + 1))
+            loss_obj = NegativeSampling(normalize=False)
+        output = rng.normal(0.0, scale, (V, d))
+        step = Step(inputs, (targets, labels, mask), B)
+        name = "context"
+    elif loss_name == "hs":
+        tree = huffman.build(random_counts(rng, V))
+        words = rng.integers(0, V, B)
+        output = rng.normal(0.0, scale, (V - 1, d))
+        loss_obj = HierarchicalSoftmax(tree)
+        step = Step(inputs, (words,), B)
+        name = "inner_nodes"
+    elif loss_name == "softmax":
+        words = rng.integers(0, V, B)
+        output = rng.normal(0.0, scale, (V, d))
+        loss_obj = FullSoftmax()
+        step = Step(inputs, (words,), B)
+        name = "context"
+    else:
+        raise ValueError(f"unknown loss {loss_name!r}: one of {LOSSES}")
+    return Problem(model, loss if loss is not None else loss_obj, center, output, name, step)
+
+
+# ---------------------------------------------------------------------------
+# Gradients
+# ---------------------------------------------------------------------------
+
+
+def dense(rows: np.ndarray, grads: np.ndarray, shape) -> np.ndarray:
+    """Sum the (rows, grads) pieces of a gradient into a dense matrix of ``shape``."""
+    out = np.zeros(shape, dtype=np.float64)
+    np.add.at(out, np.asarray(rows, dtype=np.int64), grads)
+    return out
+
+
+def example_losses(p: Problem, center: np.ndarray | None = None, output: np.ndarray | None = None) -> np.ndarray:
+    """The loss of every example (B,) at the given tables (default: the problem's)."""
+    center = p.center if center is None else center
+    output = p.output if output is None else output
+    h = p.model.hidden(center, p.step.inputs)
+    return np.asarray(p.loss(h, output, *p.step.targets).loss, dtype=np.float64)
+
+
+def analytic_gradients(p: Problem) -> dict[str, np.ndarray]:
+    """∂(Σ_b ℓ_b)/∂table for both tables, from the closed-form gradients of the reference."""
+    _, grads = loss_and_grads(p.model, p.loss, p.center, p.output, p.step)
+    return {"center": dense(*grads["center"], p.center.shape),
+            p.output_name: dense(*grads["output"], p.output.shape)}
+
+
+def numeric_gradients(p: Problem, eps: float = EPS) -> dict[str, np.ndarray]:
+    """Central differences of Σ_b ℓ_b with respect to every entry of both tables."""
+    out = {}
+    for name, table, which in (("center", p.center, 0), (p.output_name, p.output, 1)):
+        grad = np.zeros_like(table, dtype=np.float64)
+        work = table.astype(np.float64).copy()
+        tables = [p.center, p.output]
+        tables[which] = work
+        for idx in np.ndindex(*work.shape):
+            x = work[idx]
+            work[idx] = x + eps
+            plus = example_losses(p, *tables)
+            work[idx] = x - eps
+            minus = example_losses(p, *tables)
+            work[idx] = x
+            grad[idx] = (plus - minus).sum() / (2 * eps)   # per example first: no noise from the others
+        out[name] = grad
+    return out
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """max_i |a_i − n_i| / max(max|a|, max|n|, 1e-300) (see the module docstring)."""
+    scale = max(float(np.abs(analytic).max(initial=0.0)), float(np.abs(numeric).max(initial=0.0)), 1e-300)
+    return float(np.abs(analytic - numeric).max(initial=0.0)) / scale
+
+
+def check_problem(p: Problem, model_label: str, loss_label: str, *, eps: float = EPS,
+                  tol: float = TOL) -> list[GradCheckRow]:
+    """Compare analytic and numeric gradients of both tables: one row per table."""
+    a = analytic_gradients(p)
+    n = numeric_gradients(p, eps)
+    rows = []
+    for block in ("center", p.output_name):
+        err = relative_error(a[block], n[block])
+        rows.append(GradCheckRow(model_label, loss_label, block, err, bool(err < tol)))
+    return rows
+
+
+def run(seed: int = 0, tol: float = TOL, eps: float = EPS, models=None, losses=None) -> list[GradCheckRow]:
+    """Check every model × loss on random problems: rows of (model, loss, block, error, passed).
+
+    ``models`` / ``losses`` restrict the labels checked (default: all of :data:`MODELS`
+    and :data:`LOSSES`). Each pair gets its own random problem drawn from ``seed``.
+    """
+    rows: list[GradCheckRow] = []
+    seeds = np.random.SeedSequence(seed).spawn(len(MODELS) * len(LOSSES))
+    k = 0
+    for model_label, factory in MODELS:
+        for loss_label in LOSSES:
+            rng = np.random.default_rng(seeds[k])
+            k += 1
+            if (models is not None and model_label not in models) or (losses is not None and loss_label not in losses):
+                continue
+            p = make_problem(factory(), loss_label, rng)
+            rows.extend(check_problem(p, model_label, loss_label, eps=eps, tol=tol))
+    return rows
