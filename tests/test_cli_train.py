@@ -1,0 +1,64 @@
+import os
+
+import numpy as np
+import pytest
+
+from w2v_scratch.cli import main
+from w2v_scratch.errors import ConfigError, InputError, VocabError
+
+TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "64", "--no-progress", "--query"]
+
+
+def run(capsys, *argv):
+    code = main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_writes_word2vec_text_and_prints_neighbours(capsys, tmp_path, topic_corpus):
+    out = tmp_path / "vec.txt"
+    code, stdout, stderr = run(capsys, "train", "--corpus", topic_corpus, "--output", out, *TINY, "t0w0")
+    assert code == 0, stderr
+    lines = out.read_text().splitlines()
+    V, d = map(int, lines[0].split())
+    assert d == 8 and len(lines) == V + 1
+    assert all(len(line.split()) == 9 for line in lines[1:])
+    assert "nearest to 't0w0'" in stdout and stdout.count("cosine") == 3
+    assert "epoch 2/2: loss" in stderr and "tokens/sec" in stderr
+    assert str(out) in stderr
+
+
+def test_same_seed_same_file(capsys, tmp_path, topic_corpus):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    for path in (a, b):
+        assert run(capsys, "train", "--corpus", topic_corpus, "--output", path, "--seed", 7, *TINY)[0] == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize("args,error,needle", [
+    (["--corpus", "{tmp}/missing.txt"], InputError, "does not exist"),
+    (["--corpus", "{empty}"], InputError, "no words"),
+    (["--corpus", "{topics}", "--min-count", "100000"], VocabError, "min-count"),
+    (["--corpus", "{topics}", "--dim", "0"], ConfigError, "--dim"),
+    (["--corpus", "{topics}", "--window", "-1"], ConfigError, "--window"),
+    (["--corpus", "{topics}", "--lr", "0"], ConfigError, "--lr"),
+    (["--corpus", "{topics}", "--epochs", "0"], ConfigError, "--epochs"),
+])
+def test_bad_input_one_line_no_output(capsys, tmp_path, topic_corpus, args, error, needle):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    out = tmp_path / "vec.txt"
+    args = [a.format(tmp=tmp_path, empty=empty, topics=topic_corpus) for a in args]
+    code, stdout, stderr = run(capsys, "train", *args, "--output", out, "--no-progress")
+    assert code == error.exit_code != 0
+    assert stderr.count("\n") == 1 and needle in stderr and "Traceback" not in stderr
+    assert not out.exists()
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_module_entry_point_help():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "w2v_scratch", "train", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "--corpus" in r.stdout and "--negative" in r.stdout
