@@ -38,12 +38,13 @@ def _save(fig, path) -> None:
 
 
 def moving_average(values, window: int) -> np.ndarray:
-    """m_i = mean(values[max(0, i−w+1) .. i]): a trailing mean over ``window`` points."""
+    """m_i = mean(values[i − ⌊w/2⌋ .. i + ⌈w/2⌉ − 1]), clipped at the ends: a centred mean over ``window`` points."""
     v = np.asarray(values, dtype=np.float64)
     c = np.cumsum(np.insert(v, 0, 0.0))
-    i = np.arange(1, len(v) + 1)
-    lo = np.maximum(0, i - window)
-    return (c[i] - c[lo]) / (i - lo)
+    i = np.arange(len(v))
+    lo = np.maximum(0, i - window // 2)
+    hi = np.minimum(len(v), i - window // 2 + window)
+    return (c[hi] - c[lo]) / (hi - lo)
 
 
 def plot_loss(history, path, title: str = "Training loss") -> None:
@@ -70,9 +71,11 @@ def plot_loss(history, path, title: str = "Training loss") -> None:
     if epochs:
         ex, ey = zip(*epochs)
         ax.plot(ex, ey, "o-", color="tab:orange", linewidth=2, markersize=7, label="epoch mean", zorder=3)
-    if len(records) <= 20:
-        ax.set_xticks(range(1, len(records) + 1), [str(h.get("epoch", k + 1)) for k, h in enumerate(records)])
-    ax.set_xlim(0 if ys else 0.5, len(records) + (0 if ys else 0.5))
+    n = len(records)
+    if n <= 20:
+        ticks = range(0 if ys else 1, n + 1)
+        ax.set_xticks(ticks, [str(records[k - 1].get("epoch", k)) if k else "0" for k in ticks])
+    ax.set_xlim(-0.02 * n if ys else 0.5, n * 1.02 if ys else n + 0.5)
     ax.set_xlabel("epoch", fontsize=FONT)
     ax.set_ylabel("loss", fontsize=FONT)
     ax.set_title(title, fontsize=FONT + 2)
@@ -110,14 +113,34 @@ def plot_words(emb, words, path, title: str | None = None) -> None:
     fig = _figure(size * 1.25, size)
     ax = fig.add_subplot()
     ax.scatter(coords[:, 0], coords[:, 1], s=36, color="tab:blue", alpha=0.8, zorder=2)
-    for (x, y), w in zip(coords, words):
-        ax.annotate(w, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=FONT, zorder=3)
     pad = 0.12 * max(np.ptp(coords[:, 0]), np.ptp(coords[:, 1]), 1e-6)
     ax.set_xlim(coords[:, 0].min() - pad, coords[:, 0].max() + 2 * pad)  # room for the labels on the right
     ax.set_ylim(coords[:, 1].min() - pad, coords[:, 1].max() + pad)
+    _place_labels(fig, ax, coords, words)
     ax.set_xlabel(f"PC1 ({100 * explained[0]:.0f}% of variance)", fontsize=FONT)
     ax.set_ylabel(f"PC2 ({100 * explained[1]:.0f}% of variance)", fontsize=FONT)
     ax.set_title(title or f"PCA projection of {len(words)} word vectors", fontsize=FONT + 2)
     ax.tick_params(labelsize=FONT - 2)
     ax.grid(True, alpha=0.3)
     _save(fig, path)
+
+
+# Label positions tried in turn (offset in points, horizontal alignment): right, below, left, ...
+_SPOTS = [((5, 4), "left"), ((5, -14), "left"), ((-5, 4), "right"), ((-5, -14), "right"),
+          ((5, 15), "left"), ((-5, 15), "right"), ((5, -25), "left"), ((-5, -25), "right")]
+
+
+def _place_labels(fig, ax, coords, words) -> None:
+    """Label each point at the first spot of ``_SPOTS`` whose text box overlaps no label placed before."""
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()  # fix the layout so text extents are final
+    placed = []
+    for (x, y), word in zip(coords, words):
+        for offset, ha in _SPOTS:
+            text = ax.annotate(word, (x, y), xytext=offset, textcoords="offset points", ha=ha,
+                               fontsize=FONT, zorder=3)
+            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in placed) or (offset, ha) == _SPOTS[-1]:
+                placed.append(box)
+                break
+            text.remove()

@@ -72,7 +72,7 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("convert", help="convert vectors between formats",
                               description="Convert vectors. The output format follows OUT's extension "
-                                          "(.bin binary, .txt/.vec word2vec text) unless --to says it.")
+                                          "(.bin binary, .txt/.vec word2vec text) unless --format says it.")
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
     p.add_argument("--format", "--to", dest="to", choices=FORMATS[:3], help="output format")
@@ -153,8 +153,8 @@ def _print_analogies(result, files, args) -> None:
             print(f"  {label:<{width}}  {100 * value:7.1f}%")
     print(f"  {'total':<{width}}  {100 * result.accuracy:7.1f}%  {result.correct:>8} / {result.questions}")
     total = result.questions + result.skipped
-    print(f"  skipped {result.skipped} of {total} questions: a word is not among the "
-          f"{args.restrict_vocab} most frequent")
+    print(f"  skipped {result.skipped} of {total} questions with a word outside the first "
+          f"{args.restrict_vocab} words of the vocabulary")
 
 
 def _print_pairs(results, print_gap: bool) -> None:
