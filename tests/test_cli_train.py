@@ -62,3 +62,16 @@ def test_module_entry_point_help():
 
     r = subprocess.run([sys.executable, "-m", "w2v_scratch", "train", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "--corpus" in r.stdout and "--negative" in r.stdout
+
+
+@pytest.mark.parametrize("name", ["vec.txt", "vec.bin"])
+def test_trained_vectors_load_in_gensim(capsys, tmp_path, topic_corpus, name):
+    gensim_kv = pytest.importorskip("gensim.models").KeyedVectors
+    out = tmp_path / name
+    assert run(capsys, "train", "--corpus", topic_corpus, "--output", out, "--save-model", tmp_path / "m", *TINY)[0] == 0
+    kv = gensim_kv.load_word2vec_format(str(out), binary=name.endswith(".bin"))
+    from w2v_scratch import Word2Vec
+
+    model = Word2Vec.load(tmp_path / "m")
+    assert kv.index_to_key == model.vocab.words
+    np.testing.assert_allclose(kv.vectors, model.center, rtol=1e-6)

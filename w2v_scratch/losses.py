@@ -134,10 +134,13 @@ class FullSoftmax:
 
     def __call__(self, h, context, words) -> LossGrads:
         s = h @ context.T                                       # (B, V)
-        p = self.probabilities_from_scores(s)
-        loss = -np.log(np.maximum(p[np.arange(len(h)), words], np.finfo(h.dtype).tiny))
-        g = p
-        g[np.arange(len(h)), words] -= 1
+        top = s.max(axis=1, keepdims=True)
+        e = np.exp(s - top)
+        total = e.sum(axis=1, keepdims=True)
+        rows = np.arange(len(h))
+        loss = (np.log(total[:, 0]) + top[:, 0]) - s[rows, words]  # logsumexp(s) − s_w, no underflow
+        g = e / total                                            # p
+        g[rows, words] -= 1
         return LossGrads(loss, g @ context, np.arange(len(context)), g.T @ h)
 
     @staticmethod

@@ -1,0 +1,203 @@
+"""Finite-difference checks of every closed-form gradient, and of the checker itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from w2v_scratch import gradcheck
+from w2v_scratch.losses import FullSoftmax, HierarchicalSoftmax, LossGrads, NegativeSampling, sigmoid
+from w2v_scratch.models import CBOW, SkipGram
+
+MODELS = dict(gradcheck.MODELS)
+
+
+def check(model, loss_label, seed=0, loss=None, **kw):
+    rng = np.random.default_rng(seed)
+    p = gradcheck.make_problem(model, loss_label, rng, loss=loss, **kw)
+    return {r.block: r for r in gradcheck.check_problem(p, "m", loss_label)}
+
+
+# ---------------------------------------------------------------------------
+# Every model × loss × parameter block agrees with central differences
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss_label", gradcheck.LOSSES)
+@pytest.mark.parametrize("model_label", list(MODELS))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gradient_matches_central_differences(model_label, loss_label, seed):
+    rows = check(MODELS[model_label](), loss_label, seed)
+    out = "inner_nodes" if loss_label == "hs" else "context"
+    assert set(rows) == {"center", out}
+    for block, row in rows.items():
+        assert row.max_rel_error < 1e-8, (model_label, loss_label, block, row.max_rel_error)
+        assert row.passed
+
+
+@pytest.mark.parametrize("loss_label", gradcheck.LOSSES)
+def test_problems_are_not_trivial(loss_label):
+    """The gradients checked are non-zero, touch several rows, and leave some rows untouched."""
+    p = gradcheck.make_problem(CBOW(), loss_label, np.random.default_rng(3))
+    a = gradcheck.analytic_gradients(p)
+    for g in a.values():
+        touched = np.abs(g).sum(axis=1) > 0
+        assert touched.sum() >= 2
+        assert np.abs(g).max() > 1e-3
+    assert p.center.dtype == p.output.dtype == np.float64
+
+
+def test_run_covers_every_pair_and_passes():
+    rows = gradcheck.run(seed=5)
+    assert {(r.model, r.loss) for r in rows} == {(m, l) for m in MODELS for l in gradcheck.LOSSES}
+    assert len(rows) == 2 * len(MODELS) * len(gradcheck.LOSSES)
+    assert all(r.passed for r in rows)
+    assert max(r.max_rel_error for r in rows) < 1e-8
+
+
+def test_run_can_be_restricted():
+    rows = gradcheck.run(seed=0, models=["sg"], losses=["hs"])
+    assert [(r.model, r.loss, r.block) for r in rows] == [("sg", "hs", "center"), ("sg", "hs", "inner_nodes")]
+
+
+def test_relative_error_definition():
+    a = np.array([[1.0, 0.0], [0.0, -2.0]])
+    assert gradcheck.relative_error(a, a) == 0.0
+    assert gradcheck.relative_error(np.zeros((2, 2)), np.zeros((2, 2))) == 0.0
+    assert gradcheck.relative_error(a, -a) == pytest.approx(2.0)
+    n = a.copy()
+    n[0, 1] = 1e-3  # one tiny entry wrong: measured against the block's scale (2)
+    assert gradcheck.relative_error(a, n) == pytest.approx(5e-4)
+
+
+def test_numeric_gradient_of_a_known_function():
+    """The finite-difference side alone: L = Σ_b ½‖h_b‖² for skip-gram gives ∂L/∂v_c = v_c · (times used)."""
+
+    class HalfSquare:
+        def __call__(self, h, context, words):
+            return LossGrads(0.5 * (h ** 2).sum(axis=1), h.copy(), np.zeros(0, int), np.zeros((0, h.shape[1])))
+
+    p = gradcheck.make_problem(SkipGram(), "softmax", np.random.default_rng(0), loss=HalfSquare())
+    num = gradcheck.numeric_gradients(p)
+    expected = np.zeros_like(p.center)
+    np.add.at(expected, p.step.inputs, p.center[p.step.inputs])
+    assert np.allclose(num["center"], expected, atol=1e-9)
+    assert np.all(num["context"] == 0)
+
+
+# ---------------------------------------------------------------------------
+# Deliberately wrong gradients are caught
+# ---------------------------------------------------------------------------
+
+
+class SignFlipNS(NegativeSampling):
+    def __call__(self, *a):
+        out = super().__call__(*a)
+        return LossGrads(out.loss, out.grad_h, out.rows, -out.grad_rows)
+
+
+class MissingNormNS(NegativeSampling):
+    """Textbook loss, but the gradient forgets the 1/n_b of the masked mean."""
+
+    def __call__(self, h, context, targets, labels, mask):
+        out = super().__call__(h, context, targets, labels, mask)
+        n = np.maximum(mask.sum(axis=1), 1)
+        per_entry = np.repeat(n[:, None], targets.shape[1], axis=1).reshape(-1)[mask.reshape(-1) > 0]
+        return LossGrads(out.loss, out.grad_h * n[:, None], out.rows, out.grad_rows * per_entry[:, None])
+
+
+class LeakyPaddingNS(NegativeSampling):
+    """Forgets the mask in ∂ℓ/∂u: padded entries (target 0) receive a gradient."""
+
+    def __call__(self, h, context, targets, labels, mask):
+        out = super().__call__(h, context, targets, labels, mask)
+        s = np.einsum("bd,bld->bl", h, context[targets])
+        n = np.maximum(mask.sum(axis=1, keepdims=True), 1) if self.normalize else 1
+        g = (sigmoid(s) - labels) / n
+        return LossGrads(out.loss, out.grad_h, targets.reshape(-1), (g[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1]))
+
+
+class FirstOccurrenceNS(NegativeSampling):
+    """Keeps only the first gradient of a row that appears several times (a scatter-overwrite bug)."""
+
+    def __call__(self, *a):
+        out = super().__call__(*a)
+        _, first = np.unique(out.rows, return_index=True)
+        return LossGrads(out.loss, out.grad_h, out.rows[first], out.grad_rows[first])
+
+
+class WrongCodeHS(HierarchicalSoftmax):
+    """Uses g = σ(s) − c instead of σ(s) − (1 − c): the branch convention mixed up in the gradient."""
+
+    def __call__(self, h, inner_nodes, words):
+        out = super().__call__(h, inner_nodes, words)
+        points, codes, mask = self._paths(words)
+        theta = inner_nodes[points]
+        s = np.einsum("bd,bpd->bp", h, theta)
+        g = mask * (sigmoid(s) - codes)
+        return LossGrads(out.loss, np.einsum("bp,bpd->bd", g, theta), out.rows,
+                         (g[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1])[mask.reshape(-1)])
+
+
+class TargetOnlySoftmax(FullSoftmax):
+    """Updates only the target row of W_out (forgets the p_v h of every other word)."""
+
+    def __call__(self, h, context, words):
+        out = super().__call__(h, context, words)
+        return LossGrads(out.loss, out.grad_h, words, -h * (1 - self.probabilities(h, context)[np.arange(len(h)), words])[:, None])
+
+
+class Word2vecCBOW(CBOW):
+    """word2vec.c's CBOW-mean update: every context row gets the undivided ∂ℓ/∂h."""
+
+    def backward(self, grad_h, inputs):
+        contexts, mask = inputs
+        keep = mask.reshape(-1) > 0
+        grads = np.repeat(grad_h[:, None, :], contexts.shape[1], axis=1).reshape(-1, grad_h.shape[1])
+        return contexts.reshape(-1)[keep], grads[keep]
+
+
+class HalfSkipGram(SkipGram):
+    def backward(self, grad_h, centers):
+        return centers, 0.5 * grad_h
+
+
+@pytest.mark.parametrize("model, loss_label, loss, block", [
+    (SkipGram(), "ns", SignFlipNS(normalize=True), "context"),
+    (SkipGram(), "ns-sum", SignFlipNS(normalize=False), "context"),
+    (SkipGram(), "ns", MissingNormNS(normalize=True), "center"),
+    (SkipGram(), "ns", MissingNormNS(normalize=True), "context"),
+    (SkipGram(), "ns", LeakyPaddingNS(normalize=True), "context"),
+    (SkipGram(), "ns", FirstOccurrenceNS(normalize=True), "context"),
+    (SkipGram(), "hs", "WrongCodeHS", "center"),
+    (SkipGram(), "hs", "WrongCodeHS", "inner_nodes"),
+    (SkipGram(), "softmax", TargetOnlySoftmax(), "context"),
+    (Word2vecCBOW(mean=True), "ns-sum", None, "center"),
+    (Word2vecCBOW(mean=True), "hs", None, "center"),
+    (HalfSkipGram(), "softmax", None, "center"),
+], ids=["ns-sign-flip", "ns-sum-sign-flip", "ns-missing-1/n-center", "ns-missing-1/n-context",
+        "ns-padding-leak", "ns-repeated-row-dropped", "hs-code-convention-center",
+        "hs-code-convention-inner", "softmax-target-row-only", "cbow-word2vec-undivided-ns",
+        "cbow-word2vec-undivided-hs", "sg-half-gradient"])
+def test_wrong_gradient_is_caught(model, loss_label, loss, block):
+    rng = np.random.default_rng(0)
+    if loss == "WrongCodeHS":  # needs the problem's tree: build the problem, then swap the loss
+        p = gradcheck.make_problem(model, loss_label, rng)
+        p.loss = WrongCodeHS(p.loss.tree)
+    else:
+        p = gradcheck.make_problem(model, loss_label, rng, loss=loss)
+    rows = {r.block: r for r in gradcheck.check_problem(p, "m", loss_label)}
+    assert not rows[block].passed
+    assert rows[block].max_rel_error > 1e-3  # far above the tolerance, not a borderline call
+
+
+def test_word2vec_cbow_update_is_n_times_the_gradient():
+    """The undivided CBOW-mean update is exactly n_b times the true gradient of each context row."""
+    rng = np.random.default_rng(1)
+    p = gradcheck.make_problem(CBOW(mean=True), "ns-sum", rng)
+    contexts, mask = p.step.inputs
+    grad_h = np.ones((len(contexts), p.center.shape[1]))
+    _, exact = CBOW(mean=True).backward(grad_h, p.step.inputs)
+    _, w2v = Word2vecCBOW(mean=True).backward(grad_h, p.step.inputs)
+    n = np.repeat(mask.sum(axis=1), mask.shape[1])[mask.reshape(-1)]
+    assert np.allclose(w2v, exact * n[:, None])

@@ -1,0 +1,65 @@
+"""``w2v-scratch gradcheck``: finite-difference check of every model × loss gradient."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import ConfigError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "gradcheck",
+        help="check every hand-derived gradient against finite differences",
+        description=(
+            "Compare the closed-form gradients of every model (sg, cbow mean, cbow sum) and loss "
+            "(negative sampling in both normalisations, hierarchical softmax, full softmax) with "
+            "central finite differences on small random float64 problems, for both parameter tables. "
+            "Relative error of a table: max|analytic - numeric| / max(max|analytic|, max|numeric|). "
+            "Exits 1 if any table's error is at or above --tol."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed of the problems")
+    p.add_argument("--tol", type=float, default=1e-6, help="largest relative error that passes")
+    p.add_argument("--eps", type=float, default=1e-5, help="finite-difference step")
+    p.set_defaults(func=run)
+
+
+def format_table(rows) -> str:
+    header = ("model", "loss", "block", "max rel error", "result")
+    cells = [(r.model, r.loss, r.block, f"{r.max_rel_error:.2e}", "pass" if r.passed else "FAIL") for r in rows]
+    widths = [max(len(c[i]) for c in [header, *cells]) for i in range(len(header))]
+    right = {3}  # numbers right-aligned
+    fmt = lambda c: "  ".join(v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(c, widths))).rstrip()
+    lines = [fmt(header), "  ".join("-" * w for w in widths)]
+    lines += [fmt(c) for c in cells]
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from .. import gradcheck
+
+    if not args.tol > 0:
+        raise ConfigError("--tol must be positive")
+    if not args.eps > 0:
+        raise ConfigError("--eps must be positive")
+    rows = gradcheck.run(seed=args.seed, tol=args.tol, eps=args.eps)
+    print(format_table(rows))
+    print()
+    for name in gradcheck.LOSSES:
+        print(f"  {name:<8} {gradcheck.LOSS_HELP[name]}")
+    print("  cbow = CBOW with the mean of the context vectors, cbow-sum = with their sum")
+    print("  center = W_in, context = W_out (NS, softmax), inner_nodes = Huffman inner-node vectors (HS)")
+    failed = [r for r in rows if not r.passed]
+    worst = max(r.max_rel_error for r in rows)
+    configs = len({(r.model, r.loss) for r in rows})
+    pairs = len({(r.model.split("-")[0], r.loss.split("-")[0]) for r in rows})
+    what = f"{len(rows)} parameter blocks, {configs} configurations of the {pairs} model x loss pairs"
+    print()
+    if failed:
+        print(f"FAIL: {len(failed)} of {what} have a relative error >= {args.tol:g}; worst {worst:.2e}")
+        return 1
+    print(f"OK: all {what} agree with central differences")
+    print(f"    worst relative error {worst:.2e} < {args.tol:g} (seed {args.seed}, eps {args.eps:g})")
+    return 0
