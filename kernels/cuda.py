@@ -1,0 +1,636 @@
+r"""Numba CUDA kernels: word2vec's SGD with one warp per sentence.
+
+Like ``kernels/cpu.py`` this module imports nothing from the library: kernels
+take device arrays and scalars, the launch wrappers take NumPy/device arrays.
+``w2v_scratch/trainer_cuda.py`` drives them.
+
+Mapping (one *warp* per sentence, lanes over dimensions)
+--------------------------------------------------------
+* The encoded corpus (int32 ids + int64 sentence offsets) and both matrices stay
+  on the device for the whole run. Sentences are pseudo-sentences of at most
+  ~1000 raw words (split once on the host), so a corpus gives thousands of warps.
+* Each epoch, :func:`subsample_kernel` (one thread per sentence) keeps word w at
+  position p with probability ``keep[w]`` using a counter-based hash of
+  (seed, epoch, p) and compacts each sentence's kept words in place of its raw
+  slot (``kept_ids[offsets[s] : offsets[s] + kept_len[s]]``). No host work per
+  sentence, and the same decisions whatever the launch configuration.
+* The training kernel gives each warp one sentence. Lane ``l`` holds dimensions
+  ``l, l+32, l+64, …`` (``DPL = ⌈d/32⌉`` float32 registers per row), so row loads
+  and stores are coalesced. A dot product is a per-lane partial sum followed by
+  a butterfly ``shfl_xor_sync`` reduction that leaves the total in every lane (no
+  barrier). All the dot products of one step (1+K for NS, a chunk of path nodes
+  for HS) are reduced together.
+* Hogwild across warps: no locks; the output rows touched by a step are updated
+  in place (plain read-modify-write, or ``cuda.atomic.add`` with ``atomic=True``).
+
+Reuse (what cuts memory traffic)
+--------------------------------
+Skip-gram: for the center word t at kept position i (window radius R = W − b,
+b uniform in [0, W)), the warp
+
+1. draws the K noise words **once** for the whole window and loads their
+   output rows into registers;
+2. loads the center's input row x = W_in[t] into registers;
+3. for every context word c in the window: one step on the pair (t, c) with the
+   context word's output row W_out[c] as the positive target and the K cached
+   noise rows as negatives (a noise word equal to c is skipped for that pair, as
+   word2vec.c skips a draw equal to the positive). The positive row is written
+   back at once; the noise rows are updated in registers, so later pairs of the
+   window see them updated exactly as sequential SGD would;
+4. writes the accumulated input gradient into W_in[t] once, and each noise row's
+   accumulated change (final − initial) once.
+
+Orientation: word2vec.c takes the *context* word's input row as x and predicts
+the *center* word. Here the center's input row is x (cached for the window) and
+the context words are the targets — the paper's direction. The set of
+(input, target) pairs is the same (the window is symmetric), only the order and
+the sharing of the negatives differ. Per center, memory traffic drops from
+R·(2 + 2(K+1))·d floats to (2 + 2K + 2R)·d (≈3.5× fewer at R≈6, K=5); hot rows
+then mostly hit the L2.
+
+Hierarchical softmax (skip-gram): the same with the Huffman path of the context
+word instead of the noise words (path rows updated in place, chunk by chunk).
+CBOW: h = mean (or sum) of the window's input rows, computed once per center by
+the warp; then one step on the center (NS: its output row + K noise rows; HS: its
+path), then every context row gets ``ctx_scale · e`` (word2vec.c: 1).
+
+Numerics: σ(f) is exact, clipped to 0/1 for |f| > 6 with NS; HS skips nodes with
+|f| ≥ 6 (word2vec.c). The loss per pair is the exact −log σ(±f) in float32,
+summed per sentence in float32 and stored per sentence in float64; the host
+reduces. float32 everywhere else: every constant in a kernel body is
+``np.float32``/``np.uint64`` (a Python float literal would make the arithmetic
+float64; ``tests/test_kernels_cuda.py`` scans this file for them).
+
+Randomness: a splitmix64 generator in registers, one state per warp (every lane
+runs the same sequence, so all lanes agree on the window radius and the noise
+words without a broadcast), seeded from (seed, epoch, sentence). One 64-bit draw
+gives a 32-bit column for the alias table *and* a 24-bit uniform for its
+coin (Numba's xoroshiro gives only 24-bit floats in all). :class:`HostRNG` and
+:func:`host_subsample` are exact pure-Python/NumPy twins for tests.
+
+Learning rate: per center from its position in the run, word2vec.c's
+``lr0 · max(1e-4, 1 − done/(epochs·N + 1))`` floored at ``min_lr``, with
+``done = epoch·N + offsets[s] + i·raw_len/kept_len`` (raw words before
+subsampling), so it does not depend on which warp ran when.
+
+Reduction selection: the CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) has no warp
+shuffles; at import time :data:`SIMULATOR` picks a shared-memory reduction with
+``syncthreads`` (and one warp per block) instead. The simulator checks logic,
+not speed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from numba import cuda
+
+# What numba itself decided when it was first imported (the variable is read once, then):
+SIMULATOR = bool(int(getattr(getattr(cuda, "config", None), "ENABLE_CUDASIM",
+                             os.environ.get("NUMBA_ENABLE_CUDASIM", "0")) or 0))
+
+WARP = 32
+FULL_MASK = 0xFFFFFFFF
+DEFAULT_WARPS_PER_BLOCK = 1 if SIMULATOR else 4
+HS_CHUNK = 8  # path nodes reduced together (4 above d = 128)
+
+F0 = np.float32(0.0)
+F1 = np.float32(1.0)
+MAX_EXP = np.float32(6.0)
+LR_FLOOR = np.float32(1e-4)
+INV24 = np.float32(1.0 / (1 << 24))
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX2 = np.uint64(0x94D049BB133111EB)
+U24 = np.uint64(24)
+U27 = np.uint64(27)
+U30 = np.uint64(30)
+U31 = np.uint64(31)
+U32 = np.uint64(32)
+MASK24 = np.uint64((1 << 24) - 1)
+MASK64 = (1 << 64) - 1
+
+
+def _device(fn):
+    if SIMULATOR:
+        return cuda.jit(device=True)(fn)
+    return cuda.jit(device=True, forceinline=True)(fn)
+
+
+def _kernel(fn):
+    if SIMULATOR:
+        return cuda.jit(fn)
+    return cuda.jit(fastmath=True)(fn)
+
+
+# ---------------------------------------------------------------------------
+# Random numbers: splitmix64 (device) and its exact host twin
+# ---------------------------------------------------------------------------
+@_device
+def mix64(z):
+    """splitmix64's finaliser: a bijective 64-bit hash (uint64 → uint64)."""
+    z = (z ^ (z >> U30)) * MIX1
+    z = (z ^ (z >> U27)) * MIX2
+    return z ^ (z >> U31)
+
+
+@_device
+def below(r, n):
+    """A uniform integer in [0, n) from the high 32 bits of the draw r (multiply-shift)."""
+    return np.int64(((r >> U32) * np.uint64(n)) >> U32)
+
+
+@_device
+def unit24(r):
+    """A uniform float32 in [0, 1) from the low 24 bits of the draw r."""
+    return np.float32(r & MASK24) * INV24
+
+
+@_device
+def alias_draw(r, prob, alias):
+    col = below(r, prob.shape[0])
+    if unit24(r) < prob[col]:
+        return np.int32(col)
+    return alias[col]
+
+
+def host_mix64(z: int) -> int:
+    z &= MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+def epoch_key(seed: int, epoch: int) -> int:
+    """The 64-bit key of one epoch: every random decision of the epoch derives from it."""
+    return host_mix64((seed & MASK64) + 0x9E3779B97F4A7C15 * (epoch + 1))
+
+
+def sentence_state(key: int, sentence: int) -> int:
+    """Initial generator state of a sentence's warp (same formula as the kernels)."""
+    return host_mix64(key ^ ((sentence * 0x9E3779B97F4A7C15) & MASK64))
+
+
+class HostRNG:
+    """The kernels' per-warp generator, in Python: ``next()`` is one 64-bit draw."""
+
+    def __init__(self, state: int) -> None:
+        self.state = state & MASK64
+
+    def next(self) -> int:
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
+        return host_mix64(self.state)
+
+    @staticmethod
+    def below(r: int, n: int) -> int:
+        return ((r >> 32) * n) >> 32
+
+    @staticmethod
+    def unit24(r: int) -> np.float32:
+        return np.float32(r & ((1 << 24) - 1)) * INV24
+
+    def alias(self, prob: np.ndarray, alias: np.ndarray) -> int:
+        r = self.next()
+        col = self.below(r, len(prob))
+        return int(col) if self.unit24(r) < prob[col] else int(alias[col])
+
+
+def host_subsample(ids: np.ndarray, offsets: np.ndarray, keep: np.ndarray, key: int):
+    """NumPy twin of :func:`subsample_kernel`: (kept_ids laid out like the kernel's, kept_len)."""
+    pos = np.arange(len(ids), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = np.uint64(key) ^ (pos * GOLDEN)
+        z = (z ^ (z >> U30)) * MIX1
+        z = (z ^ (z >> U27)) * MIX2
+        z = z ^ (z >> U31)
+    u = (z & MASK24).astype(np.float32) * INV24
+    flag = u < keep[ids]
+    kept_ids = np.zeros_like(ids)
+    kept_len = np.zeros(len(offsets) - 1, np.int32)
+    for s in range(len(offsets) - 1):
+        a, b = offsets[s], offsets[s + 1]
+        k = ids[a:b][flag[a:b]]
+        kept_ids[a : a + len(k)] = k
+        kept_len[s] = len(k)
+    return kept_ids, kept_len
+
+
+# ---------------------------------------------------------------------------
+# Per-epoch subsampling on the device
+# ---------------------------------------------------------------------------
+@_kernel
+def subsample_kernel(ids, offsets, keep, key, kept_ids, kept_len):
+    """One thread per sentence: keep each word with probability keep[w] (hash of (key, position)),
+    compacting the kept ids to the start of the sentence's slot."""
+    s = cuda.grid(1)
+    if s >= kept_len.shape[0]:
+        return
+    start = offsets[s]
+    end = offsets[s + 1]
+    n = start
+    for p in range(start, end):
+        w = ids[p]
+        r = mix64(key ^ (np.uint64(p) * GOLDEN))
+        if unit24(r) < keep[w]:
+            kept_ids[n] = w
+            n += 1
+    kept_len[s] = np.int32(n - start)
+
+
+@_kernel
+def rng_probe_kernel(state, n, out):
+    """Test hook: ``out[i]`` = the i-th draw of the warp generator started at ``state``
+    (as int64 bit pattern)."""
+    if cuda.grid(1) != 0:
+        return
+    st = state
+    for i in range(n):
+        st = st + GOLDEN
+        out[i] = np.int64(mix64(st))
+
+
+# ---------------------------------------------------------------------------
+# Warp reductions, chosen at import time
+# ---------------------------------------------------------------------------
+def _make_reduce(n_values: int):
+    """``reduce(part, red, warp, lane)``: replace part[0:n_values] (per-lane partial sums) by the
+    sums over the warp's 32 lanes, in every lane."""
+    if SIMULATOR:
+        @_device
+        def reduce(part, red, warp, lane):
+            for k in range(n_values):
+                red[warp, k, lane] = part[k]
+            cuda.syncthreads()
+            for k in range(n_values):
+                acc = F0
+                for m in range(WARP):
+                    acc += red[warp, k, m]
+                part[k] = acc
+            cuda.syncthreads()
+    else:
+        @_device
+        def reduce(part, red, warp, lane):
+            for k in range(n_values):
+                v = part[k]
+                v += cuda.shfl_xor_sync(FULL_MASK, v, 16)
+                v += cuda.shfl_xor_sync(FULL_MASK, v, 8)
+                v += cuda.shfl_xor_sync(FULL_MASK, v, 4)
+                v += cuda.shfl_xor_sync(FULL_MASK, v, 2)
+                v += cuda.shfl_xor_sync(FULL_MASK, v, 1)
+                part[k] = v
+    return reduce
+
+
+@_device
+def sigmoid_clipped(f):
+    if f > MAX_EXP:
+        return F1
+    if f < -MAX_EXP:
+        return F0
+    return F1 / (F1 + math.exp(-f))
+
+
+@_device
+def softplus(f):
+    """log(1 + e^f) in float32, stable: −log σ(−f)."""
+    a = f if f > F0 else -f
+    return (f if f > F0 else F0) + math.log1p(math.exp(-a))
+
+
+@_device
+def learning_rate(lr0, min_lr, progress0, inv_total, raw_pos):
+    lr = lr0 * max(LR_FLOOR, F1 - (progress0 + np.float32(raw_pos) * inv_total))
+    return max(lr, min_lr)
+
+
+# ---------------------------------------------------------------------------
+# The training kernels
+# ---------------------------------------------------------------------------
+_CACHE: dict = {}
+
+
+def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, atomic: bool = False,
+                cbow_mean: bool = True, warps_per_block: int = DEFAULT_WARPS_PER_BLOCK):
+    """The training kernel for (model, loss) with d, K and W fixed at compile time.
+
+    ``model`` "sg" or "cbow", ``loss`` "ns" or "hs"; ``atomic``: write the shared output rows
+    and the input rows with ``cuda.atomic.add`` instead of plain read-modify-write (Hogwild
+    either way); ``cbow_mean``: CBOW's h is the mean (else the sum) of the context rows.
+    Signature (all kernels)::
+
+        kernel(kept_ids, kept_len, offsets, first, stop, win, wout,
+               alias_prob, alias_idx, codes, points, lengths,
+               key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out)
+
+    sentence ``s`` (first ≤ s < stop) is run by warp ``s − first``; ``wout`` is W_out (NS)
+    or Θ (HS); unused tables may be 1-element dummies. ``ctx_scale`` (CBOW only): the factor
+    on e added to each context row, negative for 1/n. ``loss_out[s]`` (float64) and
+    ``pairs_out[s]`` (int64) receive the sentence's loss sum and trained pairs.
+    """
+    if model not in ("sg", "cbow") or loss not in ("ns", "hs"):
+        raise ValueError(f"no CUDA kernel for model {model!r} with loss {loss!r}")
+    if SIMULATOR:
+        warps_per_block = 1  # simulator barriers are block-wide: one warp per block
+    key = (model, loss, dim, negative, window, atomic, cbow_mean, warps_per_block)
+    if key in _CACHE:
+        return _CACHE[key]
+    D = dim
+    DPL = (dim + WARP - 1) // WARP
+    K = negative if loss == "ns" else 0
+    W = window
+    HSC = HS_CHUNK if DPL <= 4 else HS_CHUNK // 2  # fewer path rows in registers at large d
+    NT = K + 1 if loss == "ns" else HSC  # target rows per step
+    NTD = NT * DPL  # local-array shapes must be plain constants, not expressions
+    WPB = warps_per_block
+    INIT_W, INIT_K = (WPB, NTD) if (loss == "ns" and model == "sg") else (1, 1)
+    RED_W, RED_K, RED_L = (WPB, NT, WARP) if SIMULATOR else (1, 1, 1)
+    ATOMIC = atomic
+    MEAN = cbow_mean
+    reduce = _make_reduce(NT)
+
+    @_device
+    def add_row(mat, row, lane, vals, base):
+        """mat[row] += vals[base : base + DPL] (this lane's dimensions)."""
+        for q in range(DPL):
+            j = lane + WARP * q
+            if j < D:
+                if ATOMIC:
+                    cuda.atomic.add(mat, (row, j), vals[base + q])
+                else:
+                    mat[row, j] += vals[base + q]
+
+    @_device
+    def hs_targets(x, e, word, codes, points, lengths, wout, lr, part, trow, red, warp, lane):
+        """One HS step of input x toward ``word``: e += Σ g θ, θ += g x over its path.
+        Returns the loss (summed over the path, skipped nodes included)."""
+        total = F0
+        n = lengths[word]
+        for c0 in range(0, n, HSC):
+            for k in range(HSC):
+                acc = F0
+                if c0 + k < n:
+                    node = points[word, c0 + k]
+                    for q in range(DPL):
+                        j = lane + WARP * q
+                        v = wout[node, j] if j < D else F0
+                        trow[k * DPL + q] = v
+                        acc += v * x[q]
+                part[k] = acc
+            reduce(part, red, warp, lane)
+            for k in range(HSC):
+                if c0 + k < n:
+                    node = points[word, c0 + k]
+                    f = part[k]
+                    code = np.float32(codes[word, c0 + k])
+                    total += softplus((F1 - code - code) * -f)
+                    if f < MAX_EXP and f > -MAX_EXP:
+                        g = lr * (F1 - code - F1 / (F1 + math.exp(-f)))
+                        for q in range(DPL):
+                            j = lane + WARP * q
+                            if j < D:
+                                e[q] += g * trow[k * DPL + q]
+                                if ATOMIC:
+                                    cuda.atomic.add(wout, (node, j), g * x[q])
+                                else:
+                                    wout[node, j] += g * x[q]
+        return total
+
+    if model == "sg":
+
+        def kernel(kept_ids, kept_len, offsets, first, stop, win, wout, alias_prob, alias_idx,
+                   codes, points, lengths, key, lr0, min_lr, progress0, inv_total, ctx_scale,
+                   loss_out, pairs_out):
+            red = cuda.shared.array((RED_W, RED_K, RED_L), np.float32)
+            warp = cuda.threadIdx.x // WARP
+            lane = cuda.threadIdx.x % WARP
+            s = first + cuda.blockIdx.x * WPB + warp
+            if s >= stop:
+                return
+            base = offsets[s]
+            raw_len = offsets[s + 1] - base
+            L = kept_len[s]
+            x = cuda.local.array(DPL, np.float32)
+            e = cuda.local.array(DPL, np.float32)
+            part = cuda.local.array(NT, np.float32)
+            trow = cuda.local.array(NTD, np.float32)   # NS: [positive, K noise rows]; HS: path chunk
+            # NS: the noise rows as loaded, kept in shared memory (needed only at the write-back;
+            # registers stay for the rows being swept)
+            tinit = cuda.shared.array((INIT_W, INIT_K, WARP), np.float32)
+            neg = cuda.local.array(NT, np.int32)
+            state = mix64(key ^ (np.uint64(s) * GOLDEN))
+            sent_loss = F0
+            pairs = np.int64(0)
+            for i in range(L):
+                state = state + GOLDEN
+                b = below(mix64(state), W)
+                lo = max(i - (W - b), 0)
+                hi = min(i + (W - b) + 1, L)
+                if hi - lo <= 1:
+                    continue
+                t = kept_ids[base + i]
+                lr = learning_rate(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
+                for q in range(DPL):
+                    j = lane + WARP * q
+                    x[q] = win[t, j] if j < D else F0
+                    e[q] = F0
+                if K > 0:
+                    for k in range(1, NT):
+                        state = state + GOLDEN
+                        nk = alias_draw(mix64(state), alias_prob, alias_idx)
+                        neg[k] = nk
+                        for q in range(DPL):
+                            j = lane + WARP * q
+                            v = wout[nk, j] if j < D else F0
+                            trow[k * DPL + q] = v
+                            tinit[warp, k * DPL + q, lane] = v
+                for p in range(lo, hi):
+                    if p == i:
+                        continue
+                    c = kept_ids[base + p]
+                    pairs += 1
+                    if K > 0:
+                        for k in range(NT):
+                            acc = F0
+                            for q in range(DPL):
+                                if k == 0:
+                                    j = lane + WARP * q
+                                    trow[q] = wout[c, j] if j < D else F0
+                                acc += trow[k * DPL + q] * x[q]
+                            part[k] = acc
+                        reduce(part, red, warp, lane)
+                        for k in range(NT):
+                            f = part[k]
+                            if k == 0:
+                                g = lr * (F1 - sigmoid_clipped(f))
+                                sent_loss += softplus(-f)
+                            elif neg[k] == c:
+                                g = F0
+                            else:
+                                g = -lr * sigmoid_clipped(f)
+                                sent_loss += softplus(f)
+                            part[k] = g
+                        for q in range(DPL):
+                            xq = x[q]
+                            acc = e[q]
+                            for k in range(NT):
+                                acc += part[k] * trow[k * DPL + q]
+                                trow[k * DPL + q] += part[k] * xq
+                            e[q] = acc
+                            j = lane + WARP * q
+                            if j < D:
+                                wout[c, j] = trow[q]
+                    else:
+                        sent_loss += hs_targets(x, e, c, codes, points, lengths, wout, lr, part, trow,
+                                                red, warp, lane)
+                if K > 0:
+                    for k in range(1, NT):
+                        for q in range(DPL):
+                            trow[k * DPL + q] = trow[k * DPL + q] - tinit[warp, k * DPL + q, lane]
+                        add_row(wout, neg[k], lane, trow, k * DPL)
+                add_row(win, t, lane, e, 0)
+            if lane == 0:
+                loss_out[s] = np.float64(sent_loss)
+                pairs_out[s] = pairs
+
+    else:
+
+        def kernel(kept_ids, kept_len, offsets, first, stop, win, wout, alias_prob, alias_idx,
+                   codes, points, lengths, key, lr0, min_lr, progress0, inv_total, ctx_scale,
+                   loss_out, pairs_out):
+            red = cuda.shared.array((RED_W, RED_K, RED_L), np.float32)
+            warp = cuda.threadIdx.x // WARP
+            lane = cuda.threadIdx.x % WARP
+            s = first + cuda.blockIdx.x * WPB + warp
+            if s >= stop:
+                return
+            base = offsets[s]
+            raw_len = offsets[s + 1] - base
+            L = kept_len[s]
+            x = cuda.local.array(DPL, np.float32)
+            e = cuda.local.array(DPL, np.float32)
+            part = cuda.local.array(NT, np.float32)
+            trow = cuda.local.array(NTD, np.float32)
+            neg = cuda.local.array(NT, np.int32)
+            state = mix64(key ^ (np.uint64(s) * GOLDEN))
+            sent_loss = F0
+            pairs = np.int64(0)
+            for i in range(L):
+                state = state + GOLDEN
+                b = below(mix64(state), W)
+                lo = max(i - (W - b), 0)
+                hi = min(i + (W - b) + 1, L)
+                if hi - lo <= 1:
+                    continue
+                t = kept_ids[base + i]
+                lr = learning_rate(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
+                for q in range(DPL):
+                    x[q] = F0
+                    e[q] = F0
+                for p in range(lo, hi):
+                    if p != i:
+                        c = kept_ids[base + p]
+                        for q in range(DPL):
+                            j = lane + WARP * q
+                            if j < D:
+                                x[q] += win[c, j]
+                n_ctx = np.float32(hi - lo - 1)
+                scale = ctx_scale
+                if ctx_scale < F0:
+                    scale = F1 / n_ctx
+                if MEAN:
+                    for q in range(DPL):
+                        x[q] = x[q] / n_ctx
+                pairs += 1
+                if K > 0:
+                    for k in range(NT):
+                        if k == 0:
+                            nk = t
+                        else:
+                            state = state + GOLDEN
+                            nk = alias_draw(mix64(state), alias_prob, alias_idx)
+                        neg[k] = nk
+                        acc = F0
+                        for q in range(DPL):
+                            j = lane + WARP * q
+                            v = wout[nk, j] if j < D else F0
+                            trow[k * DPL + q] = v
+                            acc += v * x[q]
+                        part[k] = acc
+                    reduce(part, red, warp, lane)
+                    for k in range(NT):
+                        f = part[k]
+                        if k == 0:
+                            g = lr * (F1 - sigmoid_clipped(f))
+                            sent_loss += softplus(-f)
+                        elif neg[k] == t:
+                            g = F0
+                        else:
+                            g = -lr * sigmoid_clipped(f)
+                            sent_loss += softplus(f)
+                        for q in range(DPL):
+                            e[q] += g * trow[k * DPL + q]
+                            trow[k * DPL + q] = g * x[q]
+                        add_row(wout, neg[k], lane, trow, k * DPL)
+                else:
+                    sent_loss += hs_targets(x, e, t, codes, points, lengths, wout, lr, part, trow,
+                                            red, warp, lane)
+                for q in range(DPL):
+                    e[q] = e[q] * scale
+                for p in range(lo, hi):
+                    if p != i:
+                        add_row(win, kept_ids[base + p], lane, e, 0)
+            if lane == 0:
+                loss_out[s] = np.float64(sent_loss)
+                pairs_out[s] = pairs
+
+    compiled = _kernel(kernel)
+    _CACHE[key] = compiled
+    return compiled
+
+
+# ---------------------------------------------------------------------------
+# Launch wrappers
+# ---------------------------------------------------------------------------
+def launch_subsample(ids, offsets, keep, key: int, kept_ids, kept_len, threads: int = 128) -> None:
+    """Subsample and compact every sentence (device arrays) for the epoch ``key``."""
+    n = kept_len.shape[0]
+    tpb = max(1, min(threads, n))
+    subsample_kernel[(n + tpb - 1) // tpb, tpb](ids, offsets, keep, np.uint64(key), kept_ids, kept_len)
+
+
+def launch_train(kernel, first: int, stop: int, kept_ids, kept_len, offsets, win, wout,
+                 alias_prob, alias_idx, codes, points, lengths, key: int, lr0: float, min_lr: float,
+                 progress0: float, inv_total: float, ctx_scale: float, loss_out, pairs_out,
+                 warps_per_block: int = DEFAULT_WARPS_PER_BLOCK) -> None:
+    """Train sentences ``first ≤ s < stop`` (one warp each) with a kernel from :func:`make_kernel`
+    (built with the same ``warps_per_block``)."""
+    if SIMULATOR:
+        warps_per_block = 1
+    n = stop - first
+    if n <= 0:
+        return
+    blocks = (n + warps_per_block - 1) // warps_per_block
+    kernel[blocks, warps_per_block * WARP](
+        kept_ids, kept_len, offsets, np.int64(first), np.int64(stop), win, wout, alias_prob, alias_idx,
+        codes, points, lengths, np.uint64(key), np.float32(lr0), np.float32(min_lr),
+        np.float32(progress0), np.float32(inv_total), np.float32(ctx_scale), loss_out, pairs_out)
+
+
+def split_offsets(offsets: np.ndarray, max_len: int) -> np.ndarray:
+    """Sentence offsets with every sentence longer than ``max_len`` cut into pieces of at most
+    ``max_len`` words (vectorised; done once per run)."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    pieces = np.maximum((lengths + max_len - 1) // max_len, 1)
+    starts = np.repeat(offsets[:-1], pieces)
+    first_piece = np.repeat(np.cumsum(pieces) - pieces, pieces)
+    k = np.arange(len(starts)) - first_piece
+    out = np.empty(len(starts) + 1, np.int64)
+    out[:-1] = starts + k * max_len
+    out[-1] = offsets[-1]
+    keep = np.ones(len(out), bool)
+    keep[:-1] = out[:-1] < np.repeat(offsets[1:], pieces)  # drop empty sentences' duplicate starts
+    return out[keep]

@@ -1,0 +1,217 @@
+"""The ``cuda`` backend: word2vec's SGD on an NVIDIA GPU with the kernels of ``kernels/cuda.py``.
+
+``train(w2v, corpus, cfg)`` copies the encoded corpus, the tables (subsampling keep
+probabilities, alias table of the noise distribution or the Huffman paths) and both
+matrices to the device once, then per epoch launches
+
+1. the subsampling kernel (keep flags from a hash of (seed, epoch, position), each
+   pseudo-sentence compacted on the device: no host work per sentence), and
+2. the training kernel, one warp per pseudo-sentence, in a few big launches (about
+   ``cuda_launch_words`` raw words each, for the progress bar),
+
+and copies the matrices back at the end. Supported: skip-gram and CBOW, each with
+negative sampling or hierarchical softmax (word2vec.c's semantics, see kernels/cuda.py
+for the reuse of noise words across a window).
+
+Options in ``cfg.extra`` (all optional): ``cuda_sentence_length`` (raw words per
+pseudo-sentence, 1000), ``cuda_launch_words`` (raw words per launch, 2**25),
+``cuda_atomic`` (atomic adds instead of plain Hogwild stores, False),
+``cuda_warps_per_block`` (4), ``cbow_update`` ("word2vec" or "exact", as the cpu backend).
+
+Differences from the cpu backend: pseudo-sentences are cut at 1000 *raw* words (cpu:
+1000 kept words); the K noise words of a center are shared by its whole window; the
+generator is splitmix64 per warp, so a seed gives the same draws whatever the GPU, but
+Hogwild races make runs differ in the last bits.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from . import sampling
+from .corpus import Corpus
+from .errors import ConfigError, DeviceError, DivergenceError
+from .huffman import build as build_huffman
+
+SENTENCE_LENGTH = 1000
+LAUNCH_WORDS = 1 << 25
+SUPPORTED = "skip-gram and CBOW with --loss ns or hs"
+
+
+def _kernels():
+    try:
+        from .kernels import cuda as cuda_kernels
+    except Exception as exc:  # numba-cuda missing or broken
+        raise DeviceError(f"the CUDA kernels could not be loaded ({exc}): use --backend cpu") from None
+    return cuda_kernels
+
+
+def check_supported(cfg) -> None:
+    if cfg.model not in ("sg", "cbow") or cfg.loss not in ("ns", "hs"):
+        raise ConfigError(f"the cuda backend trains {SUPPORTED}, not --model {cfg.model} --loss {cfg.loss}: "
+                          "use --backend cpu or reference")
+
+
+def _extra(cfg, name, default):
+    return (cfg.extra or {}).get(name, default)
+
+
+def tables(vocab, cfg):
+    """Host tables: keep probabilities (float32), alias table (float32 prob, int32 alias) or
+    Huffman codes/points/lengths; unused ones are 1-element dummies."""
+    counts = vocab.counts
+    keep = sampling.keep_probabilities(counts, cfg.sample, cfg.sample_rule).astype(np.float32)
+    if cfg.loss == "ns":
+        sampler = sampling.AliasSampler.unigram(counts, cfg.ns_exponent)
+        prob = sampler.prob.astype(np.float32)
+        alias = sampler.alias.astype(np.int32)
+        codes = np.zeros((1, 1), np.uint8)
+        points = np.zeros((1, 1), np.int32)
+        lengths = np.zeros(1, np.int32)
+    else:
+        tree = build_huffman(counts)
+        prob, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
+        codes = np.ascontiguousarray(tree.codes, dtype=np.uint8)
+        points = np.ascontiguousarray(tree.points, dtype=np.int32)
+        lengths = np.ascontiguousarray(tree.lengths, dtype=np.int32)
+    return keep, prob, alias, codes, points, lengths
+
+
+def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None) -> None:
+    """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` on the GPU.
+
+    Appends one record per epoch to ``w2v.history``: epoch, loss (mean per trained pair:
+    skip-gram per (input, target) pair, CBOW per window), seconds, words (raw),
+    trained_words (after subsampling), pairs, words_per_sec, trained_words_per_sec, lr_end.
+    """
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    check_supported(cfg)
+    ck = _kernels()
+    from numba import cuda
+
+    if not cuda.is_available():
+        raise DeviceError("--backend cuda needs an NVIDIA GPU with a CUDA driver, and none was found: "
+                          "use --backend cpu")
+    cbow_update = _extra(cfg, "cbow_update", "word2vec")
+    if cbow_update not in ("word2vec", "exact"):
+        raise ConfigError(f"unknown cbow_update {cbow_update!r}: use 'word2vec' or 'exact'")
+    ctx_scale = -1.0 if (cfg.model == "cbow" and cfg.cbow_mean and cbow_update == "exact") else 1.0
+    wpb = int(_extra(cfg, "cuda_warps_per_block", ck.DEFAULT_WARPS_PER_BLOCK))
+    atomic = bool(_extra(cfg, "cuda_atomic", False))
+    launch_words = int(_extra(cfg, "cuda_launch_words", LAUNCH_WORDS))
+    offsets = ck.split_offsets(corpus.offsets, int(_extra(cfg, "cuda_sentence_length", SENTENCE_LENGTH)))
+    n_sent = len(offsets) - 1
+    N = int(len(corpus.ids))
+    output_name = "context" if cfg.loss == "ns" else "inner_nodes"
+
+    t0 = time.perf_counter()
+    kernel = ck.make_kernel(cfg.model, cfg.loss, cfg.dim, cfg.negative, cfg.window, atomic=atomic,
+                            cbow_mean=cfg.cbow_mean, warps_per_block=wpb)
+    keep, prob, alias, codes, points, lengths = tables(w2v.vocab, cfg)
+    d_ids = cuda.to_device(np.ascontiguousarray(corpus.ids, dtype=np.int32))
+    d_off = cuda.to_device(offsets)
+    d_keep = cuda.to_device(keep)
+    d_prob, d_alias = cuda.to_device(prob), cuda.to_device(alias)
+    d_codes, d_points, d_lengths = cuda.to_device(codes), cuda.to_device(points), cuda.to_device(lengths)
+    d_kept = cuda.device_array(N, np.int32)
+    d_kept_len = cuda.device_array(n_sent, np.int32)
+    d_win = cuda.to_device(np.ascontiguousarray(w2v.center, dtype=np.float32))
+    d_wout = cuda.to_device(np.ascontiguousarray(getattr(w2v, output_name), dtype=np.float32))
+    d_loss = cuda.device_array(n_sent, np.float64)
+    d_pairs = cuda.device_array(n_sent, np.int64)
+    setup_seconds = time.perf_counter() - t0
+    compile_seconds = warm_up(ck, kernel, cfg.dim, d_prob, d_alias, d_codes, d_points, d_lengths, wpb)
+
+    # launch boundaries: sentence ranges of about launch_words raw words
+    cuts = np.searchsorted(offsets, np.arange(0, N, max(launch_words, 1)), side="left")
+    bounds = sorted(set(int(c) for c in cuts) | {0, n_sent})
+    bounds = [b for b in bounds if 0 <= b <= n_sent]
+
+    total_run = cfg.epochs * N + 1
+    inv_total = 1.0 / total_run
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=(cfg.epochs - len(w2v.history)) * N, unit="word", unit_scale=True, desc="training",
+                   leave=False, dynamic_ncols=True)
+    train_start = time.perf_counter()
+    try:
+        for epoch in range(len(w2v.history), cfg.epochs):
+            start = time.perf_counter()
+            key = ck.epoch_key(cfg.seed, epoch)
+            ck.launch_subsample(d_ids, d_off, d_keep, key, d_kept, d_kept_len)
+            progress0 = epoch * N / total_run
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                ck.launch_train(kernel, a, b, d_kept, d_kept_len, d_off, d_win, d_wout, d_prob, d_alias,
+                                d_codes, d_points, d_lengths, key, cfg.lr, cfg.min_lr, progress0, inv_total,
+                                ctx_scale, d_loss, d_pairs, warps_per_block=wpb)
+                if bar is not None:
+                    cuda.synchronize()
+                    bar.update(int(offsets[b] - offsets[a]))
+                    bar.set_postfix(epoch=f"{epoch + 1}/{cfg.epochs}", refresh=False)
+            loss_sum = float(d_loss.copy_to_host().sum())
+            pairs = int(d_pairs.copy_to_host().sum())
+            kept = int(d_kept_len.copy_to_host().sum())
+            seconds = time.perf_counter() - start
+            loss = loss_sum / max(pairs, 1)
+            if not np.isfinite(loss):
+                raise DivergenceError(f"the loss became {loss} in epoch {epoch + 1}: lower --lr")
+            lr_end = max(cfg.lr * max(1e-4, 1 - (epoch + 1) * N / total_run), cfg.min_lr)
+            record = {
+                "epoch": epoch + 1,
+                "loss": float(loss),
+                "seconds": seconds,
+                "words": N,
+                "trained_words": kept,
+                "pairs": pairs,
+                "words_per_sec": N / seconds if seconds > 0 else 0.0,
+                "trained_words_per_sec": kept / seconds if seconds > 0 else 0.0,
+                "lr_end": float(lr_end),
+            }
+            w2v.history.append(record)
+            log(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss:.4f}, {record['words_per_sec']:,.0f} words/sec, "
+                f"{record['trained_words_per_sec']:,.0f} trained words/sec ({N:,} words, {kept:,} after "
+                f"subsampling, {seconds:.2f}s), lr {lr_end:.5f}")
+    finally:
+        if bar is not None:
+            bar.close()
+    train_seconds = time.perf_counter() - train_start
+    w2v.center[...] = d_win.copy_to_host()
+    getattr(w2v, output_name)[...] = d_wout.copy_to_host()
+    if not np.isfinite(w2v.center).all():
+        raise DivergenceError("the vectors hold NaN/inf after training: lower --lr")
+    w2v.state.update(backend="cuda", setup_seconds=setup_seconds, compile_seconds=compile_seconds,
+                     train_seconds=train_seconds,
+                     words_per_sec=(cfg.epochs * N) / train_seconds if train_seconds > 0 else 0.0,
+                     device=_device_name(cuda))
+
+
+def warm_up(ck, kernel, dim, d_prob, d_alias, d_codes, d_points, d_lengths, wpb) -> float:
+    """Compile both kernels with the argument types training uses, on an empty sentence, so the
+    first epoch's time is training only; returns the seconds it took."""
+    from numba import cuda
+
+    t0 = time.perf_counter()
+    ids = cuda.to_device(np.zeros(1, np.int32))
+    off = cuda.to_device(np.zeros(2, np.int64))
+    kept_len = cuda.to_device(np.zeros(1, np.int32))
+    mat = cuda.to_device(np.zeros((1, dim), np.float32))
+    ck.launch_subsample(ids, off, cuda.to_device(np.ones(1, np.float32)), 0, ids, kept_len)
+    ck.launch_train(kernel, 0, 1, ids, kept_len, off, mat, mat, d_prob, d_alias, d_codes, d_points, d_lengths,
+                    0, 0.0, 0.0, 0.0, 0.0, 1.0, cuda.device_array(1, np.float64), cuda.device_array(1, np.int64),
+                    warps_per_block=wpb)
+    cuda.synchronize()
+    return time.perf_counter() - t0
+
+
+def _device_name(cuda) -> str:
+    try:
+        dev = cuda.get_current_device()
+        name = dev.name
+        return name.decode() if isinstance(name, bytes) else str(name)
+    except Exception:
+        return "unknown"
