@@ -18,3 +18,17 @@ def make_topic_corpus(path, n_sentences=400, length=12, topics=3, words_per_topi
 @pytest.fixture
 def topic_corpus(tmp_path):
     return make_topic_corpus(tmp_path / "topics.txt")
+
+
+# In CI (CI=true) property-based tests draw the same examples every run, so a red CI is
+# reproducible; locally they explore new examples each time.
+try:
+    import os
+
+    from hypothesis import settings as _settings
+
+    _settings.register_profile("ci", derandomize=True, database=None)
+    if os.environ.get("CI"):
+        _settings.load_profile("ci")
+except ImportError:  # hypothesis is in the dev extra
+    pass

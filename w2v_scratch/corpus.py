@@ -19,6 +19,7 @@ import bz2
 import gzip
 import lzma
 import os
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from typing import Iterator
@@ -65,8 +66,10 @@ def _blocks(path: str) -> Iterator[bytes]:
         while True:
             try:
                 block = f.read(_BLOCK)
-            except (OSError, EOFError, lzma.LZMAError) as exc:
-                raise InputError(f"corpus file {path} is corrupt or truncated ({exc})") from None
+            except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+                raise InputError(
+                    f"corpus file {path} is corrupt or truncated ({exc}): get a fresh copy, or decompress it to check"
+                ) from None
             if not block:
                 return
             if b"\x00" in block:

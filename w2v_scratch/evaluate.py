@@ -19,6 +19,7 @@ Analogy sections named ``gram*`` are syntactic, the other ``: `` sections semant
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,6 +158,8 @@ def _lines(path):
             yield from f
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text: convert it to UTF-8") from None
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz
+        raise InputError(f"{path} is corrupt or truncated ({exc}): get a fresh copy of the file") from None
 
 
 # -- analogies ---------------------------------------------------------------------------------------

@@ -15,6 +15,23 @@ Formats:
 * GloVe: word2vec text without the header line.
 * native model: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config,
   history) — see :func:`save_model`. No pickle anywhere.
+
+Damaged files. Every loader either returns consistent vectors or raises a
+one-line :class:`~w2v_scratch.errors.FormatError` (:class:`InputError` for a
+missing or unreadable file) naming the problem and the fix; the policy:
+
+* a NaN or infinite value (or one beyond float32) is refused, naming the word
+  (word2vec/GloVe) or the matrix (native model): vectors are never silently
+  cleaned;
+* a header count larger than the rows the file holds is refused: "the header
+  announces N vectors but the file holds M" (a binary file whose size cannot hold
+  N vectors is refused from its size, before reading); rows beyond the count,
+  a row with a different number of values, a duplicate word, or a non-numeric
+  value are refused too;
+* no size read from a file (header count and dimension, a zip entry's or .npy
+  header's shape) is trusted for an allocation: storage grows with the rows
+  actually read, and every claimed size is checked against the file's bytes first;
+* a damaged compressed (``.gz``) or zip file is a FormatError, like any other damage.
 """
 
 from __future__ import annotations
@@ -22,12 +39,15 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import lzma
+import math
 import mmap
 import os
 import re
 import tempfile
 import uuid
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -38,6 +58,9 @@ MODEL_FORMAT = "w2v-scratch-model"
 MODEL_VERSION = 1
 _SPACE = re.compile(r"[ \t\n\r\x0b\x0c]")  # what the readers split on
 _BLOCK = 4096  # rows per write / per growth step
+_BLOCK_BYTES = 1 << 22  # ... and at most 4 MB per growth step, whatever the dimension
+# What a damaged compressed or zip file raises while being read.
+_CORRUPT = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 @contextlib.contextmanager
@@ -157,6 +180,15 @@ def _open(path, mode: str = "rb"):
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+@contextlib.contextmanager
+def _reading(path):
+    """Turn the errors of a damaged (compressed) file into a one-line :class:`FormatError`."""
+    try:
+        yield
+    except _CORRUPT as exc:
+        raise FormatError(f"{os.fspath(path)} is corrupt or truncated ({exc}): get a fresh copy of the file") from None
+
+
 def _header(line: bytes) -> tuple[int, int] | None:
     """``(V, d)`` if ``line`` is a word2vec header (two non-negative integers), else None."""
     parts = line.split()
@@ -195,37 +227,54 @@ def _finish(path, words, vectors) -> "Embeddings":
 
 def _read_text(path, header: bool, limit: int | None, unicode_errors: str):
     """Rows ``word v1 ... vd`` (blank lines skipped), grown block by block as they are read."""
+    with _reading(path), _open(path) as f:
+        return _parse_text(path, f, header, limit, unicode_errors)
+
+
+def _parse_text(path, f, header: bool, limit: int | None, unicode_errors: str):
     words: list[str] = []
     blocks: list[np.ndarray] = []
-    with _open(path) as f:
-        V, d, _ = _read_header(f, path) if header else (None, None, 0)
-        want = V if limit is None else (limit if V is None else min(V, limit))
-        lineno = 1 if header else 0
-        for lineno, line in enumerate(f, lineno + 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if want is not None and len(words) >= want:
-                if limit is None:  # a line beyond the header's count
-                    raise FormatError(f"{path}: more than the {V} vectors the header announces: fix the header count")
-                break
-            if d is None:
-                d = len(parts) - 1
-                if d < 1:
-                    raise FormatError(f"{path}:{lineno}: a word with no values: not a vectors file")
-            if len(parts) != d + 1:
+    filled = 0  # rows used in blocks[-1]
+    V, d, _ = _read_header(f, path) if header else (None, None, 0)
+    want = V if limit is None else (limit if V is None else min(V, limit))
+    lineno = 1 if header else 0
+    for lineno, line in enumerate(f, lineno + 1):
+        parts = line.split()
+        if not parts:
+            continue
+        if want is not None and len(words) >= want:
+            if limit is None:  # a line beyond the header's count
+                raise FormatError(f"{path}: more than the {V} vectors the header announces: fix the header count")
+            break
+        if d is None:
+            d = len(parts) - 1
+            if d < 1:
                 raise FormatError(
-                    f"{path}:{lineno}: {len(parts) - 1} values where {d} are expected: the line is damaged "
-                    "(or the file mixes dimensions)"
+                    f"{path}:{lineno}: {parts[0][:30].decode('utf-8', 'replace')!r} alone on a line: "
+                    "not a 'word v1 ... vd' row "
+                    "(a word2vec header is '<count> <dim>'): not a vectors file"
                 )
-            if len(words) % _BLOCK == 0:
-                blocks.append(np.empty((_BLOCK, d), np.float32))
-            try:
-                blocks[-1][len(words) % _BLOCK] = list(map(float, parts[1:]))
-            except ValueError:
-                bad = next(p for p in parts[1:] if not _is_float(p))
-                raise FormatError(f"{path}:{lineno}: {bad[:30]!r} is not a number: the line is damaged") from None
-            words.append(parts[0].decode("utf-8", unicode_errors))
+        if len(parts) != d + 1:
+            hint = " (or the file mixes dimensions)"
+            if not header and len(words) == 1:  # a GloVe guess whose first "row" may be a broken header
+                hint = " (or the first line is a broken '<count> <dim>' header)"
+            raise FormatError(
+                f"{path}:{lineno}: {len(parts) - 1} values where {d} are expected: the line is damaged{hint}"
+            )
+        if not blocks or filled == len(blocks[-1]):
+            # Rows already read and checked pay for the allocation: never more than 4 MB ahead of the file.
+            rows = max(1, min(_BLOCK, _BLOCK_BYTES // (4 * d), 2 * len(words) + 16))
+            blocks.append(np.empty((rows, d), np.float32))
+            filled = 0
+        try:
+            with np.errstate(over="ignore"):  # beyond float32: inf, refused by _finish with the word named
+                blocks[-1][filled] = list(map(float, parts[1:]))
+        except ValueError:
+            bad = next(p for p in parts[1:] if not _is_float(p))[:30].decode("utf-8", "replace")
+            hint = " (or the first line is a broken '<count> <dim>' header)" if not header and not words else ""
+            raise FormatError(f"{path}:{lineno}: {bad!r} is not a number: the line is damaged{hint}") from None
+        filled += 1
+        words.append(parts[0].decode("utf-8", unicode_errors))
     if want is not None and len(words) < want:
         raise FormatError(
             f"{path}: the header announces {V} vectors but the file holds {len(words)}: "
@@ -233,7 +282,8 @@ def _read_text(path, header: bool, limit: int | None, unicode_errors: str):
         )
     if not words:
         raise FormatError(f"{path} holds no vectors: give a non-empty vectors file")
-    vectors = np.concatenate(blocks)[: len(words)] if len(blocks) > 1 else blocks[0][: len(words)]
+    blocks[-1] = blocks[-1][:filled]
+    vectors = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
     return _finish(path, words, np.ascontiguousarray(vectors))
 
 
@@ -247,12 +297,14 @@ def _is_float(token: bytes) -> bool:
 
 def _read_binary(path, limit: int | None, unicode_errors: str):
     """word2vec binary; the header's count and dimension are checked against the file size first."""
-    with _open(path) as f:
+    with _reading(path), _open(path) as f:
         V, d, pos = _read_header(f, path)
         if os.fspath(path).endswith(".gz"):
             data, pos = f.read(), 0
         else:  # map the file rather than copy it: the matrix we return is as large
             data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    if V == 0:
+        raise FormatError(f"{path}: the header announces 0 vectors: give a non-empty vectors file")
     try:
         return _parse_binary(path, data, pos, V, d, V if limit is None else min(V, limit), unicode_errors)
     finally:
@@ -267,10 +319,16 @@ def _parse_binary(path, data, pos: int, V: int, d: int, n: int, unicode_errors: 
     if need > size - pos:
         raise FormatError(
             f"{path}: the header announces {V} vectors of dimension {d} (at least {need:,} bytes) but only "
-            f"{size - pos:,} bytes follow: the file is truncated or its header is wrong"
+            f"{size - pos:,} bytes follow, room for {(size - pos) // (nbytes + 2):,} at most: "
+            "the file is truncated or its header is wrong"
         )
     words, vectors = [], np.empty((n, d), np.float32)
     for i in range(n):
+        if size - pos <= 64 and not data[pos:size].strip(b"\n"):  # nothing left but word2vec.c's newlines
+            raise FormatError(
+                f"{path}: the header announces {V} vectors but the file holds {i}: "
+                "it is truncated (or the header count is wrong)"
+            )
         space = data.find(b" ", pos)
         if space < 0 or space + 1 + nbytes > size:
             raise FormatError(f"{path}: the file ends inside vector {i + 1} of {V}: it is truncated")
@@ -304,6 +362,9 @@ def load_glove(path, limit: int | None = None, unicode_errors: str = "replace"):
     return _read_text(path, False, limit, unicode_errors)
 
 
+_BROKEN_HEADER = re.compile(rb"[+-]?\d+([ \t]+[+-]?\d+)?")
+
+
 def detect_format(path) -> str:
     """Guess the format of ``path``: ``native`` (a model's .npz/.json, or a base path with a .npz
     beside it), ``word2vec-binary`` (``.bin``, or a header followed by non-text), ``word2vec``
@@ -313,11 +374,15 @@ def detect_format(path) -> str:
         return "native"
     if p.endswith((".bin", ".bin.gz")):
         return "word2vec-binary"
-    with _open(p) as f:
-        head = _header(f.readline(1024))
+    with _reading(p), _open(p) as f:
+        first = f.readline(1024)
+        head = _header(first)
         if head is None:
+            # Two integers, or one, are a broken header ('-3 100', '100'), never a GloVe row.
+            if _BROKEN_HEADER.fullmatch(first.strip()):
+                return "word2vec"
             return "glove"
-        line = f.readline(4 * head[1] + 65536)
+        line = f.readline(4 * min(head[1], 1 << 24) + 65536)
     parts = line.split()
     if len(parts) == head[1] + 1 and all(_is_float(x) for x in parts[1:]):
         return "word2vec"
@@ -364,8 +429,13 @@ def save_model(model, path) -> None:
     The .npz holds ``center``, ``context`` / ``inner_nodes`` when present, every
     numpy array of ``model.state`` as ``state__<name>``, and ``save_id``. The .json
     holds the format version, the same ``save_id``, the config, the vocabulary with
-    counts, the history, the rest of ``state`` and each array's shape. The .npz is
-    written first, so a matching pair always comes from one save.
+    counts, the history, the rest of ``state`` and each array's shape.
+
+    Both files are written in full to temporary names (and synced) before either is
+    renamed, so a failure while writing leaves the previous pair untouched. Only a
+    crash between the two renames can leave a new .json beside an old .npz: the
+    random ``save_id`` they share makes :func:`load_model` refuse such a pair
+    instead of mixing two saves.
     """
     if model.center is None or model.vocab is None:
         raise W2VError("the model is not trained yet: nothing to save")
@@ -395,54 +465,141 @@ def save_model(model, path) -> None:
     }
     text = json.dumps(meta, default=_json_default, indent=1)  # before writing anything
     arrays["save_id"] = np.array(save_id)
-    with atomic_write(npz_path, "wb") as f:
-        np.savez(f, **arrays)
-    with atomic_write(json_path, "w") as f:
-        f.write(text)
+    with atomic_write(npz_path, "wb") as npz:
+        np.savez(npz, **arrays)
+        npz.flush()
+        os.fsync(npz.fileno())
+        with atomic_write(json_path, "w") as f:  # renamed first, then the .npz
+            f.write(text)
+
+
+def _damaged(path, what: str) -> FormatError:
+    return FormatError(f"{path}: {what}: the file is damaged, save the model again")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _read_meta(json_path) -> dict:
-    with _open(json_path, "rt") as f:
+    with _reading(json_path), _open(json_path, "rt") as f:
         try:
             meta = json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise FormatError(f"{json_path} is not valid JSON ({exc}): save the model again") from None
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too deep
+            msg = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+            raise FormatError(f"{json_path} is not valid JSON ({msg}): save the model again") from None
     if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
         raise FormatError(f"{json_path} is not a w2v-scratch model file: give the path used with --save-model")
-    if meta.get("version", 0) > MODEL_VERSION:
-        raise FormatError(f"{json_path} has model format version {meta['version']}: upgrade w2v-scratch to read it")
-    for key in ("save_id", "config", "vocab", "arrays"):
-        if key not in meta:
+    version = meta.get("version", 0)
+    if not _is_int(version):
+        raise _damaged(json_path, f"the format version {str(version)[:20]!r} is not an integer")
+    if version > MODEL_VERSION:
+        raise FormatError(f"{json_path} has model format version {version}: upgrade w2v-scratch to read it")
+    for key, kind in (("save_id", str), ("config", dict), ("vocab", dict), ("arrays", dict),
+                      ("history", list), ("state", dict)):
+        if key not in meta and key not in ("history", "state"):
             raise FormatError(f"{json_path} has no {key!r} entry: the file is damaged, save the model again")
+        if key in meta and not isinstance(meta[key], kind):
+            raise _damaged(json_path, f"its {key!r} entry is not a JSON {'object' if kind is dict else kind.__name__}")
+    words, counts = meta["vocab"].get("words"), meta["vocab"].get("counts")
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise _damaged(json_path, "the vocabulary's 'words' is not a list of strings")
+    if not isinstance(counts, list) or not all(_is_int(c) and 0 <= c < 2**63 for c in counts):
+        raise _damaged(json_path, "the vocabulary's 'counts' is not a list of non-negative integers")
+    if not words or len(words) != len(counts):
+        raise _damaged(json_path, f"{len(words)} words but {len(counts)} counts")
+    for name, shape in meta["arrays"].items():
+        if not isinstance(shape, list) or not all(_is_int(n) and n >= 0 for n in shape):
+            raise _damaged(json_path, f"the shape of {name[:40]!r} is not a list of non-negative integers")
     return meta
 
 
-def _read_arrays(npz_path, meta) -> dict[str, np.ndarray]:
+_NPZ_MAX_RATIO = 1100  # deflate expands at most 1032:1
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, npz_path, disk_size: int) -> np.ndarray | None:
+    """The array ``name`` of an open .npz, None if absent. Every size the file claims (zip entry,
+    array header) is checked against the bytes really there before anything is allocated, and
+    object arrays (which only pickle can read) are refused."""
     try:
-        with _open(npz_path) as f, np.load(f, allow_pickle=False) as z:
-            if "save_id" not in z.files or str(z["save_id"]) != meta["save_id"]:
+        info = zf.getinfo(name + ".npy")
+    except KeyError:
+        return None
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _damaged(npz_path, f"the entry {name!r} uses an unsupported compression")
+    most = info.compress_size * (1 if info.compress_type == zipfile.ZIP_STORED else _NPZ_MAX_RATIO) + 64
+    if info.compress_size > disk_size or info.file_size > most:
+        raise _damaged(npz_path, f"the entry {name!r} claims more bytes than the file holds")
+    with zf.open(info) as fp:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+        else:
+            raise _damaged(npz_path, f"the entry {name!r} has .npy version {version}, which is not supported")
+        if dtype.hasobject:
+            raise FormatError(
+                f"{npz_path}: the array {name!r} holds Python objects, which only pickle can read: refused "
+                "(w2v-scratch never writes one, and never unpickles); save the model again"
+            )
+        if not all(_is_int(n) and n >= 0 for n in shape):
+            raise _damaged(npz_path, f"the array {name!r} has the impossible shape {shape}")
+        count = math.prod(shape)
+        nbytes = count * dtype.itemsize
+        if nbytes > info.file_size:
+            raise _damaged(npz_path, f"the array {name!r} claims shape {shape} ({nbytes:,} bytes) "
+                                     f"but its entry holds {info.file_size:,} bytes")
+        buf = bytearray(nbytes)
+        view, got = memoryview(buf), 0
+        while got < nbytes:
+            chunk = fp.read(min(nbytes - got, 1 << 20))
+            if not chunk:
+                raise _damaged(npz_path, f"the array {name!r} is truncated")
+            view[got:got + len(chunk)] = chunk
+            got += len(chunk)
+        if fp.read(1):  # also makes zipfile check the entry's CRC
+            raise _damaged(npz_path, f"the array {name!r} has stray bytes after its data")
+    if count == 0:
+        return np.zeros(shape, dtype)
+    array = np.frombuffer(buf, dtype=dtype, count=count)
+    return array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
+
+
+def _read_arrays(npz_path, meta) -> dict[str, np.ndarray]:
+    """The arrays the .json lists (and ``save_id``), read with :func:`_read_member`: never pickle."""
+    try:
+        with _open(npz_path) as f, zipfile.ZipFile(f) as zf:
+            disk_size = os.fstat(f.fileno()).st_size
+            save_id = _read_member(zf, "save_id", npz_path, disk_size)
+            if save_id is None or save_id.dtype.kind != "U" or str(save_id) != meta["save_id"]:
                 raise FormatError(
                     f"{npz_path} and its .json come from different saves: use the pair written together, "
                     "or save the model again"
                 )
             arrays = {}
             for name, shape in meta["arrays"].items():
-                if name not in z.files:
+                arrays[name] = _read_member(zf, name, npz_path, disk_size)
+                if arrays[name] is None:
                     raise FormatError(f"{npz_path} lacks the array {name!r}: the file is damaged, save the model again")
-                arrays[name] = z[name]
                 if list(arrays[name].shape) != list(shape):
                     raise FormatError(
                         f"{npz_path}: {name!r} has shape {arrays[name].shape}, the .json says {tuple(shape)}: "
                         "the files do not match, save the model again"
                     )
             return arrays
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise FormatError(f"{npz_path} is not a readable .npz file ({exc}): save the model again") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+            RuntimeError, OverflowError) as exc:  # what zipfile and numpy's header parser raise on junk
+        msg = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
+        raise FormatError(f"{npz_path} is not a readable .npz file ({msg}): save the model again") from None
 
 
 def load_model(path):
     """Read a model written by :func:`save_model` back into a :class:`~w2v_scratch.word2vec.Word2Vec`,
-    checking that the two files match and that every matrix fits the vocabulary."""
+    checking that the two files match and that every matrix fits the vocabulary.
+
+    Nothing is ever unpickled: arrays are read from the .npz's raw .npy entries, object
+    arrays are refused, and every claimed size is checked against the file first."""
     from .config import TrainConfig
     from .vocab import Vocab
     from .word2vec import Word2Vec
@@ -452,11 +609,19 @@ def load_model(path):
         if not os.path.exists(p):
             raise InputError(f"model file {p} does not exist: give the path used with --save-model")
     meta = _read_meta(json_path)
+    words, counts = meta["vocab"]["words"], meta["vocab"]["counts"]
+    try:
+        config = TrainConfig.from_dict(meta["config"])
+        config.validate()
+        if not _is_int(config.dim):
+            raise ConfigError(f"dim {config.dim!r} is not an integer")
+    except (W2VError, TypeError, ValueError) as exc:
+        raise _damaged(json_path, f"its config is invalid ({exc})") from None
+    try:
+        vocab = Vocab(words, counts)
+    except (W2VError, ValueError) as exc:
+        raise _damaged(json_path, f"its vocabulary is invalid ({exc})") from None
     arrays = _read_arrays(npz_path, meta)
-    words, counts = meta["vocab"].get("words", []), meta["vocab"].get("counts", [])
-    if not words or len(words) != len(counts):
-        raise FormatError(f"{json_path}: {len(words)} words but {len(counts)} counts: save the model again")
-    config = TrainConfig.from_dict(meta["config"])
     V, d = len(words), config.dim
     expected = {"center": (V, d), "context": (V, d), "inner_nodes": (max(V - 1, 1), d)}
     if "center" not in arrays:
@@ -468,11 +633,14 @@ def load_model(path):
                     f"{npz_path}: {name!r} has shape {arrays[name].shape} but the vocabulary and config need "
                     f"{shape}: the files do not match, save the model again"
                 )
+            if arrays[name].dtype.kind != "f":
+                raise _damaged(npz_path, f"{name!r} holds {arrays[name].dtype} values, not floats")
             if not np.isfinite(arrays[name]).all():
                 raise FormatError(f"{npz_path}: {name!r} holds NaN or infinity: the training diverged")
+            arrays[name] = np.ascontiguousarray(arrays[name], dtype=np.float32)
     model = Word2Vec(config)
-    model.vocab = Vocab(words, counts)
-    model.center = np.ascontiguousarray(arrays["center"], dtype=np.float32)
+    model.vocab = vocab
+    model.center = arrays["center"]
     model.context = arrays.get("context")
     model.inner_nodes = arrays.get("inner_nodes")
     model.history = list(meta.get("history", []))

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import sampling
 from .config import TrainConfig
+from .errors import DivergenceError
 from .huffman import build as build_huffman
 from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
 from .models import make_model
@@ -135,8 +136,6 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
             optimizer.step(out_name, output, *grads["output"])
             batch_loss = float(losses.mean())
             if not np.isfinite(batch_loss):
-                from .errors import DivergenceError
-
                 raise DivergenceError(f"the loss became {batch_loss} in epoch {epoch + 1}: lower --lr")
             loss_sum += float(losses.sum())
             seen += len(losses)

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from . import corpus as corpus_mod
-from .errors import ConfigError, DeviceError
+from .errors import ConfigError, DeviceError, DivergenceError
 
 
 def cuda_available() -> bool:
@@ -63,7 +63,16 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None):
         from . import trainer_cuda
 
         trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log)
+    check_finite(w2v)
     return w2v
+
+
+def check_finite(w2v) -> None:
+    """The last guard of every backend: never hand on (or let anyone write) NaN/inf vectors."""
+    for name in ("center", "context", "inner_nodes"):
+        table = getattr(w2v, name, None)
+        if table is not None and not np.isfinite(table).all():
+            raise DivergenceError("training diverged: the vectors hold NaN/inf; lower --lr")
 
 
 def _train_reference(w2v, encoded, cfg, rng, progress, log) -> None:

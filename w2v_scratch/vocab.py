@@ -31,7 +31,9 @@ class Vocab:
         self.counts = counts
         self.index = {w: i for i, w in enumerate(self.words)}
         if len(self.index) != len(self.words):
-            raise FormatError("the vocabulary holds a duplicate word")
+            seen: set = set()
+            dup = next(w for w in self.words if w in seen or seen.add(w))
+            raise FormatError(f"the vocabulary holds the word {dup!r} twice: remove the duplicate")
 
     # -- building -----------------------------------------------------------
     @classmethod
@@ -106,15 +108,26 @@ class Vocab:
                     parts = line.split()
                     if not parts:
                         continue
-                    if len(parts) != 2 or not parts[1].isdigit():
-                        raise FormatError(f"{path}:{lineno}: expected 'word count', got {line.strip()[:60]!r}")
+                    count = parts[1] if len(parts) == 2 else ""
+                    if not (count.isascii() and count.isdigit() and len(count) < 19):
+                        raise FormatError(
+                            f"vocabulary file {path}:{lineno}: expected 'word count', got {line.strip()[:60]!r}: "
+                            "fix or remove the line"
+                        )
                     words.append(parts[0])
-                    counts.append(int(parts[1]))
+                    counts.append(int(count))
         except FileNotFoundError:
-            raise InputError(f"vocabulary file {path} does not exist") from None
+            raise InputError(f"vocabulary file {path} does not exist: check the path") from None
+        except IsADirectoryError:
+            raise InputError(f"vocabulary file {path} is a folder: give a file path") from None
+        except PermissionError:
+            raise InputError(f"vocabulary file {path} is not readable: check its permissions") from None
         except UnicodeDecodeError:
-            raise FormatError(f"vocabulary file {path} is not UTF-8 text") from None
+            raise FormatError(f"vocabulary file {path} is not UTF-8 text: convert it with iconv") from None
         if not words:
-            raise FormatError(f"vocabulary file {path} is empty")
+            raise FormatError(f"vocabulary file {path} is empty: give 'word count' lines")
         order = np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")
-        return cls([words[i] for i in order], np.asarray(counts, dtype=np.int64)[order])
+        try:
+            return cls([words[i] for i in order], np.asarray(counts, dtype=np.int64)[order])
+        except FormatError as exc:
+            raise FormatError(f"vocabulary file {path}: {exc}") from None
