@@ -50,7 +50,8 @@ def moving_average(values, window: int) -> np.ndarray:
 def plot_loss(history, path, title: str = "Training loss") -> None:
     """Save the loss curve of ``history`` (dicts with ``epoch``, ``loss``, optionally
     ``batch_losses``) as an image: per-batch losses (thin, with a moving average)
-    placed inside their epoch, and the epoch means as markers at each epoch's end."""
+    placed inside their epoch, and each epoch's mean as a marker at the middle of its epoch
+    (where the batches it averages lie), or at its end when there are no batch losses."""
     records = [h for h in history or [] if h.get("loss") is not None or h.get("batch_losses")]
     if not records:
         raise W2VError("there is no training loss to plot: train for at least one epoch")
@@ -67,7 +68,8 @@ def plot_loss(history, path, title: str = "Training loss") -> None:
         if window > 1:
             ax.plot(xs, moving_average(ys, window), color="tab:blue", linewidth=1.8,
                     label=f"moving average ({window} batches)")
-    epochs = [(k + 1, float(h["loss"])) for k, h in enumerate(records) if h.get("loss") is not None]
+    at = 0.5 if ys else 1.0
+    epochs = [(k + at, float(h["loss"])) for k, h in enumerate(records) if h.get("loss") is not None]
     if epochs:
         ex, ey = zip(*epochs)
         ax.plot(ex, ey, "o-", color="tab:orange", linewidth=2, markersize=7, label="epoch mean", zorder=3)

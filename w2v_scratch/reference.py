@@ -22,6 +22,7 @@ import numpy as np
 
 from . import sampling
 from .config import TrainConfig
+from .checkpoint import NO_CHECKPOINTS, Checkpointer
 from .errors import DivergenceError
 from .huffman import build as build_huffman
 from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
@@ -102,29 +103,64 @@ def init_weights(model, cfg: TrainConfig, rng) -> None:
         table[...] = rng.uniform(-bound, bound, table.shape).astype(table.dtype)
 
 
+def _save_position(w2v, optimizer, epoch, batches_done, epoch_rng_state, totals) -> None:
+    """Put everything a resumed run needs in ``w2v.state``: where it stopped, the random
+    generator's state at the start of that epoch, the optimizer's moments, partial sums."""
+    w2v.state["resume"] = {
+        "backend": "reference", "epoch": epoch, "batches_done": batches_done,
+        "rng": epoch_rng_state, "adam_t": getattr(optimizer, "t", 0), "totals": totals,
+    }
+    for name, (m, v) in getattr(optimizer, "moments", {}).items():
+        w2v.state[f"adam_m_{name}"], w2v.state[f"adam_v_{name}"] = m, v
+
+
+def _restore_position(w2v, optimizer):
+    resume = w2v.state.pop("resume")
+    if hasattr(optimizer, "moments"):
+        optimizer.t = int(resume["adam_t"])
+        for name in ("center", "context", "inner_nodes"):
+            if f"adam_m_{name}" in w2v.state:
+                optimizer.moments[name] = (np.array(w2v.state.pop(f"adam_m_{name}")),
+                                           np.array(w2v.state.pop(f"adam_v_{name}")))
+    return resume
+
+
 def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
           on_batch: Callable[[int, float, int], None] | None = None,
-          on_epoch: Callable[[dict], None] | None = None) -> None:
+          on_epoch: Callable[[dict], None] | None = None,
+          checkpointer: Checkpointer = NO_CHECKPOINTS) -> None:
     """Train ``w2v`` (a Word2Vec with weights allocated) on the encoded ``corpus`` in place.
 
     ``on_batch(pairs, mean_loss, batches_in_epoch)`` and ``on_epoch(record)`` report progress.
+    If ``w2v.state`` holds a ``"resume"`` position (a loaded checkpoint), training carries on
+    from it: the epoch's batches are regenerated from the saved generator state and the ones
+    already trained are skipped, so the result is the same as an uninterrupted run.
     """
     vocab = w2v.vocab
-    init_weights(w2v, cfg, rng)
     model = make_model(cfg.model, cfg.cbow_mean)
     loss = make_loss(cfg, vocab)
     optimizer = make_optimizer(cfg.optimizer, cfg.lr)
     sampler = sampling.AliasSampler.unigram(vocab.counts, cfg.ns_exponent)
     keep = sampling.keep_probabilities(vocab.counts, cfg.sample, cfg.sample_rule)
     out_name = output_name(cfg)
-    for epoch in range(cfg.epochs):
+    resume = _restore_position(w2v, optimizer) if "resume" in w2v.state else None
+    if resume is None:
+        init_weights(w2v, cfg, rng)
+    first_epoch = resume["epoch"] if resume else 0
+    for epoch in range(first_epoch, cfg.epochs):
         start = time.perf_counter()
+        skip = 0
+        totals = {"loss_sum": 0.0, "seen": 0, "pairs": 0, "seconds": 0.0, "batch_losses": []}
+        if resume and epoch == first_epoch:
+            rng.bit_generator.state = resume["rng"]
+            skip, totals = resume["batches_done"], resume["totals"]
+        epoch_rng_state = rng.bit_generator.state
         ids, offsets = sampling.subsample(corpus.ids, corpus.offsets, keep, rng)
         centers, contexts, cmask = sampling.centers_and_contexts(ids, offsets, cfg.window, rng)
         n_steps = -(-n_examples(cfg, cmask) // cfg.batch_size)
-        loss_sum, seen, n_pairs = 0.0, 0, 0
-        batch_losses = []
         for k, step in enumerate(batches(cfg, centers, contexts, cmask, sampler, rng)):
+            if k < skip:  # trained before the checkpoint: regenerated only to replay the draws
+                continue
             if cfg.optimizer == "sgd":  # linear decay over the whole run, as word2vec.c
                 done = (epoch + k / n_steps) / cfg.epochs
                 optimizer.lr = max(cfg.lr * (1 - done), cfg.min_lr)
@@ -137,22 +173,35 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
             batch_loss = float(losses.mean())
             if not np.isfinite(batch_loss):
                 raise DivergenceError(f"the loss became {batch_loss} in epoch {epoch + 1}: lower --lr")
-            loss_sum += float(losses.sum())
-            seen += len(losses)
-            n_pairs += step.pairs
-            batch_losses.append(batch_loss)
+            totals["loss_sum"] += float(losses.sum())
+            totals["seen"] += len(losses)
+            totals["pairs"] += step.pairs
+            totals["batch_losses"].append(batch_loss)
             if on_batch:
                 on_batch(step.pairs, batch_loss, n_steps)
-        seconds = time.perf_counter() - start
+            if checkpointer.due() and k + 1 < n_steps:
+                totals["seconds"] += time.perf_counter() - start
+                start = time.perf_counter()
+                _save_position(w2v, optimizer, epoch, k + 1, epoch_rng_state, totals)
+                checkpointer.save(w2v)
+                checkpointer.check_stop()
+        seconds = totals["seconds"] + time.perf_counter() - start
         record = {
             "epoch": epoch + 1,
-            "loss": loss_sum / max(seen, 1),
+            "loss": totals["loss_sum"] / max(totals["seen"], 1),
             "seconds": seconds,
             "tokens": int(len(ids)),
-            "pairs": int(n_pairs),
-            "tokens_per_sec": len(ids) / seconds,
-            "batch_losses": batch_losses,
+            "pairs": int(totals["pairs"]),
+            "tokens_per_sec": len(ids) / seconds if seconds > 0 else 0.0,
+            "batch_losses": totals["batch_losses"],
         }
         w2v.history.append(record)
         if on_epoch:
             on_epoch(record)
+        if checkpointer.due() and epoch + 1 < cfg.epochs:
+            _save_position(w2v, optimizer, epoch + 1, 0, rng.bit_generator.state,
+                           {"loss_sum": 0.0, "seen": 0, "pairs": 0, "seconds": 0.0, "batch_losses": []})
+            checkpointer.save(w2v)
+            checkpointer.check_stop()
+    for key in [k for k in w2v.state if k == "resume" or k.startswith("adam_")]:
+        del w2v.state[key]

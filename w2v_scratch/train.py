@@ -16,7 +16,8 @@ import time
 import numpy as np
 
 from . import corpus as corpus_mod
-from .errors import ConfigError, DeviceError, DivergenceError
+from .checkpoint import NO_CHECKPOINTS, Checkpointer
+from .errors import ConfigError, DeviceError, InputError, DivergenceError
 
 
 def cuda_available() -> bool:
@@ -38,8 +39,12 @@ def choose_backend(name: str, log=None) -> str:
     return name
 
 
-def fit(w2v, corpus="ptb", progress: bool = True, log=None):
-    """Train ``w2v`` (a :class:`~w2v_scratch.word2vec.Word2Vec`) on ``corpus``; returns it."""
+def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS):
+    """Train ``w2v`` (a :class:`~w2v_scratch.word2vec.Word2Vec`) on ``corpus``; returns it.
+
+    With a ``checkpointer`` (see ``checkpoint.py``) the run writes checkpoints at its
+    intervals, and Ctrl-C writes one and raises ``Interrupted``.
+    """
     log = log or (lambda msg: print(msg, file=sys.stderr))
     cfg = w2v.config.resolved()
     backend = choose_backend(cfg.backend, log)
@@ -53,16 +58,48 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None):
         f"vocabulary {len(vocab):,} words (min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
     rng = np.random.default_rng(cfg.seed)
     w2v.init_weights(vocab, rng)
-    if backend == "reference":
-        _train_reference(w2v, encoded, cfg, rng, progress, log)
-    elif backend == "cpu":
-        from . import trainer_cpu
+    w2v.state.update(corpus=corpus_mod.resolve(corpus), corpus_tokens=len(encoded))
+    return _run(w2v, encoded, cfg, rng, progress, log, checkpointer)
 
-        trainer_cpu.train(w2v, encoded, cfg, progress=progress, log=log)
-    else:
-        from . import trainer_cuda
 
-        trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log)
+def resume(path, corpus=None, progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS):
+    """Load the checkpoint at ``path`` and carry its run on to the end; returns the model.
+
+    The corpus is re-read (from ``corpus``, or the path saved in the checkpoint) and encoded
+    with the checkpoint's vocabulary; it must be the same corpus (same token count).
+    """
+    from .io import load_model
+
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    w2v = load_model(path)
+    if "resume" not in w2v.state:
+        raise InputError(f"{path} is a finished model, not a checkpoint: there is nothing to resume")
+    cfg = w2v.config.resolved()
+    corpus = corpus or w2v.state.get("corpus")
+    if corpus is None:
+        raise InputError(f"{path} does not say which corpus it was trained on: give --corpus")
+    encoded = corpus_mod.Corpus.encode(corpus, w2v.vocab, cfg.max_sentence_length)
+    if len(encoded) != w2v.state.get("corpus_tokens", len(encoded)):
+        raise InputError(f"corpus {corpus} has {len(encoded):,} tokens of the vocabulary, but the checkpoint was "
+                         f"trained on {w2v.state['corpus_tokens']:,}: give the same corpus with --corpus")
+    position = w2v.state["resume"]
+    log(f"resuming {path}: epoch {position.get('epoch', 0) + 1}/{cfg.epochs} of a {cfg.backend} run on {corpus}")
+    w2v.state["corpus"] = corpus_mod.resolve(corpus)
+    return _run(w2v, encoded, cfg, np.random.default_rng(cfg.seed), progress, log, checkpointer)
+
+
+def _run(w2v, encoded, cfg, rng, progress, log, checkpointer):
+    with checkpointer.catch_interrupt():
+        if cfg.backend == "reference":
+            _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer)
+        elif cfg.backend == "cpu":
+            from . import trainer_cpu
+
+            trainer_cpu.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer)
+        else:
+            from . import trainer_cuda
+
+            trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log)
     check_finite(w2v)
     return w2v
 
@@ -75,7 +112,7 @@ def check_finite(w2v) -> None:
             raise DivergenceError("training diverged: the vectors hold NaN/inf; lower --lr")
 
 
-def _train_reference(w2v, encoded, cfg, rng, progress, log) -> None:
+def _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer) -> None:
     from tqdm import tqdm
 
     from . import reference
@@ -99,4 +136,4 @@ def _train_reference(w2v, encoded, cfg, rng, progress, log) -> None:
             f"{record['tokens_per_sec']:,.0f} tokens/sec ({record['tokens']:,} tokens after subsampling, "
             f"{record['seconds']:.1f}s)")
 
-    reference.train(w2v, encoded, cfg, rng, on_batch=on_batch, on_epoch=on_epoch)
+    reference.train(w2v, encoded, cfg, rng, on_batch=on_batch, on_epoch=on_epoch, checkpointer=checkpointer)

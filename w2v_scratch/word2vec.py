@@ -31,11 +31,28 @@ class Word2Vec:
         self.state: dict = {}  # position in the run, for checkpoints and resume
 
     # -- training -------------------------------------------------------------
-    def fit(self, corpus="ptb", progress: bool = True, log=None) -> "Word2Vec":
-        """Build the vocabulary of ``corpus`` (a path, or ``"ptb"``), then train on it."""
+    def fit(self, corpus="ptb", progress: bool = True, log=None, checkpoint=None,
+            checkpoint_every: float | None = None) -> "Word2Vec":
+        """Build the vocabulary of ``corpus`` (a path, or ``"ptb"``), then train on it.
+
+        With ``checkpoint=PATH`` the full training state is written to PATH.npz/.json every
+        ``checkpoint_every`` seconds and on Ctrl-C; :meth:`resume` carries such a run on.
+        """
+        from .checkpoint import Checkpointer
         from .train import fit
 
-        return fit(self, corpus, progress=progress, log=log)
+        return fit(self, corpus, progress=progress, log=log,
+                   checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr))
+
+    @classmethod
+    def resume(cls, checkpoint, corpus=None, progress: bool = True, log=None,
+               checkpoint_every: float | None = None) -> "Word2Vec":
+        """Load a checkpoint written by :meth:`fit` and train to the end of its run."""
+        from .checkpoint import Checkpointer
+        from .train import resume
+
+        return resume(checkpoint, corpus, progress=progress, log=log,
+                      checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr))
 
     def init_weights(self, vocab: Vocab, rng: np.random.Generator) -> None:
         """Allocate the parameters for ``vocab``.
@@ -72,3 +89,9 @@ class Word2Vec:
         from .io import load_model
 
         return load_model(path)
+
+
+def _stderr(msg: str) -> None:
+    import sys
+
+    print(msg, file=sys.stderr)

@@ -20,7 +20,9 @@ def register(sub) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--corpus", default="ptb", help="a text file (.gz/.bz2/.xz ok), or 'ptb' for the bundled corpus")
+    p.add_argument("--corpus", default=None,
+                   help="a text file (.gz/.bz2/.xz ok), or 'ptb' for the bundled corpus [ptb; with --resume: "
+                        "the checkpoint's corpus]")
     p.add_argument("--output", "-o", default="vectors.txt",
                    help="where to write the word vectors (word2vec format; binary if it ends in .bin)")
     p.add_argument("--save-model", metavar="PATH", help="also save the full model (PATH.npz + PATH.json)")
@@ -48,6 +50,14 @@ def register(sub) -> None:
     p.add_argument("--query", nargs="*", default=["chip"], help="words whose nearest neighbours are printed at the end")
     p.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG (needs the plot extra)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--checkpoint", metavar="PATH",
+                   help="where checkpoints go (PATH.npz + PATH.json) [OUTPUT.ckpt]; written on Ctrl-C and with "
+                        "--checkpoint-every, removed once the run completes")
+    p.add_argument("--checkpoint-every", metavar="DURATION",
+                   help="write a checkpoint at this interval: 90s, 10m, 1h (a bare number is seconds)")
+    p.add_argument("--resume", metavar="PATH",
+                   help="carry on the run saved in checkpoint PATH (its model and options; --output, --corpus, "
+                        "--checkpoint-every still apply)")
     p.set_defaults(func=run)
 
 
@@ -62,21 +72,42 @@ def config_from_args(args) -> TrainConfig:
 
 
 def run(args) -> int:
-    from ..io import save_word2vec
+    import os
+
+    from ..checkpoint import Checkpointer, parse_interval
+    from ..io import model_paths, save_word2vec
     from ..word2vec import Word2Vec
 
-    cfg = config_from_args(args).resolved()  # bad options fail before any reading
-    model = Word2Vec(cfg).fit(args.corpus, progress=not args.no_progress)
+    every = parse_interval(args.checkpoint_every) if args.checkpoint_every else None
+    if args.resume:
+        ckpt_path = args.checkpoint or args.resume
+        checkpointer = Checkpointer(ckpt_path, every, _log)
+        from ..train import resume
+
+        model = resume(args.resume, args.corpus, progress=not args.no_progress, log=_log, checkpointer=checkpointer)
+        cfg = model.config
+    else:
+        cfg = config_from_args(args).resolved()  # bad options fail before any reading
+        ckpt_path = args.checkpoint or args.output + ".ckpt"
+        checkpointer = Checkpointer(ckpt_path, every, _log)
+        from ..train import fit
+
+        model = fit(Word2Vec(cfg), args.corpus or "ptb", progress=not args.no_progress, log=_log,
+                    checkpointer=checkpointer)
     save_word2vec(args.output, model.wv, binary=args.output.endswith(".bin"))
-    print(f"wrote {len(model.vocab):,} vectors of dimension {cfg.dim} to {args.output}", file=sys.stderr)
+    _log(f"wrote {len(model.vocab):,} vectors of dimension {cfg.dim} to {args.output}")
     if args.save_model:
         model.save(args.save_model)
-        print(f"wrote the full model to {args.save_model}.npz/.json", file=sys.stderr)
+        _log(f"wrote the full model to {args.save_model}.npz/.json")
+    if checkpointer.saved:  # the run is complete: its checkpoint has served
+        for path in model_paths(ckpt_path):
+            if os.path.exists(path):
+                os.unlink(path)
     if args.plot:
         from ..plot import plot_loss
 
         plot_loss(model.history, args.plot)
-        print(f"wrote the loss curve to {args.plot}", file=sys.stderr)
+        _log(f"wrote the loss curve to {args.plot}")
     wv = model.wv
     for word in args.query or []:
         if word not in wv:
@@ -86,3 +117,7 @@ def run(args) -> int:
         for other, score in wv.most_similar(word, topn=3):
             print(f"  {other:<20} cosine {score:.3f}")
     return 0
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr)
