@@ -158,3 +158,22 @@ def test_ctrl_c_during_convert_keeps_the_old_output(capsys, tmp_path, monkeypatc
     assert "interrupted" in capsys.readouterr().err
     assert dest.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["in.txt", "out.bin"]
     np.testing.assert_array_equal(load_word2vec(dest).vectors, emb(3).vectors)
+
+
+def test_written_files_get_normal_permissions_not_mkstemps_0600(tmp_path):
+    import stat
+
+    from w2v_scratch.io import save_word2vec_text
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.txt"
+        save_word2vec_text(fresh, ["a"], np.ones((1, 2)))
+        assert stat.S_IMODE(os.stat(fresh).st_mode) == 0o644
+        kept = tmp_path / "kept.txt"
+        kept.write_text("x")
+        os.chmod(kept, 0o640)
+        save_word2vec_text(kept, ["a"], np.ones((1, 2)))  # replacing a file keeps its permissions
+        assert stat.S_IMODE(os.stat(kept).st_mode) == 0o640
+    finally:
+        os.umask(old)

@@ -73,6 +73,7 @@ def atomic_write(path, mode: str = "w"):
         raise InputError(f"output folder {folder} does not exist: create it first")
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
+        os.fchmod(fd, _new_file_mode(path))  # mkstemp makes 0600 files; give the usual permissions
         kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
@@ -83,6 +84,16 @@ def atomic_write(path, mode: str = "w"):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _new_file_mode(path: str) -> int:
+    """The permissions a plain ``open(path, "w")`` would give: the existing file's, else 0666 & ~umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 # -- writing vectors ---------------------------------------------------------------
