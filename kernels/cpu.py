@@ -39,8 +39,8 @@ thread, seeded by the trainer from (seed, thread, epoch); only its high bits
 are used. Noise words come from an alias table (float32 prob + int32 alias,
 O(V)), not word2vec.c's 1e8-entry table.
 
-The loss is the exact −log σ(±f) in float32 per target, accumulated per thread in
-float64: per trained pair (skip-gram: one (input, target) pair; CBOW: one
+The loss is the exact −log σ(±f) in float32 per target (``train_chunk`` computes it for every
+LOSS_EVERY-th pair only, a systematic sample), accumulated per thread in float64: per trained pair (skip-gram: one (input, target) pair; CBOW: one
 (context window, center) example) the NS loss −log σ(f₊) − Σ log σ(−f₋), or
 the HS loss summed over the whole path (skipped nodes included).
 """
@@ -53,6 +53,7 @@ from numba import njit
 MAX_EXP = np.float32(6.0)
 MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept words per pseudo-sentence
 LR_REFRESH = 10_000  # raw words between learning-rate refreshes, as word2vec.c
+LOSS_EVERY = 4  # the training kernel computes the loss of every 4th pair (log1p is not free)
 SLOT = 8  # int64 stride of the per-thread progress slots (one cache line each)
 LCG_MUL = np.uint64(25214903917)
 LCG_ADD = np.uint64(11)
@@ -62,12 +63,15 @@ ST_LOSS, ST_LOSS_PAIRS, ST_PAIRS, ST_KEPT, ST_RAW = 0, 1, 2, 3, 4
 N_STATS = 8
 
 _opts = dict(nogil=True, cache=True, fastmath=True)
+# Helpers are inlined at the Numba IR level: no call, and no (atomic) reference counting of the
+# shared matrices per pair, which would make the threads fight over one cache line.
+_inl = dict(nogil=True, cache=True, fastmath=True, inline="always")
 
 
 # ---------------------------------------------------------------------------
 # Random numbers
 # ---------------------------------------------------------------------------
-@njit(**_opts)
+@njit(**_inl)
 def lcg_next(state):
     """Advance word2vec.c's LCG (state: uint64 array of one) and return the new value."""
     s = state[0] * LCG_MUL + LCG_ADD
@@ -75,20 +79,20 @@ def lcg_next(state):
     return s
 
 
-@njit(**_opts)
+@njit(**_inl)
 def rand_below(state, n):
     """Uniform integer in [0, n) from the high 32 bits (multiply-shift, no modulo bias to speak of)."""
     hi = lcg_next(state) >> np.uint64(32)
     return np.int64((hi * np.uint64(n)) >> np.uint64(32))
 
 
-@njit(**_opts)
+@njit(**_inl)
 def rand_unit(state):
     """Uniform float32 in [0, 1) from the high 24 bits."""
     return np.float32(lcg_next(state) >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
 
 
-@njit(**_opts)
+@njit(**_inl)
 def draw_noise(state, alias_prob, alias_idx):
     """One draw from the alias table: a uniform column, kept with probability prob, else its alias."""
     col = rand_below(state, alias_prob.shape[0])
@@ -100,7 +104,7 @@ def draw_noise(state, alias_prob, alias_idx):
 # ---------------------------------------------------------------------------
 # Sigmoid and loss
 # ---------------------------------------------------------------------------
-@njit(**_opts)
+@njit(**_inl)
 def sigmoid_and_softplus(f):
     """(σ(f), log(1 + e^{−|f|})), exact in float32, stable for any f."""
     e = np.exp(-abs(f))
@@ -111,26 +115,43 @@ def sigmoid_and_softplus(f):
 
 # ---------------------------------------------------------------------------
 # One update: the building blocks the kernels loop over (and the tests call)
+#
+# Row offsets and loop counters over the d components are uint64 on purpose: Numba wraps
+# negative *signed* indices around (idx < 0 → idx + n), and that per-element select stops LLVM
+# from vectorising the loops (4× slower). Unsigned indices need no wraparound.
 # ---------------------------------------------------------------------------
-@njit(**_opts)
-def ns_update(syn1, d, x, word, negs, n_negs, alpha, neu1e, want_loss):
-    """Negative sampling output loop for input vector ``x`` (length d): positive ``word``,
-    noise ids ``negs[:n_negs]`` (a noise id equal to ``word`` is skipped). Updates ``syn1``
-    rows in place and *adds* ∂(−loss)·α/∂x to ``neu1e``. Returns the loss (0 unless want_loss)."""
+@njit(**_inl)
+def row(i, d):
+    """Offset of row ``i`` in a flat (n·d) matrix, as uint64."""
+    return np.uint64(i) * np.uint64(d)
+
+
+@njit(**_inl)
+def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given, alpha, neu1e, want_loss):
+    """Negative sampling output loop for the input vector ``xs[xo:xo+d]`` (``xo`` uint64): positive
+    ``word``, then ``negative`` noise ids drawn from the alias table with ``rng`` one at a time, or,
+    for the tests, read from ``given`` (when it is non-empty). A noise id equal to ``word`` is
+    skipped. Updates ``syn1`` rows in place and *adds* α·∂(−loss)/∂x to ``neu1e``. Returns the
+    loss (0 unless want_loss)."""
     loss = np.float32(0.0)
-    for t in range(n_negs + 1):
+    ud = np.uint64(d)
+    use_given = given.shape[0] > 0
+    for t in range(negative + 1):
         if t == 0:
             target = np.int64(word)
             label = np.float32(1.0)
         else:
-            target = np.int64(negs[t - 1])
+            if use_given:
+                target = np.int64(given[t - 1])
+            else:
+                target = draw_noise(rng, alias_prob, alias_idx)
             if target == word:
                 continue
             label = np.float32(0.0)
-        l2 = target * d
+        l2 = row(target, d)
         f = np.float32(0.0)
-        for k in range(d):
-            f += x[k] * syn1[l2 + k]
+        for k in range(ud):
+            f += xs[xo + k] * syn1[l2 + k]
         s, sp = sigmoid_and_softplus(f)
         if f > MAX_EXP:  # word2vec.c clips σ to 1 / 0 beyond ±6
             s = np.float32(1.0)
@@ -141,91 +162,111 @@ def ns_update(syn1, d, x, word, negs, n_negs, alpha, neu1e, want_loss):
             # −log σ(f) = max(−f, 0) + log1p(e^{−|f|});  −log σ(−f) = max(f, 0) + log1p(e^{−|f|})
             z = f if label == np.float32(0.0) else -f
             loss += sp + (z if z > np.float32(0.0) else np.float32(0.0))
-        for k in range(d):
+        for k in range(ud):
             o = syn1[l2 + k]
             neu1e[k] += g * o
-            syn1[l2 + k] = o + g * x[k]
+            syn1[l2 + k] = o + g * xs[xo + k]
     return loss
 
 
-@njit(**_opts)
-def hs_update(syn1, d, x, points, codes, length, alpha, neu1e, want_loss):
-    """Hierarchical softmax output loop for input vector ``x`` along one word's path
-    (``points[:length]`` inner-node rows, ``codes[:length]`` branches, root first).
-    Nodes with |f| ≥ 6 are skipped (no update) but still count in the loss."""
+@njit(**_inl)
+def hs_update(syn1, d, xs, xo, word, points, codes, lengths, alpha, neu1e, want_loss):
+    """Hierarchical softmax output loop for the input vector ``xs[xo:xo+d]`` along the path
+    of ``word`` (``points[word, :lengths[word]]`` inner-node rows, ``codes[word, ...]`` branches,
+    root first). Nodes with |f| ≥ 6 are skipped (no update) but still count in the loss."""
     loss = np.float32(0.0)
-    for j in range(length):
-        l2 = np.int64(points[j]) * d
+    ud = np.uint64(d)
+    for j in range(lengths[word]):
+        l2 = row(points[word, j], d)
         f = np.float32(0.0)
-        for k in range(d):
-            f += x[k] * syn1[l2 + k]
-        code = np.float32(codes[j])
+        for k in range(ud):
+            f += xs[xo + k] * syn1[l2 + k]
+        code = np.float32(codes[word, j])
+        s, sp = sigmoid_and_softplus(f)
         if want_loss:
-            # −log σ((1 − 2c) f) = softplus(−(1 − 2c) f)
+            # −log σ((1 − 2c) f) = softplus(z) = max(z, 0) + log1p(e^{−|f|}), z = (2c − 1) f
             z = (np.float32(2.0) * code - np.float32(1.0)) * f
-            loss += (z if z > 0 else np.float32(0.0)) + np.log1p(np.exp(-abs(z)))
+            loss += (z if z > 0 else np.float32(0.0)) + sp
         if f <= -MAX_EXP or f >= MAX_EXP:
             continue
-        s, _ = sigmoid_and_softplus(f)
         g = (np.float32(1.0) - code - s) * alpha
-        for k in range(d):
+        for k in range(ud):
             o = syn1[l2 + k]
             neu1e[k] += g * o
-            syn1[l2 + k] = o + g * x[k]
+            syn1[l2 + k] = o + g * xs[xo + k]
     return loss
 
 
-@njit(**_opts)
-def sg_step(syn0, syn1, d, inp, word, hs, negs, n_negs, points, codes, length, alpha, neu1e, want_loss):
-    """One skip-gram pair: input row ``inp`` predicts ``word`` (NS with ``negs`` or HS along
-    ``points/codes``). Updates ``syn1`` then ``syn0[inp]``; returns the pair's loss."""
-    l1 = np.int64(inp) * d
-    x = syn0[l1 : l1 + d]
-    for k in range(d):
+@njit(**_inl)
+def sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
+            alpha, neu1e, want_loss):
+    """One skip-gram pair: input row ``inp`` predicts ``word`` (NS, or HS along the path of ``word``).
+    Updates ``syn1``, then ``syn0[inp] += e``; returns the pair's loss."""
+    ud = np.uint64(d)
+    l1 = row(inp, d)
+    for k in range(ud):
         neu1e[k] = np.float32(0.0)
     if hs:
-        loss = hs_update(syn1, d, x, points, codes, length, alpha, neu1e, want_loss)
+        loss = hs_update(syn1, d, syn0, l1, word, points, codes, lengths, alpha, neu1e, want_loss)
     else:
-        loss = ns_update(syn1, d, x, word, negs, n_negs, alpha, neu1e, want_loss)
-    for k in range(d):
+        loss = ns_update(syn1, d, syn0, l1, word, negative, rng, alias_prob, alias_idx, given, alpha, neu1e, want_loss)
+    for k in range(ud):
         syn0[l1 + k] += neu1e[k]
     return loss
 
 
-@njit(**_opts)
-def cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negs, n_negs, points, codes, length, alpha,
-              cbow_mean, ctx_scale, neu1, neu1e, want_loss):
+@njit(**_inl)
+def cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
+              alpha, cbow_mean, ctx_scale, neu1, neu1e, want_loss):
     """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``. h = mean (``cbow_mean``)
     or sum of their rows; each context row then gets ``ctx_scale · e`` (1 = word2vec.c)."""
-    for k in range(d):
+    ud = np.uint64(d)
+    for k in range(ud):
         neu1[k] = np.float32(0.0)
         neu1e[k] = np.float32(0.0)
     for c in range(n_ctx):
-        l1 = np.int64(ctx[c]) * d
-        for k in range(d):
+        l1 = row(ctx[c], d)
+        for k in range(ud):
             neu1[k] += syn0[l1 + k]
     if cbow_mean:
         inv = np.float32(1.0) / np.float32(n_ctx)
-        for k in range(d):
+        for k in range(ud):
             neu1[k] *= inv
     if hs:
-        loss = hs_update(syn1, d, neu1, points, codes, length, alpha, neu1e, want_loss)
+        loss = hs_update(syn1, d, neu1, np.uint64(0), word, points, codes, lengths, alpha, neu1e, want_loss)
     else:
-        loss = ns_update(syn1, d, neu1, word, negs, n_negs, alpha, neu1e, want_loss)
+        loss = ns_update(syn1, d, neu1, np.uint64(0), word, negative, rng, alias_prob, alias_idx, given, alpha,
+                         neu1e, want_loss)
     if ctx_scale != np.float32(1.0):
-        for k in range(d):
+        for k in range(ud):
             neu1e[k] *= ctx_scale
     for c in range(n_ctx):
-        l1 = np.int64(ctx[c]) * d
-        for k in range(d):
+        l1 = row(ctx[c], d)
+        for k in range(ud):
             syn0[l1 + k] += neu1e[k]
     return loss
+
+
+@njit(**_opts)
+def sg_pair(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
+            alpha, neu1e, want_loss):
+    """:func:`sg_step` as a callable kernel (for tests: one pair with given noise ids / path)."""
+    return sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
+                   alpha, neu1e, want_loss)
+
+
+@njit(**_opts)
+def cbow_example(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes,
+                 lengths, alpha, cbow_mean, ctx_scale, neu1, neu1e, want_loss):
+    """:func:`cbow_step` as a callable kernel (for tests: one window with given noise ids / path)."""
+    return cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes,
+                     lengths, alpha, cbow_mean, ctx_scale, neu1, neu1e, want_loss)
 
 
 # ---------------------------------------------------------------------------
 # The training kernel
 # ---------------------------------------------------------------------------
-@njit(**_opts)
+@njit(**_inl)
 def current_alpha(progress, alpha0, min_alpha, total_words):
     """Linear decay from alpha0 to min_alpha over ``total_words`` raw words (all epochs), from the
     sum of the per-thread progress slots (each written by one thread only: no lost updates)."""
@@ -250,11 +291,15 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     pseudo-sentences of at most 1000 (word2vec.c), draw a window radius R = window − b,
     b uniform in [0, window), per position, and update pair by pair (``sg``: skip-gram, else CBOW;
     ``hs``: hierarchical softmax, else ``negative`` noise words from the alias table).
+    CBOW context rows get ``ctx_scale · e`` (1: word2vec.c; a value ≤ 0 means 1/n, the exact
+    gradient of the mean).
 
     ``progress[slot]`` (int64) counts this thread's raw words over the whole run; the learning
     rate is refreshed from the sum of all slots every 10k raw words. ``rng``: this thread's LCG
     state (uint64[1]). ``stats`` (float64, this thread's): += loss, loss pairs, pairs, kept
-    words, raw words. Returns the learning rate at the end.
+    words, raw words. With ``want_loss`` the loss is computed for every LOSS_EVERY-th pair
+    (a systematic sample: loss / loss pairs estimates the mean loss per pair without paying
+    log1p on every target). Returns the learning rate at the end.
     """
     V = center.shape[0]
     d = center.shape[1]
@@ -262,7 +307,7 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     syn1 = output.reshape(-1)
     neu1 = np.zeros(d, np.float32)
     neu1e = np.zeros(d, np.float32)
-    negs = np.zeros(max(negative, 1), np.int64)
+    given = np.zeros(0, np.int64)  # noise is drawn, not given
     ctx = np.zeros(2 * window, np.int64)
     sen = np.zeros(MAX_SENTENCE, np.int64)
     alpha = current_alpha(progress, alpha0, min_alpha, total_words)
@@ -270,6 +315,7 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     reported = np.int64(0)
     kept_total = np.int64(0)
     pairs = np.int64(0)
+    loss_pairs = np.int64(0)
     loss_sum = 0.0
     for s in range(sent_lo, sent_hi):
         pos = offsets[s]
@@ -297,23 +343,14 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 R = window - rand_below(rng, window)
                 lo = i - R if i >= R else 0
                 hi = i + R + 1 if i + R + 1 <= n else n
-                if hs:
-                    length = lengths[word]
-                    prow = points[word]
-                    crow = codes[word]
-                else:
-                    length = 0
-                    prow = points[0]
-                    crow = codes[0]
                 if sg:
                     for j in range(lo, hi):
                         if j == i:
                             continue
-                        if not hs:
-                            for t in range(negative):
-                                negs[t] = draw_noise(rng, alias_prob, alias_idx)
-                        loss_sum += sg_step(syn0, syn1, d, sen[j], word, hs, negs, negative,
-                                            prow, crow, length, alpha, neu1e, want_loss)
+                        measure = want_loss and pairs % LOSS_EVERY == 0
+                        loss_sum += sg_step(syn0, syn1, d, sen[j], word, hs, negative, rng, alias_prob, alias_idx, given,
+                                            points, codes, lengths, alpha, neu1e, measure)
+                        loss_pairs += measure
                         pairs += 1
                 else:
                     n_ctx = 0
@@ -323,17 +360,16 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                             n_ctx += 1
                     if n_ctx == 0:
                         continue
-                    if not hs:
-                        for t in range(negative):
-                            negs[t] = draw_noise(rng, alias_prob, alias_idx)
-                    loss_sum += cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negs, negative,
-                                          prow, crow, length, alpha, cbow_mean, ctx_scale,
-                                          neu1, neu1e, want_loss)
+                    scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
+                    measure = want_loss and pairs % LOSS_EVERY == 0
+                    loss_sum += cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given,
+                                          points, codes, lengths, alpha, cbow_mean, scale,
+                                          neu1, neu1e, measure)
+                    loss_pairs += measure
                     pairs += 1
     progress[slot] += raw - reported
     stats[ST_LOSS] += loss_sum
-    if want_loss:
-        stats[ST_LOSS_PAIRS] += pairs
+    stats[ST_LOSS_PAIRS] += loss_pairs
     stats[ST_PAIRS] += pairs
     stats[ST_KEPT] += kept_total
     stats[ST_RAW] += raw
