@@ -33,7 +33,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-DATA = os.environ.get("W2V_BENCH_DATA", "/work/shared/data")
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.environ.get("W2V_DATA") or next(
+    (d for d in (os.path.join(_REPO, "shared", "data"), os.path.join(_REPO, "..", "shared", "data"))
+     if os.path.isdir(d)), os.path.join(_REPO, "..", "shared", "data"))
 VARIANTS = ("sg-ns", "sg-hs", "cbow-ns", "cbow-hs")
 TOOLS = ("ours", "gensim", "c")
 NOTES = """Notes:

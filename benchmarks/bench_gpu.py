@@ -29,7 +29,10 @@ from itertools import chain
 
 import numpy as np
 
-DATA = os.environ.get("W2V_DATA", "/work/shared/data")
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.environ.get("W2V_DATA") or next(
+    (d for d in (os.path.join(_REPO, "shared", "data"), os.path.join(_REPO, "..", "shared", "data"))
+     if os.path.isdir(d)), os.path.join(_REPO, "..", "shared", "data"))
 DEFAULT_CORPORA = [os.path.join(DATA, "text8.prefix.gz"), os.path.join(DATA, "wiki.train.tokens")]
 
 

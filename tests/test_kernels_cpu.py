@@ -217,7 +217,8 @@ def test_partition_covers_every_sentence():
 def test_memmap_corpus_trains(corpus_file, tmp_path):
     from w2v_scratch import corpus as corpus_mod
     from w2v_scratch.config import TrainConfig
-    from w2v_scratch.trainer_cpu import encode_memmap, train
+    from w2v_scratch.corpus import encode_memmap
+    from w2v_scratch.trainer_cpu import train
     from w2v_scratch.word2vec import Word2Vec
 
     vocab, encoded = corpus_mod.load(corpus_file, 1)
@@ -279,3 +280,14 @@ def test_checkpoint_mid_run_and_resume_is_bit_identical(corpus_file, tmp_path, m
     r = resume(str(tmp_path / "ck"), progress=False, log=lambda m: None)
     np.testing.assert_array_equal(r.center, plain.center)
     assert "resume" not in r.state and len(r.history) == 2
+
+
+def test_cli_corpus_cache_streams_the_encoded_corpus_from_disk(corpus_file, tmp_path, capsys):
+    from w2v_scratch.cli import main
+
+    out, cache = tmp_path / "v.txt", tmp_path / "cache"
+    code = main(["train", "--backend", "cpu", "--corpus", str(corpus_file), "--corpus-cache", str(cache),
+                 "--output", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1", "--no-progress",
+                 "--query"])
+    assert code == 0, capsys.readouterr().err
+    assert (cache / "ids.int32").stat().st_size > 0 and out.exists()

@@ -154,9 +154,54 @@ class Corpus:
         return cls(np.concatenate(chunks).astype(np.int32, copy=False), offsets)
 
 
+def encode_memmap(corpus, vocab, folder, max_sentence_length: int = 10_000) -> Corpus:
+    """Encode a corpus file with ``vocab`` straight to disk: ``folder/ids.int32`` and
+    ``folder/offsets.int64``, returned as a :class:`Corpus` of read-only ``np.memmap`` arrays.
+
+    Memory stays bounded whatever the corpus size (ids are appended in blocks); the kernels read
+    the memmaps directly, so a corpus larger than memory streams from disk (the OS page cache
+    keeps what fits). Out-of-vocabulary tokens and empty sentences are dropped, as in
+    :meth:`Corpus.encode`.
+    """
+    os.makedirs(folder, exist_ok=True)
+    ids_path = os.path.join(folder, "ids.int32")
+    off_path = os.path.join(folder, "offsets.int64")
+    n_tokens = 0
+    offsets = [0]
+    with open(ids_path, "wb") as f_ids, open(off_path, "wb") as f_off:
+        pending: list[np.ndarray] = []
+        pending_n = 0
+        for sentence in iter_sentences(resolve(corpus), max_sentence_length):
+            ids = vocab.encode(sentence)
+            if not len(ids):
+                continue
+            pending.append(ids)
+            pending_n += len(ids)
+            n_tokens += len(ids)
+            offsets.append(n_tokens)
+            if pending_n >= 1 << 20:
+                np.concatenate(pending).astype(np.int32, copy=False).tofile(f_ids)
+                pending, pending_n = [], 0
+            if len(offsets) >= 1 << 16:
+                np.asarray(offsets[:-1], np.int64).tofile(f_off)
+                offsets = offsets[-1:]
+        if pending:
+            np.concatenate(pending).astype(np.int32, copy=False).tofile(f_ids)
+        np.asarray(offsets, np.int64).tofile(f_off)
+    if n_tokens == 0:
+        raise InputError(f"corpus {corpus} has no word of the vocabulary")
+    return Corpus(np.memmap(ids_path, np.int32, "r"), np.memmap(off_path, np.int64, "r"))
+
+
 def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = None,
-         max_sentence_length: int = MAX_SENTENCE_LENGTH) -> tuple[Vocab, Corpus]:
-    """Read a corpus twice (count, then encode): the vocabulary and the encoded corpus."""
+         max_sentence_length: int = MAX_SENTENCE_LENGTH, cache_dir=None) -> tuple[Vocab, Corpus]:
+    """Read a corpus twice (count, then encode): the vocabulary and the encoded corpus.
+
+    With ``cache_dir`` the encoded ids go to memory-mapped files there (:func:`encode_memmap`)
+    instead of memory, for corpora larger than memory.
+    """
     path = resolve(corpus)
     vocab = Vocab.build(iter_sentences(path, max_sentence_length), min_count, max_vocab)
+    if cache_dir is not None:
+        return vocab, encode_memmap(path, vocab, cache_dir, max_sentence_length)
     return vocab, Corpus.encode(path, vocab, max_sentence_length)

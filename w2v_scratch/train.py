@@ -39,8 +39,12 @@ def choose_backend(name: str, log=None) -> str:
     return name
 
 
-def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS):
+def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS,
+        corpus_cache=None):
     """Train ``w2v`` (a :class:`~w2v_scratch.word2vec.Word2Vec`) on ``corpus``; returns it.
+
+    ``corpus_cache``: a folder where the encoded corpus is kept as memory-mapped files, so a
+    corpus larger than memory streams from disk (the cpu backend reads the maps directly).
 
     With a ``checkpointer`` (see ``checkpoint.py``) the run writes checkpoints at its
     intervals, and Ctrl-C writes one and raises ``Interrupted``.
@@ -53,7 +57,8 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkp
     cfg.backend = backend
     w2v.config = cfg
     t0 = time.perf_counter()
-    vocab, encoded = corpus_mod.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length)
+    vocab, encoded = corpus_mod.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length,
+                                     cache_dir=corpus_cache)
     log(f"corpus: {len(encoded):,} tokens in {encoded.n_sentences:,} sentences, "
         f"vocabulary {len(vocab):,} words (min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
     rng = np.random.default_rng(cfg.seed)

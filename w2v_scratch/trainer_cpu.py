@@ -24,7 +24,7 @@ every 4th pair (``kernels.cpu.LOSS_EVERY``), reported as the mean loss per train
 second: ``batch_losses``) and over the epoch (``loss``) — never a float32 running sum.
 
 Memory: the model (V·d per matrix), the encoded corpus (int32 ids + sentence offsets;
-:func:`encode_memmap` writes them to disk for corpora larger than memory), O(V) tables.
+:func:`w2v_scratch.corpus.encode_memmap` writes them to disk for corpora larger than memory), O(V) tables.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import time
 import numpy as np
 
 from . import sampling
-from .corpus import Corpus, iter_sentences, resolve
+from .corpus import Corpus
 from .errors import ConfigError, DivergenceError, InputError
 from .huffman import build as build_huffman
 
@@ -325,42 +325,3 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                      words_per_sec=(int(progress_slots.sum()) - start_words) / train_seconds
                      if train_seconds > 0 else 0.0,
                      backend="cpu", threads=n_threads)
-
-
-def encode_memmap(corpus, vocab, folder, max_sentence_length: int = 10_000) -> Corpus:
-    """Encode a corpus file with ``vocab`` straight to disk: ``folder/ids.int32`` and
-    ``folder/offsets.int64``, returned as a :class:`Corpus` of read-only ``np.memmap`` arrays.
-
-    Memory stays bounded whatever the corpus size (ids are appended in blocks); the kernels read
-    the memmaps directly, so a corpus larger than memory streams from disk (the OS page cache
-    keeps what fits). Out-of-vocabulary tokens and empty sentences are dropped, as in
-    :meth:`Corpus.encode`.
-    """
-    os.makedirs(folder, exist_ok=True)
-    ids_path = os.path.join(folder, "ids.int32")
-    off_path = os.path.join(folder, "offsets.int64")
-    n_tokens = 0
-    offsets = [0]
-    with open(ids_path, "wb") as f_ids, open(off_path, "wb") as f_off:
-        pending: list[np.ndarray] = []
-        pending_n = 0
-        for sentence in iter_sentences(resolve(corpus), max_sentence_length):
-            ids = vocab.encode(sentence)
-            if not len(ids):
-                continue
-            pending.append(ids)
-            pending_n += len(ids)
-            n_tokens += len(ids)
-            offsets.append(n_tokens)
-            if pending_n >= 1 << 20:
-                np.concatenate(pending).astype(np.int32, copy=False).tofile(f_ids)
-                pending, pending_n = [], 0
-            if len(offsets) >= 1 << 16:
-                np.asarray(offsets[:-1], np.int64).tofile(f_off)
-                offsets = offsets[-1:]
-        if pending:
-            np.concatenate(pending).astype(np.int32, copy=False).tofile(f_ids)
-        np.asarray(offsets, np.int64).tofile(f_off)
-    if n_tokens == 0:
-        raise InputError(f"corpus {corpus} has no word of the vocabulary")
-    return Corpus(np.memmap(ids_path, np.int32, "r"), np.memmap(off_path, np.int64, "r"))

@@ -50,6 +50,9 @@ def register(sub) -> None:
     p.add_argument("--query", nargs="*", default=["chip"], help="words whose nearest neighbours are printed at the end")
     p.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG (needs the plot extra)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--corpus-cache", metavar="DIR",
+                   help="keep the encoded corpus (int32 ids) in memory-mapped files in DIR rather than in memory, "
+                        "for corpora larger than memory")
     p.add_argument("--checkpoint", metavar="PATH",
                    help="where checkpoints go (PATH.npz + PATH.json) [OUTPUT.ckpt]; written on Ctrl-C and with "
                         "--checkpoint-every, removed once the run completes")
@@ -93,7 +96,7 @@ def run(args) -> int:
         from ..train import fit
 
         model = fit(Word2Vec(cfg), args.corpus or "ptb", progress=not args.no_progress, log=_log,
-                    checkpointer=checkpointer)
+                    checkpointer=checkpointer, corpus_cache=args.corpus_cache)
     save_word2vec(args.output, model.wv, binary=args.output.endswith(".bin"))
     _log(f"wrote {len(model.vocab):,} vectors of dimension {cfg.dim} to {args.output}")
     if args.save_model:
