@@ -39,6 +39,14 @@ thread, seeded by the trainer from (seed, thread, epoch); only its high bits
 are used. Noise words come from an alias table (float32 prob + int32 alias,
 O(V)), not word2vec.c's 1e8-entry table.
 
+Skip-gram NS is software-pipelined (memory latency, not arithmetic, bounds it: the K noise rows
+are random rows of a matrix far larger than L2). ``train_chunk`` draws a position's window radius
+and all its pairs' noise ids into a small buffer one position ahead — the same LCG draws in the
+same order as drawing them pair by pair, so ``threads=1`` results are bit for bit unchanged — and
+while one pair trains it issues ``llvm.prefetch`` (``prefetchw``) for every cache line of the next
+pair's input row and K noise rows. Measured on the 2-core benchmark machine, 1 epoch: 1 thread
+278k → 498k words/s, 2 threads 569k → 940k words/s. (Prefetching two pairs ahead was slower.)
+
 The loss is the exact −log σ(±f) in float32 per target (``train_chunk`` computes it for every
 LOSS_EVERY-th pair only, a systematic sample), accumulated per thread in float64: per trained pair (skip-gram: one (input, target) pair; CBOW: one
 (context window, center) example) the NS loss −log σ(f₊) − Σ log σ(−f₋), or
@@ -48,7 +56,10 @@ the HS loss summed over the whole path (skipped nodes included).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 MAX_EXP = np.float32(6.0)
 MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept words per pseudo-sentence
@@ -66,6 +77,38 @@ _opts = dict(nogil=True, cache=True, fastmath=True)
 # Helpers are inlined at the Numba IR level: no call, and no (atomic) reference counting of the
 # shared matrices per pair, which would make the threads fight over one cache line.
 _inl = dict(nogil=True, cache=True, fastmath=True, inline="always")
+
+
+# ---------------------------------------------------------------------------
+# Software prefetch (LLVM's llvm.prefetch: a hint, never a fault, no effect on any value)
+# ---------------------------------------------------------------------------
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Hint the CPU to bring the cache line holding ``arr[idx]`` (1-D array, uint64 index) into L1."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and isinstance(idx, types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        # rw = 1 (the rows are read, then written), locality = 3 (keep in all levels), data cache
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, idx), codegen
+
+
+@njit(**_inl)
+def prefetch_row(m, off, d):
+    """Prefetch the cache lines of the row ``m[off:off+d]`` (float32, ``off`` uint64)."""
+    for k in range(np.uint64(0), np.uint64(d), np.uint64(16)):
+        _prefetch(m, off + k)
+    _prefetch(m, off + np.uint64(d - 1))
 
 
 # ---------------------------------------------------------------------------
@@ -127,10 +170,12 @@ def row(i, d):
 
 
 @njit(**_inl)
-def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given, alpha, neu1e, want_loss):
+def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given, goff, alpha, neu1e,
+              want_loss):
     """Negative sampling output loop for the input vector ``xs[xo:xo+d]`` (``xo`` uint64): positive
     ``word``, then ``negative`` noise ids drawn from the alias table with ``rng`` one at a time, or,
-    for the tests, read from ``given`` (when it is non-empty). A noise id equal to ``word`` is
+    read from ``given[goff:goff+negative]`` (when ``given`` is non-empty: the tests' fixed ids, or the
+    ids the training kernel drew ahead, in the same RNG order). A noise id equal to ``word`` is
     skipped. Updates ``syn1`` rows in place and *adds* α·∂(−loss)/∂x to ``neu1e``. Returns the
     loss (0 unless want_loss)."""
     loss = np.float32(0.0)
@@ -142,7 +187,7 @@ def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given
             label = np.float32(1.0)
         else:
             if use_given:
-                target = np.int64(given[t - 1])
+                target = np.int64(given[goff + t - 1])
             else:
                 target = draw_noise(rng, alias_prob, alias_idx)
             if target == word:
@@ -152,7 +197,9 @@ def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given
         f = np.float32(0.0)
         for k in range(ud):
             f += xs[xo + k] * syn1[l2 + k]
-        s, sp = sigmoid_and_softplus(f)
+        e = np.exp(-abs(f))
+        inv = np.float32(1.0) / (np.float32(1.0) + e)
+        s = inv if f >= 0 else e * inv  # σ(f), as sigmoid_and_softplus
         if f > MAX_EXP:  # word2vec.c clips σ to 1 / 0 beyond ±6
             s = np.float32(1.0)
         elif f < -MAX_EXP:
@@ -161,7 +208,7 @@ def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given
         if want_loss:
             # −log σ(f) = max(−f, 0) + log1p(e^{−|f|});  −log σ(−f) = max(f, 0) + log1p(e^{−|f|})
             z = f if label == np.float32(0.0) else -f
-            loss += sp + (z if z > np.float32(0.0) else np.float32(0.0))
+            loss += np.log1p(e) + (z if z > np.float32(0.0) else np.float32(0.0))
         for k in range(ud):
             o = syn1[l2 + k]
             neu1e[k] += g * o
@@ -198,7 +245,7 @@ def hs_update(syn1, d, xs, xo, word, points, codes, lengths, alpha, neu1e, want_
 
 
 @njit(**_inl)
-def sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
+def sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, goff, points, codes, lengths,
             alpha, neu1e, want_loss):
     """One skip-gram pair: input row ``inp`` predicts ``word`` (NS, or HS along the path of ``word``).
     Updates ``syn1``, then ``syn0[inp] += e``; returns the pair's loss."""
@@ -209,7 +256,8 @@ def sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, 
     if hs:
         loss = hs_update(syn1, d, syn0, l1, word, points, codes, lengths, alpha, neu1e, want_loss)
     else:
-        loss = ns_update(syn1, d, syn0, l1, word, negative, rng, alias_prob, alias_idx, given, alpha, neu1e, want_loss)
+        loss = ns_update(syn1, d, syn0, l1, word, negative, rng, alias_prob, alias_idx, given, goff, alpha, neu1e,
+                         want_loss)
     for k in range(ud):
         syn0[l1 + k] += neu1e[k]
     return loss
@@ -235,7 +283,7 @@ def cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, al
     if hs:
         loss = hs_update(syn1, d, neu1, np.uint64(0), word, points, codes, lengths, alpha, neu1e, want_loss)
     else:
-        loss = ns_update(syn1, d, neu1, np.uint64(0), word, negative, rng, alias_prob, alias_idx, given, alpha,
+        loss = ns_update(syn1, d, neu1, np.uint64(0), word, negative, rng, alias_prob, alias_idx, given, 0, alpha,
                          neu1e, want_loss)
     if ctx_scale != np.float32(1.0):
         for k in range(ud):
@@ -251,8 +299,8 @@ def cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, al
 def sg_pair(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
             alpha, neu1e, want_loss):
     """:func:`sg_step` as a callable kernel (for tests: one pair with given noise ids / path)."""
-    return sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
-                   alpha, neu1e, want_loss)
+    return sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, 0, points, codes,
+                   lengths, alpha, neu1e, want_loss)
 
 
 @njit(**_opts)
@@ -266,6 +314,19 @@ def cbow_example(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob,
 # ---------------------------------------------------------------------------
 # The training kernel
 # ---------------------------------------------------------------------------
+@njit(**_inl)
+def draw_window(rng, window, negative, i, n, alias_prob, alias_idx, buf, base):
+    """Skip-gram NS, position ``i`` of ``n``: draw the window radius, then the noise ids of all its
+    pairs in pair order (``negative`` each) into ``buf[base:]``, exactly the draws the unpipelined
+    loop makes for that position, in the same order. Returns the window bounds (lo, hi)."""
+    R = window - rand_below(rng, window)
+    lo = i - R if i >= R else 0
+    hi = i + R + 1 if i + R + 1 <= n else n
+    for m in range((hi - lo - 1) * negative):
+        buf[base + m] = draw_noise(rng, alias_prob, alias_idx)
+    return lo, hi
+
+
 @njit(**_inl)
 def current_alpha(progress, alpha0, min_alpha, total_words):
     """Linear decay from alpha0 to min_alpha over ``total_words`` raw words (all epochs), from the
@@ -307,7 +368,9 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     syn1 = output.reshape(-1)
     neu1 = np.zeros(d, np.float32)
     neu1e = np.zeros(d, np.float32)
-    given = np.zeros(0, np.int64)  # noise is drawn, not given
+    given = np.zeros(0, np.int64)  # noise is drawn, not given (CBOW, and skip-gram HS)
+    nstride = 2 * window * negative  # skip-gram NS: noise ids of one position (≤ 2·window pairs)
+    noise = np.zeros(2 * nstride + 1, np.int64)  # two positions: this one and the next
     ctx = np.zeros(2 * window, np.int64)
     sen = np.zeros(MAX_SENTENCE, np.int64)
     alpha = current_alpha(progress, alpha0, min_alpha, total_words)
@@ -338,6 +401,42 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 reported = raw
                 alpha = current_alpha(progress, alpha0, min_alpha, total_words)
             # -- train on the pseudo-sentence
+            if sg and not hs and n > 0:
+                # Skip-gram NS, software-pipelined: the window radius and noise ids of position i+1 are
+                # drawn (the same LCG sequence, in the same order: the pair loop draws nothing itself)
+                # before position i is trained, so the rows of the *next* pair (its input row and its
+                # K random noise rows, mostly cache misses) can be prefetched while this pair trains.
+                lo_c, hi_c = draw_window(rng, window, negative, 0, n, alias_prob, alias_idx, noise, 0)
+                lo_n, hi_n = 0, 0
+                for i in range(n):
+                    word = sen[i]
+                    cb = (i & 1) * nstride  # this position's half of the noise buffer
+                    nb = nstride - cb
+                    if i + 1 < n:
+                        lo_n, hi_n = draw_window(rng, window, negative, i + 1, n, alias_prob, alias_idx, noise, nb)
+                        prefetch_row(syn1, row(sen[i + 1], d), d)
+                    q = cb
+                    for j in range(lo_c, hi_c):
+                        if j == i:
+                            continue
+                        jn = j + 1 if j + 1 != i else j + 2
+                        qn = q + negative
+                        if jn >= hi_c:  # the next pair is the first of position i+1 (if any)
+                            jn = lo_n if lo_n != i + 1 else lo_n + 1
+                            jn = jn if (i + 1 < n and jn < hi_n) else -1
+                            qn = nb
+                        if jn >= 0:
+                            prefetch_row(syn0, row(sen[jn], d), d)
+                            for t in range(negative):
+                                prefetch_row(syn1, row(noise[qn + t], d), d)
+                        measure = want_loss and pairs % LOSS_EVERY == 0
+                        loss_sum += sg_step(syn0, syn1, d, sen[j], word, False, negative, rng, alias_prob, alias_idx,
+                                            noise, q, points, codes, lengths, alpha, neu1e, measure)
+                        loss_pairs += measure
+                        pairs += 1
+                        q += negative
+                    lo_c, hi_c = lo_n, hi_n
+                continue
             for i in range(n):
                 word = sen[i]
                 R = window - rand_below(rng, window)
@@ -349,7 +448,7 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                             continue
                         measure = want_loss and pairs % LOSS_EVERY == 0
                         loss_sum += sg_step(syn0, syn1, d, sen[j], word, hs, negative, rng, alias_prob, alias_idx, given,
-                                            points, codes, lengths, alpha, neu1e, measure)
+                                            0, points, codes, lengths, alpha, neu1e, measure)
                         loss_pairs += measure
                         pairs += 1
                 else:

@@ -111,3 +111,47 @@ def test_ctrl_c_writes_checkpoint_exits_130_and_resume_finishes(tmp_path):
                         "--no-progress", "--query"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "resuming" in r.stderr and out.exists()
+
+
+def test_cli_resume_removes_the_checkpoint_and_finds_a_relative_corpus(tmp_path, monkeypatch, capsys):
+    from w2v_scratch.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    make_topic_corpus(tmp_path / "rel.txt")
+    cfg = TrainConfig(dim=8, epochs=2, min_count=1, batch_size=128, sample=0)
+    with pytest.raises(Interrupted):
+        fit(Word2Vec(cfg), "rel.txt", checkpointer=StopAfter(tmp_path / "ck", 3), **QUIET)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the checkpoint remembers the corpus by its absolute path
+    code = main(["train", "--resume", str(tmp_path / "ck"), "--output", "v.txt", "--no-progress", "--query"])
+    assert code == 0, capsys.readouterr().err
+    assert (elsewhere / "v.txt").exists() and not (tmp_path / "ck.npz").exists()
+
+
+def test_second_fit_starts_a_new_run(topic_corpus):
+    model = Word2Vec(dim=8, epochs=2, min_count=1, batch_size=128)
+    model.fit(topic_corpus, **QUIET)
+    model.fit(topic_corpus, **QUIET)
+    assert [r["epoch"] for r in model.history] == [1, 2]
+
+
+def test_unwritable_output_fails_before_training(tmp_path, topic_corpus, capsys):
+    from w2v_scratch.cli import main
+
+    code = main(["train", "--corpus", str(topic_corpus), "--output", str(tmp_path / "nope" / "v.txt"),
+                 "--min-count", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == InputError.exit_code and "does not exist" in err and "corpus:" not in err
+
+
+def test_debug_flag_after_the_subcommand_shows_the_traceback(tmp_path):
+    from w2v_scratch.cli import main
+
+    with pytest.raises(InputError):
+        main(["train", "--corpus", str(tmp_path / "missing.txt"), "--debug"])
+
+
+def test_cpu_backend_rejects_reference_only_optimizer():
+    with pytest.raises(ConfigError, match="reference"):
+        TrainConfig(backend="cpu", optimizer="adam").resolved()

@@ -276,7 +276,7 @@ def test_huge_header_counts_fail_fast_without_allocating(tmp_path, header, name)
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-        assert time.perf_counter() - start < 1.0
+        assert time.perf_counter() - start < 10.0  # a hang or a huge allocation, not a speed target
         assert peak < 2_000_000, f"{peak:,} bytes allocated for a {len(data)}-byte file"
 
 
@@ -437,7 +437,7 @@ def test_npz_entry_claiming_a_huge_shape_fails_fast(tmp_path, saved_model, shape
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - start < 1.0 and peak < 2_000_000
+    assert time.perf_counter() - start < 10.0 and peak < 2_000_000
 
 
 def test_npz_that_is_a_plain_npy_or_holds_raw_entries(tmp_path, saved_model):

@@ -56,7 +56,7 @@ needs_device = pytest.mark.skipif(not DIRECT, reason="runs under the CUDA simula
 # ---------------------------------------------------------------------------
 # Run in every process: the child launcher and static checks
 # ---------------------------------------------------------------------------
-@pytest.mark.skipif(IN_SIM, reason="already inside the simulator")
+@pytest.mark.skipif(IN_SIM or _real_gpu(), reason="already inside the simulator, or a real GPU runs the tests")
 def test_simulator_suite():
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", PYTHONWARNINGS="ignore")
     cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(HERE)]
@@ -341,3 +341,34 @@ def test_backend_cuda_trains_and_loss_falls(tmp_path):
     assert losses[-1] < losses[0] - 0.05, losses
     assert np.isfinite(model.center).all() and model.state["backend"] == "cuda"
     assert any("trained words/sec" in line for line in logs)
+
+
+@needs_device
+def test_backend_cuda_checkpoint_at_epoch_boundary_and_resume(tmp_path):
+    """Ctrl-C (played by a checkpointer) after epoch 1 writes a checkpoint; resuming it ends with
+    the uninterrupted run's vectors (every draw derives from seed, epoch and sentence)."""
+    from w2v_scratch import Word2Vec
+    from w2v_scratch.checkpoint import Checkpointer, Interrupted
+    from w2v_scratch.train import fit, resume
+
+    words = "the quick brown fox jumps over a lazy dog now".split()
+    path = tmp_path / "tiny.txt"
+    path.write_text(" ".join(words) + "\n" + " ".join(reversed(words)) + "\n")
+    params = dict(model="sg", loss="ns", dim=16, window=2, negative=2, epochs=3, min_count=1, sample=0,
+                  lr=0.5, backend="cuda", seed=3)
+    quiet = dict(progress=False, log=lambda m: None)
+    whole = fit(Word2Vec(**params), str(path), **quiet)
+
+    class StopNow(Checkpointer):
+        def due(self):
+            self.stop_requested.set()
+            return super().due()
+
+    ckpt = tmp_path / "ck"
+    with pytest.raises(Interrupted):
+        fit(Word2Vec(**params), str(path), checkpointer=StopNow(ckpt), **quiet)
+    assert Word2Vec.load(ckpt).state["resume"] == {"backend": "cuda", "epoch": 1}
+    resumed = resume(ckpt, **quiet)
+    assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
+    np.testing.assert_array_equal(resumed.center, whole.center)
+    np.testing.assert_array_equal(resumed.context, whole.context)

@@ -87,6 +87,9 @@ class TrainConfig:
         need(self.batch_size is None or self.batch_size > 0, f"--batch-size must be positive (got {self.batch_size})")
         need(self.threads > 0, f"--threads must be positive (got {self.threads})")
         need(self.optimizer in (None, "adam", "sgd"), f"unknown optimizer {self.optimizer!r}: use adam or sgd")
+        need(self.backend == "reference" or self.optimizer in (None, "sgd"),
+             f"--optimizer {self.optimizer} is for the reference trainer: the {self.backend} backend runs "
+             "word2vec.c's per-pair SGD (drop --optimizer, or use --backend reference)")
         need(self.max_sentence_length > 0, "max sentence length must be positive")
         need(self.ns_exponent >= 0, "the noise exponent must be >= 0")
 

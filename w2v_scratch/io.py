@@ -71,7 +71,10 @@ def atomic_write(path, mode: str = "w"):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError(f"output folder {folder} does not exist: create it first")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc} (choose another --output folder)") from None
     try:
         os.fchmod(fd, _new_file_mode(path))  # mkstemp makes 0600 files; give the usual permissions
         kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
@@ -80,10 +83,21 @@ def atomic_write(path, mode: str = "w"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, InputError):
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
+
+
+def check_writable(path) -> None:
+    """Fail early (before hours of training) if ``path`` could not be written later."""
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    if not os.path.isdir(folder):
+        raise InputError(f"output folder {folder} does not exist: create it first")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"output folder {folder} is not writable: choose another path")
 
 
 def _new_file_mode(path: str) -> int:

@@ -63,11 +63,12 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkp
         f"vocabulary {len(vocab):,} words (min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
     rng = np.random.default_rng(cfg.seed)
     w2v.init_weights(vocab, rng)
-    w2v.state.update(corpus=corpus_mod.resolve(corpus), corpus_tokens=len(encoded))
+    w2v.state.update(corpus=_absolute(corpus), corpus_tokens=len(encoded))
     return _run(w2v, encoded, cfg, rng, progress, log, checkpointer)
 
 
-def resume(path, corpus=None, progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS):
+def resume(path, corpus=None, progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS,
+           corpus_cache=None):
     """Load the checkpoint at ``path`` and carry its run on to the end; returns the model.
 
     The corpus is re-read (from ``corpus``, or the path saved in the checkpoint) and encoded
@@ -83,14 +84,25 @@ def resume(path, corpus=None, progress: bool = True, log=None, checkpointer: Che
     corpus = corpus or w2v.state.get("corpus")
     if corpus is None:
         raise InputError(f"{path} does not say which corpus it was trained on: give --corpus")
-    encoded = corpus_mod.Corpus.encode(corpus, w2v.vocab, cfg.max_sentence_length)
+    if corpus_cache is not None:
+        encoded = corpus_mod.encode_memmap(corpus, w2v.vocab, corpus_cache, cfg.max_sentence_length)
+    else:
+        encoded = corpus_mod.Corpus.encode(corpus, w2v.vocab, cfg.max_sentence_length)
     if len(encoded) != w2v.state.get("corpus_tokens", len(encoded)):
         raise InputError(f"corpus {corpus} has {len(encoded):,} tokens of the vocabulary, but the checkpoint was "
                          f"trained on {w2v.state['corpus_tokens']:,}: give the same corpus with --corpus")
     position = w2v.state["resume"]
     log(f"resuming {path}: epoch {position.get('epoch', 0) + 1}/{cfg.epochs} of a {cfg.backend} run on {corpus}")
-    w2v.state["corpus"] = corpus_mod.resolve(corpus)
+    w2v.state["corpus"] = _absolute(corpus)
     return _run(w2v, encoded, cfg, np.random.default_rng(cfg.seed), progress, log, checkpointer)
+
+
+def _absolute(corpus) -> str:
+    """The corpus as a checkpoint should remember it: a bundled name as is, a path made absolute."""
+    import os
+
+    name = str(corpus)
+    return name if name in corpus_mod.BUNDLED else os.path.abspath(name)
 
 
 def _run(w2v, encoded, cfg, rng, progress, log, checkpointer):
@@ -104,7 +116,7 @@ def _run(w2v, encoded, cfg, rng, progress, log, checkpointer):
         else:
             from . import trainer_cuda
 
-            trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log)
+            trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer)
     check_finite(w2v)
     return w2v
 

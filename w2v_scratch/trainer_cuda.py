@@ -80,8 +80,13 @@ def tables(vocab, cfg):
     return keep, prob, alias, codes, points, lengths
 
 
-def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None) -> None:
+def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None) -> None:
     """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` on the GPU.
+
+    Checkpoints (``checkpointer``, see ``checkpoint.py``) are taken at epoch boundaries: every
+    random draw derives from (seed, epoch, sentence), so a run resumed at epoch e replays epochs
+    e, e+1, … exactly as the uninterrupted run would (up to Hogwild's own nondeterminism).
+    Ctrl-C finishes the current epoch, writes a checkpoint and stops.
 
     Appends one record per epoch to ``w2v.history``: epoch, loss (mean per trained pair:
     skip-gram per (input, target) pair, CBOW per window), seconds, words (raw),
@@ -176,10 +181,17 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None) -> None:
             log(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss:.4f}, {record['words_per_sec']:,.0f} words/sec, "
                 f"{record['trained_words_per_sec']:,.0f} trained words/sec ({N:,} words, {kept:,} after "
                 f"subsampling, {seconds:.2f}s), lr {lr_end:.5f}")
+            if checkpointer is not None and checkpointer.due() and epoch + 1 < cfg.epochs:
+                w2v.center[...] = d_win.copy_to_host()
+                getattr(w2v, output_name)[...] = d_wout.copy_to_host()
+                w2v.state["resume"] = {"backend": "cuda", "epoch": epoch + 1}
+                checkpointer.save(w2v)
+                checkpointer.check_stop()
     finally:
         if bar is not None:
             bar.close()
     train_seconds = time.perf_counter() - train_start
+    w2v.state.pop("resume", None)
     w2v.center[...] = d_win.copy_to_host()
     getattr(w2v, output_name)[...] = d_wout.copy_to_host()
     if not np.isfinite(w2v.center).all():

@@ -64,6 +64,7 @@ class Word2Vec:
         cfg = self.config
         V, d = len(vocab), cfg.dim
         self.vocab = vocab
+        self.history, self.state = [], {}  # a new run: a second fit() starts from scratch
         self.center = ((rng.random((V, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d))
         self.context = np.zeros((V, d), np.float32) if cfg.loss in ("ns", "softmax") else None
         self.inner_nodes = np.zeros((max(V - 1, 1), d), np.float32) if cfg.loss == "hs" else None

@@ -39,11 +39,13 @@ def register(sub) -> None:
     p.add_argument("--sample-rule", choices=("textbook", "word2vec"), default=None,
                    help="keep prob sqrt(t/f) (textbook) or (sqrt(f/t)+1)t/f (word2vec.c)")
     p.add_argument("--epochs", type=int, default=5, help="passes over the corpus")
-    p.add_argument("--batch-size", type=int, default=None, help="centers per minibatch (reference) [512]")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="centers per minibatch, reference trainer only (the kernels update pair by pair) [512]")
     p.add_argument("--lr", type=float, default=None,
                    help="learning rate [0.01 Adam reference; 0.025 sg / 0.05 cbow SGD]")
     p.add_argument("--min-lr", type=float, default=None, help="final learning rate of the linear decay (SGD)")
-    p.add_argument("--optimizer", choices=("adam", "sgd"), default=None, help="reference trainer's optimizer [adam]")
+    p.add_argument("--optimizer", choices=("adam", "sgd"), default=None,
+                   help="reference trainer's optimizer [adam]; cpu/cuda always run per-pair SGD")
     p.add_argument("--cbow-sum", action="store_true", help="CBOW sums the context vectors instead of averaging")
     p.add_argument("--threads", type=int, default=1, help="worker threads (cpu backend)")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same vectors)")
@@ -78,20 +80,25 @@ def run(args) -> int:
     import os
 
     from ..checkpoint import Checkpointer, parse_interval
-    from ..io import model_paths, save_word2vec
+    from ..io import check_writable, model_paths, save_word2vec
     from ..word2vec import Word2Vec
 
     every = parse_interval(args.checkpoint_every) if args.checkpoint_every else None
     if args.resume:
         ckpt_path = args.checkpoint or args.resume
+        check_writable(args.output)
         checkpointer = Checkpointer(ckpt_path, every, _log)
         from ..train import resume
 
-        model = resume(args.resume, args.corpus, progress=not args.no_progress, log=_log, checkpointer=checkpointer)
+        model = resume(args.resume, args.corpus, progress=not args.no_progress, log=_log, checkpointer=checkpointer,
+                       corpus_cache=args.corpus_cache)
         cfg = model.config
     else:
         cfg = config_from_args(args).resolved()  # bad options fail before any reading
         ckpt_path = args.checkpoint or args.output + ".ckpt"
+        for path in (args.output, args.save_model, ckpt_path):  # ... and unwritable outputs before training
+            if path:
+                check_writable(path)
         checkpointer = Checkpointer(ckpt_path, every, _log)
         from ..train import fit
 
@@ -102,8 +109,8 @@ def run(args) -> int:
     if args.save_model:
         model.save(args.save_model)
         _log(f"wrote the full model to {args.save_model}.npz/.json")
-    if checkpointer.saved:  # the run is complete: its checkpoint has served
-        for path in model_paths(ckpt_path):
+    if checkpointer.saved or args.resume:  # the run is complete: its checkpoints have served
+        for path in {*model_paths(ckpt_path), *(model_paths(args.resume) if args.resume else ())}:
             if os.path.exists(path):
                 os.unlink(path)
     if args.plot:
