@@ -7,10 +7,12 @@ library, so it can be read beside the NumPy reference (``losses.py`` +
 call per worker thread at a time, without the GIL, on its own range of
 sentences, and all threads write the two shared matrices without locks.
 
-Notation (see ``w2v_scratch/word2vec.py``): ``syn0`` = ``center`` (W_in, V×d),
-``syn1`` = ``context`` (W_out, V×d) for negative sampling or ``inner_nodes``
-(Θ, (V−1)×d) for hierarchical softmax. Both are flat float32 views here (row r
-starts at ``r*d``), as in word2vec.c.
+Notation (see ``w2v_scratch/word2vec.py``): ``center_flat`` is ``center`` (W_in, V×d;
+word2vec.c's ``center_flat``), ``output_flat`` is ``context`` (W_out, V×d; ``syn1neg``) for
+negative sampling or ``inner_nodes`` (Θ, (V−1)×d; ``output_flat``) for hierarchical softmax.
+Both are flat float32 views here (row r starts at ``r*d``), as in word2vec.c;
+``grad_center`` is the update accumulated for the input row(s) (word2vec.c's ``grad_center``),
+``hidden`` the CBOW input vector (``hidden``), ``in_row``/``out_row`` row offsets (``in_row``/``out_row``).
 
 One update step (the same formulas as ``losses.py``, fused with SGD at rate α):
 
@@ -170,13 +172,13 @@ def row(i, d):
 
 
 @njit(**_inl)
-def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given, goff, alpha, neu1e,
+def ns_update(output_flat, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given, goff, alpha, grad_center,
               want_loss):
     """Negative sampling output loop for the input vector ``xs[xo:xo+d]`` (``xo`` uint64): positive
     ``word``, then ``negative`` noise ids drawn from the alias table with ``rng`` one at a time, or,
     read from ``given[goff:goff+negative]`` (when ``given`` is non-empty: the tests' fixed ids, or the
     ids the training kernel drew ahead, in the same RNG order). A noise id equal to ``word`` is
-    skipped. Updates ``syn1`` rows in place and *adds* α·∂(−loss)/∂x to ``neu1e``. Returns the
+    skipped. Updates ``output_flat`` rows in place and *adds* α·∂(−loss)/∂x to ``grad_center``. Returns the
     loss (0 unless want_loss)."""
     loss = np.float32(0.0)
     ud = np.uint64(d)
@@ -193,10 +195,10 @@ def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given
             if target == word:
                 continue
             label = np.float32(0.0)
-        l2 = row(target, d)
+        out_row = row(target, d)
         f = np.float32(0.0)
         for k in range(ud):
-            f += xs[xo + k] * syn1[l2 + k]
+            f += xs[xo + k] * output_flat[out_row + k]
         e = np.exp(-abs(f))
         inv = np.float32(1.0) / (np.float32(1.0) + e)
         s = inv if f >= 0 else e * inv  # σ(f), as sigmoid_and_softplus
@@ -210,24 +212,24 @@ def ns_update(syn1, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given
             z = f if label == np.float32(0.0) else -f
             loss += np.log1p(e) + (z if z > np.float32(0.0) else np.float32(0.0))
         for k in range(ud):
-            o = syn1[l2 + k]
-            neu1e[k] += g * o
-            syn1[l2 + k] = o + g * xs[xo + k]
+            o = output_flat[out_row + k]
+            grad_center[k] += g * o
+            output_flat[out_row + k] = o + g * xs[xo + k]
     return loss
 
 
 @njit(**_inl)
-def hs_update(syn1, d, xs, xo, word, points, codes, lengths, alpha, neu1e, want_loss):
+def hs_update(output_flat, d, xs, xo, word, points, codes, lengths, alpha, grad_center, want_loss):
     """Hierarchical softmax output loop for the input vector ``xs[xo:xo+d]`` along the path
     of ``word`` (``points[word, :lengths[word]]`` inner-node rows, ``codes[word, ...]`` branches,
     root first). Nodes with |f| ≥ 6 are skipped (no update) but still count in the loss."""
     loss = np.float32(0.0)
     ud = np.uint64(d)
     for j in range(lengths[word]):
-        l2 = row(points[word, j], d)
+        out_row = row(points[word, j], d)
         f = np.float32(0.0)
         for k in range(ud):
-            f += xs[xo + k] * syn1[l2 + k]
+            f += xs[xo + k] * output_flat[out_row + k]
         code = np.float32(codes[word, j])
         s, sp = sigmoid_and_softplus(f)
         if want_loss:
@@ -238,77 +240,77 @@ def hs_update(syn1, d, xs, xo, word, points, codes, lengths, alpha, neu1e, want_
             continue
         g = (np.float32(1.0) - code - s) * alpha
         for k in range(ud):
-            o = syn1[l2 + k]
-            neu1e[k] += g * o
-            syn1[l2 + k] = o + g * xs[xo + k]
+            o = output_flat[out_row + k]
+            grad_center[k] += g * o
+            output_flat[out_row + k] = o + g * xs[xo + k]
     return loss
 
 
 @njit(**_inl)
-def sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, goff, points, codes, lengths,
-            alpha, neu1e, want_loss):
+def sg_step(center_flat, output_flat, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, goff, points, codes, lengths,
+            alpha, grad_center, want_loss):
     """One skip-gram pair: input row ``inp`` predicts ``word`` (NS, or HS along the path of ``word``).
-    Updates ``syn1``, then ``syn0[inp] += e``; returns the pair's loss."""
+    Updates ``output_flat``, then ``center_flat[inp] += e``; returns the pair's loss."""
     ud = np.uint64(d)
-    l1 = row(inp, d)
+    in_row = row(inp, d)
     for k in range(ud):
-        neu1e[k] = np.float32(0.0)
+        grad_center[k] = np.float32(0.0)
     if hs:
-        loss = hs_update(syn1, d, syn0, l1, word, points, codes, lengths, alpha, neu1e, want_loss)
+        loss = hs_update(output_flat, d, center_flat, in_row, word, points, codes, lengths, alpha, grad_center, want_loss)
     else:
-        loss = ns_update(syn1, d, syn0, l1, word, negative, rng, alias_prob, alias_idx, given, goff, alpha, neu1e,
+        loss = ns_update(output_flat, d, center_flat, in_row, word, negative, rng, alias_prob, alias_idx, given, goff, alpha, grad_center,
                          want_loss)
     for k in range(ud):
-        syn0[l1 + k] += neu1e[k]
+        center_flat[in_row + k] += grad_center[k]
     return loss
 
 
 @njit(**_inl)
-def cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
-              alpha, cbow_mean, ctx_scale, neu1, neu1e, want_loss):
+def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
+              alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss):
     """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``. h = mean (``cbow_mean``)
     or sum of their rows; each context row then gets ``ctx_scale · e`` (1 = word2vec.c)."""
     ud = np.uint64(d)
     for k in range(ud):
-        neu1[k] = np.float32(0.0)
-        neu1e[k] = np.float32(0.0)
+        hidden[k] = np.float32(0.0)
+        grad_center[k] = np.float32(0.0)
     for c in range(n_ctx):
-        l1 = row(ctx[c], d)
+        in_row = row(ctx[c], d)
         for k in range(ud):
-            neu1[k] += syn0[l1 + k]
+            hidden[k] += center_flat[in_row + k]
     if cbow_mean:
         inv = np.float32(1.0) / np.float32(n_ctx)
         for k in range(ud):
-            neu1[k] *= inv
+            hidden[k] *= inv
     if hs:
-        loss = hs_update(syn1, d, neu1, np.uint64(0), word, points, codes, lengths, alpha, neu1e, want_loss)
+        loss = hs_update(output_flat, d, hidden, np.uint64(0), word, points, codes, lengths, alpha, grad_center, want_loss)
     else:
-        loss = ns_update(syn1, d, neu1, np.uint64(0), word, negative, rng, alias_prob, alias_idx, given, 0, alpha,
-                         neu1e, want_loss)
+        loss = ns_update(output_flat, d, hidden, np.uint64(0), word, negative, rng, alias_prob, alias_idx, given, 0, alpha,
+                         grad_center, want_loss)
     if ctx_scale != np.float32(1.0):
         for k in range(ud):
-            neu1e[k] *= ctx_scale
+            grad_center[k] *= ctx_scale
     for c in range(n_ctx):
-        l1 = row(ctx[c], d)
+        in_row = row(ctx[c], d)
         for k in range(ud):
-            syn0[l1 + k] += neu1e[k]
+            center_flat[in_row + k] += grad_center[k]
     return loss
 
 
 @njit(**_opts)
-def sg_pair(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
-            alpha, neu1e, want_loss):
+def sg_pair(center_flat, output_flat, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
+            alpha, grad_center, want_loss):
     """:func:`sg_step` as a callable kernel (for tests: one pair with given noise ids / path)."""
-    return sg_step(syn0, syn1, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, 0, points, codes,
-                   lengths, alpha, neu1e, want_loss)
+    return sg_step(center_flat, output_flat, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, 0, points, codes,
+                   lengths, alpha, grad_center, want_loss)
 
 
 @njit(**_opts)
-def cbow_example(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes,
-                 lengths, alpha, cbow_mean, ctx_scale, neu1, neu1e, want_loss):
+def cbow_example(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes,
+                 lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss):
     """:func:`cbow_step` as a callable kernel (for tests: one window with given noise ids / path)."""
-    return cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes,
-                     lengths, alpha, cbow_mean, ctx_scale, neu1, neu1e, want_loss)
+    return cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes,
+                     lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss)
 
 
 # ---------------------------------------------------------------------------
@@ -364,10 +366,10 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     """
     V = center.shape[0]
     d = center.shape[1]
-    syn0 = center.reshape(-1)
-    syn1 = output.reshape(-1)
-    neu1 = np.zeros(d, np.float32)
-    neu1e = np.zeros(d, np.float32)
+    center_flat = center.reshape(-1)
+    output_flat = output.reshape(-1)
+    hidden = np.zeros(d, np.float32)
+    grad_center = np.zeros(d, np.float32)
     given = np.zeros(0, np.int64)  # noise is drawn, not given (CBOW, and skip-gram HS)
     nstride = 2 * window * negative  # skip-gram NS: noise ids of one position (≤ 2·window pairs)
     noise = np.zeros(2 * nstride + 1, np.int64)  # two positions: this one and the next
@@ -414,7 +416,7 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                     nb = nstride - cb
                     if i + 1 < n:
                         lo_n, hi_n = draw_window(rng, window, negative, i + 1, n, alias_prob, alias_idx, noise, nb)
-                        prefetch_row(syn1, row(sen[i + 1], d), d)
+                        prefetch_row(output_flat, row(sen[i + 1], d), d)
                     q = cb
                     for j in range(lo_c, hi_c):
                         if j == i:
@@ -426,12 +428,12 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                             jn = jn if (i + 1 < n and jn < hi_n) else -1
                             qn = nb
                         if jn >= 0:
-                            prefetch_row(syn0, row(sen[jn], d), d)
+                            prefetch_row(center_flat, row(sen[jn], d), d)
                             for t in range(negative):
-                                prefetch_row(syn1, row(noise[qn + t], d), d)
+                                prefetch_row(output_flat, row(noise[qn + t], d), d)
                         measure = want_loss and pairs % LOSS_EVERY == 0
-                        loss_sum += sg_step(syn0, syn1, d, sen[j], word, False, negative, rng, alias_prob, alias_idx,
-                                            noise, q, points, codes, lengths, alpha, neu1e, measure)
+                        loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, False, negative, rng, alias_prob, alias_idx,
+                                            noise, q, points, codes, lengths, alpha, grad_center, measure)
                         loss_pairs += measure
                         pairs += 1
                         q += negative
@@ -447,8 +449,8 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                         if j == i:
                             continue
                         measure = want_loss and pairs % LOSS_EVERY == 0
-                        loss_sum += sg_step(syn0, syn1, d, sen[j], word, hs, negative, rng, alias_prob, alias_idx, given,
-                                            0, points, codes, lengths, alpha, neu1e, measure)
+                        loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, negative, rng, alias_prob, alias_idx, given,
+                                            0, points, codes, lengths, alpha, grad_center, measure)
                         loss_pairs += measure
                         pairs += 1
                 else:
@@ -461,9 +463,9 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                         continue
                     scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
                     measure = want_loss and pairs % LOSS_EVERY == 0
-                    loss_sum += cbow_step(syn0, syn1, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given,
+                    loss_sum += cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given,
                                           points, codes, lengths, alpha, cbow_mean, scale,
-                                          neu1, neu1e, measure)
+                                          hidden, grad_center, measure)
                     loss_pairs += measure
                     pairs += 1
     progress[slot] += raw - reported
