@@ -38,8 +38,9 @@ import numpy as np
 
 from . import sampling
 from .corpus import Corpus
-from .errors import ConfigError, DivergenceError, InputError
+from .errors import ConfigError, DivergenceError
 from .huffman import build as build_huffman
+from .progress import above
 
 SLICE_WORDS = 50_000  # raw words per kernel call
 REPORT_SECONDS = 1.0  # progress bar / running-loss interval
@@ -304,7 +305,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                 "batch_losses": batch_losses,
             }
             w2v.history.append(record)
-            log(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss:.4f}, {record['words_per_sec']:,.0f} words/sec "
+            above(bar, log)(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss:.4f}, {record['words_per_sec']:,.0f} words/sec "
                 f"({record['words']:,} words, {record['trained_words']:,} after subsampling, {seconds:.1f}s), "
                 f"lr {record['lr_end']:.5f}")
             if checkpointer.due() and epoch + 1 < cfg.epochs:

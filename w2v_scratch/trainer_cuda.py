@@ -35,6 +35,7 @@ from . import sampling
 from .corpus import Corpus
 from .errors import ConfigError, DeviceError, DivergenceError
 from .huffman import build as build_huffman
+from .progress import above
 
 SENTENCE_LENGTH = 1000
 LAUNCH_WORDS = 1 << 25
@@ -178,7 +179,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                 "lr_end": float(lr_end),
             }
             w2v.history.append(record)
-            log(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss:.4f}, {record['words_per_sec']:,.0f} words/sec, "
+            above(bar, log)(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss:.4f}, {record['words_per_sec']:,.0f} words/sec, "
                 f"{record['trained_words_per_sec']:,.0f} trained words/sec ({N:,} words, {kept:,} after "
                 f"subsampling, {seconds:.2f}s), lr {lr_end:.5f}")
             if checkpointer is not None and checkpointer.due() and epoch + 1 < cfg.epochs:
