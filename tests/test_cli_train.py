@@ -75,3 +75,13 @@ def test_trained_vectors_load_in_gensim(capsys, tmp_path, topic_corpus, name):
     model = Word2Vec.load(tmp_path / "m")
     assert kv.index_to_key == model.vocab.words
     np.testing.assert_allclose(kv.vectors, model.center, rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu"])
+def test_train_plot_writes_a_png_loss_curve(capsys, tmp_path, topic_corpus, backend):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "loss.png"
+    code, _, err = run(capsys, "train", "--corpus", topic_corpus, "--output", tmp_path / "v.txt", "--backend", backend,
+                       "--plot", png, *TINY)
+    assert code == 0, err
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "loss curve" in err
