@@ -14,6 +14,11 @@ project, the Numba compile (reported apart).
 
     python benchmarks/bench_cpu.py                      # all four variants, 2 threads, 5 epochs
     python benchmarks/bench_cpu.py --variants sg-ns --tools ours gensim --epochs 1
+    python benchmarks/bench_cpu.py --variants cbow-ns --seeds 1 2 3 --report -   # quality over seeds
+
+With `--seeds`, ours and gensim train once per seed (the main table shows the first seed's runs);
+word2vec.c has no seed option (its random state starts from the thread id), so it runs once.
+A "Quality over seeds" table then gives the mean and min-max of each quality number over the seeds.
 """
 
 from __future__ import annotations
@@ -79,28 +84,28 @@ def hyper(variant: str) -> dict:
 
 
 # -- workers (run in a child process) ----------------------------------------------------------
-def work_ours(corpus, variant, threads, epochs, output) -> dict:
+def work_ours(corpus, variant, threads, epochs, output, seed=1) -> dict:
     from w2v_scratch.io import save_word2vec
     from w2v_scratch.word2vec import Word2Vec
 
     h = hyper(variant)
     w = Word2Vec(model=h["model"], loss=h["loss"], dim=h["dim"], window=h["window"], negative=h["negative"],
                  sample=h["sample"], min_count=h["min_count"], lr=h["alpha"], epochs=epochs, threads=threads,
-                 backend="cpu", seed=1)
+                 backend="cpu", seed=seed)
     w.fit(corpus, progress=False, log=lambda msg: print(msg, file=sys.stderr))
     save_word2vec(output, w.wv, binary=True)
     return dict(train_seconds=w.state["train_seconds"], compile_seconds=w.state["compile_seconds"],
                 vocab=len(w.vocab), tokens=int(w.vocab.counts.sum()), final_loss=w.history[-1]["loss"])
 
 
-def work_gensim(corpus, variant, threads, epochs, output) -> dict:
+def work_gensim(corpus, variant, threads, epochs, output, seed=1) -> dict:
     from gensim.models import Word2Vec
 
     h = hyper(variant)
     m = Word2Vec(vector_size=h["dim"], window=h["window"], min_count=h["min_count"], sample=h["sample"],
                  sg=int(h["model"] == "sg"), hs=int(h["loss"] == "hs"),
                  negative=h["negative"] if h["loss"] == "ns" else 0, alpha=h["alpha"],
-                 min_alpha=h["alpha"] * 1e-4, cbow_mean=1, workers=threads, epochs=epochs, seed=1)
+                 min_alpha=h["alpha"] * 1e-4, cbow_mean=1, workers=threads, epochs=epochs, seed=seed)
     m.build_vocab(corpus_file=corpus)
     t0 = time.perf_counter()
     m.train(corpus_file=corpus, total_words=m.corpus_total_words, total_examples=m.corpus_count, epochs=epochs)
@@ -116,7 +121,7 @@ def run_worker(args) -> None:
         result = dict(tokens=count_tokens(args.corpus))
     else:
         fn = {"ours": work_ours, "gensim": work_gensim}[args.worker]
-        result = fn(args.corpus, args.variant, args.threads, args.epochs, args.output)
+        result = fn(args.corpus, args.variant, args.threads, args.epochs, args.output, seed=args.seed)
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -176,8 +181,9 @@ def _spawn(cmd: list[str], watch_progress: bool = False) -> dict:
                 train_start=first_progress[0], end=end)
 
 
-def run_tool(tool, variant, corpus, threads, epochs, workdir) -> dict:
-    output = os.path.join(workdir, f"{tool}-{variant}.bin")
+def run_tool(tool, variant, corpus, threads, epochs, workdir, seed=1) -> dict:
+    suffix = "" if tool == "c" or seed == 1 else f"-seed{seed}"
+    output = os.path.join(workdir, f"{tool}-{variant}{suffix}.bin")
     if tool == "c":
         h = hyper(variant)
         cmd = [find_c_binary("word2vec"), "-train", corpus, "-output", output, "-size", str(h["dim"]),
@@ -190,11 +196,11 @@ def run_tool(tool, variant, corpus, threads, epochs, workdir) -> dict:
         res = dict(train_seconds=train)
     else:
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", tool, "--variant", variant,
-               "--corpus", corpus, "--threads", str(threads), "--epochs", str(epochs), "--output", output]
+               "--corpus", corpus, "--threads", str(threads), "--epochs", str(epochs), "--output", output, "--seed", str(seed)]
         r = _spawn(cmd)
         line = [ln for ln in r["stdout"].splitlines() if ln.startswith("RESULT ")][-1]
         res = json.loads(line[len("RESULT "):])
-    res.update(tool=tool, variant=variant, wall=r["wall"], peak_mb=r["peak_mb"], cpu_seconds=r["cpu_seconds"],
+    res.update(tool=tool, variant=variant, seed=None if tool == "c" else seed, wall=r["wall"], peak_mb=r["peak_mb"], cpu_seconds=r["cpu_seconds"],
                output=output)
     return res
 
@@ -266,6 +272,39 @@ def ratios(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def seeds_table(runs: list[dict], seeds: list[int]) -> str:
+    """Quality over seeds: per variant and tool, mean and min-max of analogy %, WS-353 and SimLex
+    over the runs (word2vec.c: its one run), then ours - the better peer on the means."""
+    metrics = (("analogy", "{:.2f}"), ("wordsim", "{:.3f}"), ("simlex", "{:.3f}"))
+    rows = ["| variant | tool | runs | analogy % mean (min–max) | WS-353 ρ mean (min–max) | "
+            "SimLex ρ mean (min–max) |", "|---|---|---:|---:|---:|---:|"]
+    diffs = ["| variant | analogy − best peer (pts) | WS-353 − best peer | SimLex − best peer |",
+             "|---|---:|---:|---:|"]
+    means: dict = {}
+    for v in VARIANTS:
+        for t in TOOLS:
+            rs = [r for r in runs if r["variant"] == v and r["tool"] == t]
+            if not rs:
+                continue
+            cells = []
+            for m, f in metrics:
+                xs = [r[m] for r in rs]
+                means[(v, t, m)] = sum(xs) / len(xs)
+                cells.append(f"{f.format(means[(v, t, m)])} ({f.format(min(xs))}–{f.format(max(xs))})"
+                             if len(xs) > 1 else f.format(xs[0]))
+            label = "1 (no seed option)" if t == "c" else str(len(rs))
+            rows.append(f"| {v} | {t} | {label} | " + " | ".join(cells) + " |")
+        if (v, "ours", "analogy") in means:
+            peers = [t for t in ("gensim", "c") if (v, t, "analogy") in means]
+            if peers:
+                d = [means[(v, "ours", m)] - max(means[(v, t, m)] for t in peers) for m, _ in metrics]
+                diffs.append(f"| {v} | {d[0]:+.2f} | {d[1]:+.3f} | {d[2]:+.3f} |")
+    return "\n".join([
+        f"Quality over seeds {', '.join(map(str, seeds))} (ours: `seed=`, gensim: `seed`; word2vec.c has no seed "
+        "option — its random state starts from the thread id — so it ran once):",
+        "", *rows, "", "Ours − the better peer, on the means:", "", *diffs])
+
+
 def write_report(path: str, body: str) -> None:
     section = f"{MARK_START}\n{body}\n{MARK_END}"
     old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
@@ -285,11 +324,14 @@ def main(argv=None) -> int:
     p.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--seeds", type=int, nargs="+", default=[1],
+                   help="seeds for ours and gensim (one run each); word2vec.c runs once [1]")
     p.add_argument("--report", default=os.path.join(ROOT, "docs", "benchmarks.md"),
                    help="markdown file whose CPU section is (re)written; '-' for none")
     p.add_argument("--worker", choices=("ours", "gensim", "evaluate", "count"), help=argparse.SUPPRESS)
     p.add_argument("--variant", help=argparse.SUPPRESS)
     p.add_argument("--output", help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         run_worker(args)
@@ -299,19 +341,26 @@ def main(argv=None) -> int:
     tokens = in_child("--worker", "count", "--corpus", corpus)["tokens"]
     print(f"corpus {corpus}: {tokens:,} in-vocabulary tokens (min count 5)", file=sys.stderr)
     started = datetime.datetime.now()
-    results = []
+    multi = len(args.seeds) > 1
+    if multi and "c" in args.tools:
+        print("word2vec.c has no seed option (its random state starts from the thread id): it runs once; "
+              f"ours and gensim run once per seed {args.seeds}", file=sys.stderr, flush=True)
+    runs = []  # every run; results = the first seed's (and C's one run), for the main table
     for variant in args.variants:
         for tool in args.tools:  # one after the other, never at the same time
-            print(f"{variant} {tool} ...", file=sys.stderr, flush=True)
-            r = run_tool(tool, variant, corpus, args.threads, args.epochs, args.workdir)
-            r.update(in_child("--worker", "evaluate", "--output", r["output"]))
-            r["words_per_sec"] = args.epochs * tokens / r["train_seconds"]
-            print(f"  {r['words_per_sec']:,.0f} words/sec, {r['train_seconds']:.1f}s, peak {r['peak_mb']:.0f} MB, "
-                  f"analogy {r['analogy']:.2f}%, WS {r['wordsim']:.3f}, SimLex {r['simlex']:.3f}",
-                  file=sys.stderr, flush=True)
-            results.append(r)
+            for seed in (args.seeds[:1] if tool == "c" else args.seeds):
+                print(f"{variant} {tool}" + (f" seed {seed}" if multi and tool != "c" else "") + " ...",
+                      file=sys.stderr, flush=True)
+                r = run_tool(tool, variant, corpus, args.threads, args.epochs, args.workdir, seed=seed)
+                r.update(in_child("--worker", "evaluate", "--output", r["output"]))
+                r["words_per_sec"] = args.epochs * tokens / r["train_seconds"]
+                print(f"  {r['words_per_sec']:,.0f} words/sec, {r['train_seconds']:.1f}s, peak {r['peak_mb']:.0f} MB, "
+                      f"analogy {r['analogy']:.2f}%, WS {r['wordsim']:.3f}, SimLex {r['simlex']:.3f}",
+                      file=sys.stderr, flush=True)
+                runs.append(r)
+    results = [r for r in runs if r["seed"] in (None, args.seeds[0])]
     with open(os.path.join(args.workdir, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
+        json.dump(runs if multi else results, f, indent=1)
     try:
         load = os.getloadavg()
         load_s = f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)"
@@ -341,7 +390,10 @@ def main(argv=None) -> int:
         ratios(results),
         "",
         NOTES,
-    ])
+    ] + (["", "### Quality over seeds", "",
+          f"- date: {started:%Y-%m-%d %H:%M}; machine: {machine()}; {load_s}",
+          f"- command: `{cmd.strip()}` (the main table above shows seed {args.seeds[0]})", "",
+          seeds_table(runs, args.seeds)] if multi else []))
     print(body)
     if args.report != "-":
         write_report(args.report, body)
