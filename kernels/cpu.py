@@ -364,7 +364,6 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     (a systematic sample: loss / loss pairs estimates the mean loss per pair without paying
     log1p on every target). Returns the learning rate at the end.
     """
-    V = center.shape[0]
     d = center.shape[1]
     center_flat = center.reshape(-1)
     output_flat = output.reshape(-1)

@@ -273,9 +273,9 @@ def test_one_epoch_matches_numpy_reference(model, loss, atomic):
     matches the float64 NumPy emulation built on losses.py's gradients."""
     from numba import cuda
 
-    from w2v_scratch import trainer_cuda
     from w2v_scratch.config import TrainConfig
     from w2v_scratch.huffman import build as build_huffman
+    from w2v_scratch.kernel_inputs import Tables
     from w2v_scratch.kernels import cuda as ck
 
     dim, K, W = 16, 2, 2
@@ -283,7 +283,8 @@ def test_one_epoch_matches_numpy_reference(model, loss, atomic):
     vocab, corpus = tiny_corpus(n_sent, length)
     cfg = TrainConfig(model=model, loss=loss, dim=dim, negative=K, window=W, backend="cuda",
                       sample=0.05, lr=0.5, epochs=2).resolved()
-    keep, prob, alias, codes, points, lengths = trainer_cuda.tables(vocab, cfg)
+    t = Tables(vocab, cfg)
+    keep, prob, alias, codes, points, lengths = t.keep, t.alias_prob, t.alias_idx, t.codes, t.points, t.lengths
     tree = build_huffman(vocab.counts) if loss == "hs" else None
     rng = np.random.default_rng(3)
     V = len(vocab)

@@ -103,6 +103,11 @@ def init_weights(model, cfg: TrainConfig, rng) -> None:
         table[...] = rng.uniform(-bound, bound, table.shape).astype(table.dtype)
 
 
+def _new_totals() -> dict:
+    """The running sums of an epoch, as a checkpoint stores them."""
+    return {"loss_sum": 0.0, "seen": 0, "pairs": 0, "seconds": 0.0, "batch_losses": []}
+
+
 def _save_position(w2v, optimizer, epoch, batches_done, epoch_rng_state, totals) -> None:
     """Put everything a resumed run needs in ``w2v.state``: where it stopped, the random
     generator's state at the start of that epoch, the optimizer's moments, partial sums."""
@@ -150,7 +155,7 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
     for epoch in range(first_epoch, cfg.epochs):
         start = time.perf_counter()
         skip = 0
-        totals = {"loss_sum": 0.0, "seen": 0, "pairs": 0, "seconds": 0.0, "batch_losses": []}
+        totals = _new_totals()
         if resume and epoch == first_epoch:
             rng.bit_generator.state = resume["rng"]
             skip, totals = resume["batches_done"], resume["totals"]
@@ -199,8 +204,7 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
         if on_epoch:
             on_epoch(record)
         if checkpointer.due() and epoch + 1 < cfg.epochs:
-            _save_position(w2v, optimizer, epoch + 1, 0, rng.bit_generator.state,
-                           {"loss_sum": 0.0, "seen": 0, "pairs": 0, "seconds": 0.0, "batch_losses": []})
+            _save_position(w2v, optimizer, epoch + 1, 0, rng.bit_generator.state, _new_totals())
             checkpointer.save(w2v)
             checkpointer.check_stop()
     for key in [k for k in w2v.state if k == "resume" or k.startswith("adam_")]:

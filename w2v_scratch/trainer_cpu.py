@@ -29,17 +29,16 @@ Memory: the model (V·d per matrix), the encoded corpus (int32 ids + sentence of
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
 
 import numpy as np
 
-from . import sampling
 from .corpus import Corpus
 from .errors import ConfigError, DivergenceError
-from .huffman import build as build_huffman
+from .kernel_inputs import Tables
+from .kernel_inputs import ctx_scale as kernel_ctx_scale
 from .progress import above
 
 SLICE_WORDS = 50_000  # raw words per kernel call
@@ -89,35 +88,6 @@ def slices(offsets: np.ndarray, lo: int, hi: int, words: int | None = None) -> l
     return out
 
 
-class Tables:
-    """The read-only arrays a kernel call needs, in the kernels' dtypes."""
-
-    def __init__(self, vocab, cfg) -> None:
-        counts = vocab.counts
-        self.keep = sampling.keep_probabilities(counts, cfg.sample, cfg.sample_rule).astype(np.float32)
-        if cfg.loss == "ns":
-            sampler = sampling.AliasSampler.unigram(counts, cfg.ns_exponent)
-            self.alias_prob = sampler.prob.astype(np.float32)
-            self.alias_idx = sampler.alias.astype(np.int32)
-            self.codes = np.zeros((1, 1), np.uint8)
-            self.points = np.zeros((1, 1), np.int32)
-            self.lengths = np.zeros(1, np.int32)
-        else:
-            tree = build_huffman(counts)
-            self.alias_prob = np.ones(1, np.float32)
-            self.alias_idx = np.zeros(1, np.int32)
-            self.codes = np.ascontiguousarray(tree.codes, dtype=np.uint8)
-            self.points = np.ascontiguousarray(tree.points, dtype=np.int32)
-            self.lengths = np.ascontiguousarray(tree.lengths, dtype=np.int32)
-
-
-def ctx_scale_for(cfg) -> str:
-    mode = cfg.extra.get("cbow_update", "word2vec") if cfg.extra else "word2vec"
-    if mode not in ("word2vec", "exact"):
-        raise ConfigError(f"unknown cbow_update {mode!r}: use 'word2vec' or 'exact'")
-    return mode
-
-
 def warm_up(cfg) -> float:
     """Compile (or load from the on-disk cache) the kernel with the argument types training uses,
     on a tiny input; returns the seconds it took."""
@@ -155,7 +125,6 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     cpu = _kernels()
     if cfg.loss not in ("ns", "hs"):
         raise ConfigError(f"the cpu backend trains --loss ns or hs, not {cfg.loss!r}")
-    cbow_update = ctx_scale_for(cfg)
     tables = Tables(w2v.vocab, cfg)
     output = w2v.context if cfg.loss == "ns" else w2v.inner_nodes
     center = w2v.center
@@ -182,8 +151,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     lr_now = [float(cfg.lr)] * n_threads
     sg, hs = cfg.model == "sg", cfg.loss == "hs"
     alpha0, min_alpha = np.float32(cfg.lr), np.float32(cfg.min_lr)
-    # CBOW's exact mean gradient e/n: ctx_scale <= 0 tells the kernel to use 1/n per window
-    ctx_scale = np.float32(-1.0 if (not sg and cfg.cbow_mean and cbow_update == "exact") else 1.0)
+    ctx_scale = np.float32(kernel_ctx_scale(cfg))  # CBOW: C's undivided update, or the exact e/n
 
     resume = w2v.state.pop("resume", None)
     first_epoch = len(w2v.history)

@@ -31,10 +31,10 @@ import time
 
 import numpy as np
 
-from . import sampling
 from .corpus import Corpus
 from .errors import ConfigError, DeviceError, DivergenceError
-from .huffman import build as build_huffman
+from .kernel_inputs import Tables
+from .kernel_inputs import ctx_scale as kernel_ctx_scale
 from .progress import above
 
 SENTENCE_LENGTH = 1000
@@ -60,27 +60,6 @@ def _extra(cfg, name, default):
     return (cfg.extra or {}).get(name, default)
 
 
-def tables(vocab, cfg):
-    """Host tables: keep probabilities (float32), alias table (float32 prob, int32 alias) or
-    Huffman codes/points/lengths; unused ones are 1-element dummies."""
-    counts = vocab.counts
-    keep = sampling.keep_probabilities(counts, cfg.sample, cfg.sample_rule).astype(np.float32)
-    if cfg.loss == "ns":
-        sampler = sampling.AliasSampler.unigram(counts, cfg.ns_exponent)
-        prob = sampler.prob.astype(np.float32)
-        alias = sampler.alias.astype(np.int32)
-        codes = np.zeros((1, 1), np.uint8)
-        points = np.zeros((1, 1), np.int32)
-        lengths = np.zeros(1, np.int32)
-    else:
-        tree = build_huffman(counts)
-        prob, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
-        codes = np.ascontiguousarray(tree.codes, dtype=np.uint8)
-        points = np.ascontiguousarray(tree.points, dtype=np.int32)
-        lengths = np.ascontiguousarray(tree.lengths, dtype=np.int32)
-    return keep, prob, alias, codes, points, lengths
-
-
 def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None) -> None:
     """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` on the GPU.
 
@@ -101,10 +80,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     if not cuda.is_available():
         raise DeviceError("--backend cuda needs an NVIDIA GPU with a CUDA driver, and none was found: "
                           "use --backend cpu")
-    cbow_update = _extra(cfg, "cbow_update", "word2vec")
-    if cbow_update not in ("word2vec", "exact"):
-        raise ConfigError(f"unknown cbow_update {cbow_update!r}: use 'word2vec' or 'exact'")
-    ctx_scale = -1.0 if (cfg.model == "cbow" and cfg.cbow_mean and cbow_update == "exact") else 1.0
+    ctx_scale = kernel_ctx_scale(cfg)  # CBOW: C's undivided update, or the exact e/n
     wpb = int(_extra(cfg, "cuda_warps_per_block", ck.DEFAULT_WARPS_PER_BLOCK))
     atomic = bool(_extra(cfg, "cuda_atomic", False))
     launch_words = int(_extra(cfg, "cuda_launch_words", LAUNCH_WORDS))
@@ -116,12 +92,12 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     t0 = time.perf_counter()
     kernel = ck.make_kernel(cfg.model, cfg.loss, cfg.dim, cfg.negative, cfg.window, atomic=atomic,
                             cbow_mean=cfg.cbow_mean, warps_per_block=wpb)
-    keep, prob, alias, codes, points, lengths = tables(w2v.vocab, cfg)
+    t = Tables(w2v.vocab, cfg)
     d_ids = cuda.to_device(np.ascontiguousarray(corpus.ids, dtype=np.int32))
     d_off = cuda.to_device(offsets)
-    d_keep = cuda.to_device(keep)
-    d_prob, d_alias = cuda.to_device(prob), cuda.to_device(alias)
-    d_codes, d_points, d_lengths = cuda.to_device(codes), cuda.to_device(points), cuda.to_device(lengths)
+    d_keep = cuda.to_device(t.keep)
+    d_prob, d_alias = cuda.to_device(t.alias_prob), cuda.to_device(t.alias_idx)
+    d_codes, d_points, d_lengths = cuda.to_device(t.codes), cuda.to_device(t.points), cuda.to_device(t.lengths)
     d_kept = cuda.device_array(N, np.int32)
     d_kept_len = cuda.device_array(n_sent, np.int32)
     d_win = cuda.to_device(np.ascontiguousarray(w2v.center, dtype=np.float32))
@@ -194,9 +170,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     train_seconds = time.perf_counter() - train_start
     w2v.state.pop("resume", None)
     w2v.center[...] = d_win.copy_to_host()
-    getattr(w2v, output_name)[...] = d_wout.copy_to_host()
-    if not np.isfinite(w2v.center).all():
-        raise DivergenceError("the vectors hold NaN/inf after training: lower --lr")
+    getattr(w2v, output_name)[...] = d_wout.copy_to_host()  # NaN/inf: train.check_finite, for every backend
     w2v.state.update(backend="cuda", setup_seconds=setup_seconds, compile_seconds=compile_seconds,
                      train_seconds=train_seconds,
                      words_per_sec=(cfg.epochs * N) / train_seconds if train_seconds > 0 else 0.0,

@@ -104,7 +104,7 @@ def run(args) -> int:
 
         model = fit(Word2Vec(cfg), args.corpus or "ptb", progress=not args.no_progress, log=_log,
                     checkpointer=checkpointer, corpus_cache=args.corpus_cache)
-    save_word2vec(args.output, model.wv, binary=args.output.endswith(".bin"))
+    save_word2vec(args.output, model.wv)  # binary when the name ends in .bin
     _log(f"wrote {len(model.vocab):,} vectors of dimension {cfg.dim} to {args.output}")
     if args.save_model:
         model.save(args.save_model)
