@@ -53,8 +53,12 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads of the cpu backend and gensim")
     p.add_argument("--backends", nargs="+", default=["cuda", "cpu", "gensim"], choices=["cuda", "cpu", "gensim"])
-    p.add_argument("--atomic", action="store_true", help="cuda: atomic adds instead of plain Hogwild stores")
+    p.add_argument("--plain", action="store_true", help="cuda: plain read-modify-write stores instead of atomic adds")
     p.add_argument("--warps-per-block", type=int, default=None, help="cuda: warps per block (default 4)")
+    p.add_argument("--sentence-length", type=int, default=None,
+                   help="cuda: raw words per pseudo-sentence, i.e. per warp (default 1000)")
+    p.add_argument("--launch-words", type=int, default=None,
+                   help="cuda: raw words per kernel launch, which bounds the warps in flight (default 2**25)")
     p.add_argument("--analogies", default=os.path.join(DATA, "questions-words.txt"))
     p.add_argument("--restrict", type=int, default=30000, help="analogy vocabulary restriction (gensim's 30000)")
     p.add_argument("--wordsim", default=os.path.join(DATA, "wordsim353.tsv"))
@@ -94,10 +98,14 @@ def config(args, dim, backend):
     from w2v_scratch.config import TrainConfig
 
     extra = {}
-    if args.atomic:
-        extra["cuda_atomic"] = True
+    if args.plain:
+        extra["cuda_atomic"] = False
     if args.warps_per_block:
         extra["cuda_warps_per_block"] = args.warps_per_block
+    if args.sentence_length:
+        extra["cuda_sentence_length"] = args.sentence_length
+    if args.launch_words:
+        extra["cuda_launch_words"] = args.launch_words
     return TrainConfig(model=args.model, loss=args.loss, dim=dim, window=args.window, negative=args.negative,
                        epochs=args.epochs, min_count=args.min_count, sample=args.sample, seed=args.seed,
                        threads=args.threads, backend=backend, extra=extra).resolved()
@@ -252,20 +260,21 @@ def run_ptx(args):
         for loss in ("ns", "hs"):
             for dim in args.dims:
                 wpb = args.warps_per_block or ck.DEFAULT_WARPS_PER_BLOCK
-                kernel = ck.make_kernel(model, loss, dim, args.negative, args.window, atomic=args.atomic,
+                kernel = ck.make_kernel(model, loss, dim, args.negative, args.window, atomic=not args.plain,
                                         warps_per_block=wpb)
                 one = lambda a: cuda.to_device(a)  # noqa: E731
                 trainer_cuda.warm_up(ck, kernel, dim, one(np.ones(1, np.float32)), one(np.zeros(1, np.int32)),
                                      one(np.zeros((1, 1), np.uint8)), one(np.zeros((1, 1), np.int32)),
-                                     one(np.ones(1, np.int32)), wpb)
-                sig = kernel.signatures[0]
-                ptx = kernel.inspect_asm(sig)
-                regs = kernel.get_regs_per_thread(sig)
-                local = kernel.get_local_mem_per_thread(sig)
+                                     one(np.ones(1, np.int32)))
+                # one compiled signature each; the dict forms work across numba-cuda versions
+                ptx = next(iter(kernel.inspect_asm().values()))
+                regs = next(iter(kernel.get_regs_per_thread().values()))
+                local = next(iter(kernel.get_local_mem_per_thread().values()))
                 f64 = sum(".f64" in line for line in ptx.splitlines())
                 print(f"{model:4} {loss} d={dim:<4} registers/thread {regs:>3}, local bytes/thread {local:>4}, "
                       f"lines with .f64 {f64} (2-3 expected: the per-sentence loss store), "
-                      f"shuffles {ptx.count('shfl.sync')}")
+                      f"shuffles {ptx.count('shfl.sync')}, warps/block {kernel.warps_per_block}, "
+                      f"shared bytes/block {kernel.shared_bytes}")
     return 0
 
 

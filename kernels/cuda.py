@@ -20,39 +20,45 @@ Mapping (one *warp* per sentence, lanes over dimensions)
   a butterfly ``shfl_xor_sync`` reduction that leaves the total in every lane (no
   barrier). All the dot products of one step (1+K for NS, a chunk of path nodes
   for HS) are reduced together.
-* Hogwild across warps: no locks; the output rows touched by a step are updated
-  in place (plain read-modify-write, or ``cuda.atomic.add`` with ``atomic=True``).
+* Hogwild across warps: no locks; rows are updated in place with atomic adds
+  (or plain read-modify-write stores with ``atomic=False``).
 
 Reuse (what cuts memory traffic)
 --------------------------------
-Skip-gram: for the center word t at kept position i (window radius R = W − b,
-b uniform in [0, W)), the warp
+Skip-gram with negative sampling (word2vec.c's orientation: each context word's
+input row predicts the center word). For the center word t at kept position i
+(window radius R = W − b, b uniform in [0, W)), the warp
 
-1. draws the K noise words **once** for the whole window and loads their
-   output rows into registers;
-2. loads the center's input row x = W_in[t] into registers;
-3. for every context word c in the window: one step on the pair (t, c) with the
-   context word's output row W_out[c] as the positive target and the K cached
-   noise rows as negatives (a noise word equal to c is skipped for that pair, as
-   word2vec.c skips a draw equal to the positive). The positive row is written
-   back at once; the noise rows are updated in registers, so later pairs of the
-   window see them updated exactly as sequential SGD would;
-4. writes the accumulated input gradient into W_in[t] once, and each noise row's
-   accumulated change (final − initial) once.
+1. loads the window's K+1 *target* rows once into registers: the center's output
+   row W_out[t] (label 1) and K noise rows drawn once for the whole window
+   (label 0; a noise word equal to t is skipped, as word2vec.c skips a draw equal
+   to the target), keeping a copy of them as loaded in shared memory;
+2. for every context word c in the window: loads its input row x = W_in[c], takes
+   one logistic step on the K+1 cached targets, adds the input gradient to
+   W_in[c] at once, and updates the cached target rows in registers, so later
+   pairs of the window see them updated exactly as sequential SGD would;
+3. writes each target row's accumulated change (final − as loaded) once.
 
-Orientation: word2vec.c takes the *context* word's input row as x and predicts
-the *center* word. Here the center's input row is x (cached for the window) and
-the context words are the targets — the paper's direction. The set of
-(input, target) pairs is the same (the window is symmetric), only the order and
-the sharing of the negatives differ. Per center, memory traffic drops from
-R·(2 + 2(K+1))·d floats to (2 + 2K + 2R)·d (≈3.5× fewer at R≈6, K=5); hot rows
+This is Ji et al.'s HogBatch sharing: the negatives are shared by the context
+words that predict the same center. The opposite sharing — the center's input row
+cached and the same K noise words used against every context word of its window —
+cost half the analogy accuracy on a real GPU and in a sequential NumPy emulation
+(docs/benchmarks.md, "GPU"). Per center, memory traffic drops from
+R·(2 + 2(K+1))·d floats to (2(K+1) + 2·2R)·d (≈2.4× fewer at R≈3, K=5); hot rows
 then mostly hit the L2.
 
-Hierarchical softmax (skip-gram): the same with the Huffman path of the context
-word instead of the noise words (path rows updated in place, chunk by chunk).
+Hierarchical softmax (skip-gram): the center's input row x is cached for the
+window and every context word's Huffman path is walked chunk by chunk (path rows
+updated in place); x gets the window's accumulated gradient once at the end.
 CBOW: h = mean (or sum) of the window's input rows, computed once per center by
 the warp; then one step on the center (NS: its output row + K noise rows; HS: its
 path), then every context row gets ``ctx_scale · e`` (word2vec.c: 1).
+
+Updates: ``cuda.atomic.add`` (``atomic=True``, the default; its old value is
+never used, and on an H100 it measured faster than plain stores at d = 100), or
+plain read-modify-write stores (``atomic=False``: Hogwild, but with thousands of
+warps in flight they lose each other's updates to hot rows and quality drops;
+docs/benchmarks.md has both).
 
 Numerics: σ(f) is exact, clipped to 0/1 for |f| > 6 with NS; HS skips nodes with
 |f| ≥ 6 (word2vec.c). The loss per pair is the exact −log σ(±f) in float32,
@@ -95,6 +101,7 @@ WARP = 32
 FULL_MASK = 0xFFFFFFFF
 DEFAULT_WARPS_PER_BLOCK = 1 if SIMULATOR else 4
 HS_CHUNK = 8  # path nodes reduced together (4 above d = 128)
+SHARED_BYTES = 48 * 1024  # static shared memory a block may use (numba-cuda cannot opt into more)
 
 F0 = np.float32(0.0)
 F1 = np.float32(1.0)
@@ -312,12 +319,12 @@ def learning_rate(lr0, min_lr, progress0, inv_total, raw_pos):
 _CACHE: dict = {}
 
 
-def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, atomic: bool = False,
+def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, atomic: bool = True,
                 cbow_mean: bool = True, warps_per_block: int = DEFAULT_WARPS_PER_BLOCK):
     """The training kernel for (model, loss) with d, K and W fixed at compile time.
 
-    ``model`` "sg" or "cbow", ``loss`` "ns" or "hs"; ``atomic``: write the shared output rows
-    and the input rows with ``cuda.atomic.add`` instead of plain read-modify-write (Hogwild
+    ``model`` "sg" or "cbow", ``loss`` "ns" or "hs"; ``atomic``: update the rows with
+    ``cuda.atomic.add`` (else plain read-modify-write stores; Hogwild
     either way); ``cbow_mean``: CBOW's h is the mean (else the sum) of the context rows.
     Signature (all kernels)::
 
@@ -345,7 +352,16 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
     NT = K + 1 if loss == "ns" else HSC  # target rows per step
     NTD = NT * DPL  # local-array shapes must be plain constants, not expressions
     WPB = warps_per_block
-    INIT_W, INIT_K = (WPB, NTD) if (loss == "ns" and model == "sg") else (1, 1)
+    # skip-gram NS keeps each window's target rows as loaded (for the write-back of their change)
+    # in shared memory: NTD·32 floats per warp, at most SHARED_BYTES per block. Fewer warps per
+    # block when they do not fit; thread-local memory when not even one warp fits.
+    INIT_SHARED = True
+    INIT_W, INIT_K = 1, 1
+    if loss == "ns" and model == "sg":
+        per_warp = NTD * WARP * 4
+        INIT_SHARED = per_warp <= SHARED_BYTES
+        WPB = max(1, min(WPB, SHARED_BYTES // per_warp))
+        INIT_W, INIT_K = (WPB, NTD) if INIT_SHARED else (1, NTD)
     RED_W, RED_K, RED_L = (WPB, NT, WARP) if SIMULATOR else (1, 1, 1)
     ATOMIC = atomic
     MEAN = cbow_mean
@@ -415,11 +431,16 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
             x = cuda.local.array(DPL, np.float32)
             e = cuda.local.array(DPL, np.float32)
             part = cuda.local.array(NT, np.float32)
-            trow = cuda.local.array(NTD, np.float32)   # NS: [positive, K noise rows]; HS: path chunk
-            # NS: the noise rows as loaded, kept in shared memory (needed only at the write-back;
-            # registers stay for the rows being swept)
-            tinit = cuda.shared.array((INIT_W, INIT_K, WARP), np.float32)
-            neg = cuda.local.array(NT, np.int32)
+            trow = cuda.local.array(NTD, np.float32)   # NS: [center, K noise] rows; HS: path chunk
+            # NS: the target rows as loaded (for the write-back of their change): shared memory
+            # when (WPB, NTD, 32) floats fit in a block's 48 KB, else this thread's local memory
+            if INIT_SHARED:
+                tinit = cuda.shared.array((INIT_W, INIT_K, WARP), np.float32)
+            else:
+                tinit = cuda.local.array((1, INIT_K, 1), np.float32)
+            iw = warp if INIT_SHARED else 0
+            il = lane if INIT_SHARED else 0
+            tgt = cuda.local.array(NT, np.int32)
             state = mix64(key ^ (np.uint64(s) * GOLDEN))
             sent_loss = F0
             pairs = np.int64(0)
@@ -432,32 +453,31 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
                     continue
                 t = kept_ids[base + i]
                 lr = learning_rate(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
-                for q in range(DPL):
-                    j = lane + WARP * q
-                    x[q] = win[t, j] if j < D else F0
-                    e[q] = F0
                 if K > 0:
-                    for k in range(1, NT):
-                        state = state + GOLDEN
-                        nk = alias_draw(mix64(state), alias_prob, alias_idx)
-                        neg[k] = nk
+                    # the window's targets, loaded once: the center's output row, K noise rows
+                    for k in range(NT):
+                        if k == 0:
+                            nk = t
+                        else:
+                            state = state + GOLDEN
+                            nk = alias_draw(mix64(state), alias_prob, alias_idx)
+                        tgt[k] = nk
                         for q in range(DPL):
                             j = lane + WARP * q
                             v = wout[nk, j] if j < D else F0
                             trow[k * DPL + q] = v
-                            tinit[warp, k * DPL + q, lane] = v
-                for p in range(lo, hi):
-                    if p == i:
-                        continue
-                    c = kept_ids[base + p]
-                    pairs += 1
-                    if K > 0:
+                            tinit[iw, k * DPL + q, il] = v
+                    for p in range(lo, hi):
+                        if p == i:
+                            continue
+                        c = kept_ids[base + p]
+                        pairs += 1
+                        for q in range(DPL):  # the context word's input row
+                            j = lane + WARP * q
+                            x[q] = win[c, j] if j < D else F0
                         for k in range(NT):
                             acc = F0
                             for q in range(DPL):
-                                if k == 0:
-                                    j = lane + WARP * q
-                                    trow[q] = wout[c, j] if j < D else F0
                                 acc += trow[k * DPL + q] * x[q]
                             part[k] = acc
                         reduce(part, red, warp, lane)
@@ -466,7 +486,7 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
                             if k == 0:
                                 g = lr * (F1 - sigmoid_clipped(f))
                                 sent_loss += softplus(-f)
-                            elif neg[k] == c:
+                            elif tgt[k] == t:
                                 g = F0
                             else:
                                 g = -lr * sigmoid_clipped(f)
@@ -474,23 +494,27 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
                             part[k] = g
                         for q in range(DPL):
                             xq = x[q]
-                            acc = e[q]
+                            acc = F0
                             for k in range(NT):
                                 acc += part[k] * trow[k * DPL + q]
                                 trow[k * DPL + q] += part[k] * xq
                             e[q] = acc
-                            j = lane + WARP * q
-                            if j < D:
-                                wout[c, j] = trow[q]
-                    else:
-                        sent_loss += hs_targets(x, e, c, codes, points, lengths, wout, lr, part, trow,
-                                                red, warp, lane)
-                if K > 0:
-                    for k in range(1, NT):
+                        add_row(win, c, lane, e, 0)
+                    for k in range(NT):
                         for q in range(DPL):
-                            trow[k * DPL + q] = trow[k * DPL + q] - tinit[warp, k * DPL + q, lane]
-                        add_row(wout, neg[k], lane, trow, k * DPL)
-                add_row(win, t, lane, e, 0)
+                            trow[k * DPL + q] = trow[k * DPL + q] - tinit[iw, k * DPL + q, il]
+                        add_row(wout, tgt[k], lane, trow, k * DPL)
+                else:
+                    for q in range(DPL):
+                        j = lane + WARP * q
+                        x[q] = win[t, j] if j < D else F0
+                        e[q] = F0
+                    for p in range(lo, hi):
+                        if p != i:
+                            pairs += 1
+                            sent_loss += hs_targets(x, e, kept_ids[base + p], codes, points, lengths, wout, lr,
+                                                    part, trow, red, warp, lane)
+                    add_row(win, t, lane, e, 0)
             if lane == 0:
                 loss_out[s] = np.float64(sent_loss)
                 pairs_out[s] = pairs
@@ -587,6 +611,8 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
                 pairs_out[s] = pairs
 
     compiled = _kernel(kernel)
+    compiled.warps_per_block = WPB  # what launch_train launches it with
+    compiled.shared_bytes = 4 * (INIT_W * INIT_K * WARP if INIT_SHARED else 0) + 4 * RED_W * RED_K * RED_L
     _CACHE[key] = compiled
     return compiled
 
@@ -603,17 +629,15 @@ def launch_subsample(ids, offsets, keep, key: int, kept_ids, kept_len, threads: 
 
 def launch_train(kernel, first: int, stop: int, kept_ids, kept_len, offsets, win, wout,
                  alias_prob, alias_idx, codes, points, lengths, key: int, lr0: float, min_lr: float,
-                 progress0: float, inv_total: float, ctx_scale: float, loss_out, pairs_out,
-                 warps_per_block: int = DEFAULT_WARPS_PER_BLOCK) -> None:
-    """Train sentences ``first ≤ s < stop`` (one warp each) with a kernel from :func:`make_kernel`
-    (built with the same ``warps_per_block``)."""
-    if SIMULATOR:
-        warps_per_block = 1
+                 progress0: float, inv_total: float, ctx_scale: float, loss_out, pairs_out) -> None:
+    """Train sentences ``first ≤ s < stop`` (one warp each) with a kernel from :func:`make_kernel`,
+    launched with the warps per block it was built for (``kernel.warps_per_block``)."""
     n = stop - first
     if n <= 0:
         return
-    blocks = (n + warps_per_block - 1) // warps_per_block
-    kernel[blocks, warps_per_block * WARP](
+    wpb = kernel.warps_per_block
+    blocks = (n + wpb - 1) // wpb
+    kernel[blocks, wpb * WARP](
         kept_ids, kept_len, offsets, np.int64(first), np.int64(stop), win, wout, alias_prob, alias_idx,
         codes, points, lengths, np.uint64(key), np.float32(lr0), np.float32(min_lr),
         np.float32(progress0), np.float32(inv_total), np.float32(ctx_scale), loss_out, pairs_out)

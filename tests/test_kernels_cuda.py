@@ -163,34 +163,30 @@ def emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, offsets, key, 
             t = int(sent[i])
             lr = lr_f32(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
             ctx = [int(sent[p]) for p in range(lo, hi) if p != i]
-            if model == "sg":
+            if model == "sg" and loss == "ns":
+                # the window's targets, drawn and loaded once: the center's output row, K noise rows
+                targets = [t] + [rng.alias(prob, alias) for _ in range(K)]
+                cache = wout[targets].copy()
+                init = cache.copy()
+                labels = np.array([[1.0] + [0.0] * K])
+                mask = np.array([[1.0] + [float(n != t) for n in targets[1:]]])
+                for c in ctx:  # each context word's input row predicts the center
+                    pairs += 1
+                    out = ns(win[c][None], cache, np.arange(K + 1)[None], labels, mask)
+                    loss_sum += out.loss[0]
+                    win[c] -= lr * out.grad_h[0]
+                    np.add.at(cache, out.rows, -lr * out.grad_rows)
+                for k, n in enumerate(targets):
+                    wout[n] += cache[k] - init[k]
+            elif model == "sg":
                 x = win[t].copy()
                 e = np.zeros_like(x)
-                if loss == "ns":
-                    negs = [rng.alias(prob, alias) for _ in range(K)]
-                    cache = wout[negs].copy()
-                    init = cache.copy()
-                    for c in ctx:
-                        pairs += 1
-                        rows = np.vstack([wout[c][None], cache])
-                        labels = np.array([[1.0] + [0.0] * K])
-                        mask = np.array([[1.0] + [float(n != c) for n in negs]])
-                        out = ns(x[None], rows, np.arange(K + 1)[None], labels, mask)
-                        loss_sum += out.loss[0]
-                        e -= lr * out.grad_h[0]
-                        delta = np.zeros_like(rows)
-                        np.add.at(delta, out.rows, -lr * out.grad_rows)
-                        wout[c] = rows[0] + delta[0]
-                        cache += delta[1:]
-                    for k, n in enumerate(negs):
-                        wout[n] += cache[k] - init[k]
-                else:
-                    for c in ctx:
-                        pairs += 1
-                        out = hs(x[None], wout, np.array([c]))
-                        loss_sum += out.loss[0]
-                        e -= lr * out.grad_h[0]
-                        wout[out.rows] -= lr * out.grad_rows  # path nodes are distinct
+                for c in ctx:
+                    pairs += 1
+                    out = hs(x[None], wout, np.array([c]))
+                    loss_sum += out.loss[0]
+                    e -= lr * out.grad_h[0]
+                    wout[out.rows] -= lr * out.grad_rows  # path nodes are distinct
                 win[t] += e
             else:
                 h = win[ctx].sum(axis=0)
@@ -278,11 +274,13 @@ def test_one_epoch_matches_numpy_reference(model, loss, atomic):
     from w2v_scratch.kernel_inputs import Tables
     from w2v_scratch.kernels import cuda as ck
 
-    dim, K, W = 16, 2, 2
+    dim, K, W, V, lr = 16, 2, 2, 12, 0.5
     n_sent, length = (2, 16) if model == "sg" else (2, 20)
-    vocab, corpus = tiny_corpus(n_sent, length)
+    if not IN_SIM:  # a real GPU runs its warps at once: one sentence (no Hogwild race), real sizes
+        dim, K, W, V, lr, n_sent, length = 100, 5, 5, 50, 0.05, 1, 300
+    vocab, corpus = tiny_corpus(n_sent, length, V=V)
     cfg = TrainConfig(model=model, loss=loss, dim=dim, negative=K, window=W, backend="cuda",
-                      sample=0.05, lr=0.5, epochs=2).resolved()
+                      sample=0.05, lr=lr, epochs=2).resolved()
     t = Tables(vocab, cfg)
     keep, prob, alias, codes, points, lengths = t.keep, t.alias_prob, t.alias_idx, t.codes, t.points, t.lengths
     tree = build_huffman(vocab.counts) if loss == "hs" else None

@@ -11,15 +11,17 @@ matrices to the device once, then per epoch launches
 
 and copies the matrices back at the end. Supported: skip-gram and CBOW, each with
 negative sampling or hierarchical softmax (word2vec.c's semantics, see kernels/cuda.py
-for the reuse of noise words across a window).
+for how a window's target rows are loaded once and shared).
 
 Options in ``cfg.extra`` (all optional): ``cuda_sentence_length`` (raw words per
 pseudo-sentence, 1000), ``cuda_launch_words`` (raw words per launch, 2**25),
-``cuda_atomic`` (atomic adds instead of plain Hogwild stores, False),
-``cuda_warps_per_block`` (4), ``cbow_update`` ("word2vec" or "exact", as the cpu backend).
+``cuda_atomic`` (True: updates are atomic adds; False: plain read-modify-write stores),
+``cuda_warps_per_block`` (4; fewer where skip-gram NS's shared memory would pass 48 KB a block),
+``cbow_update`` ("word2vec" or "exact", as the cpu backend).
 
 Differences from the cpu backend: pseudo-sentences are cut at 1000 *raw* words (cpu:
-1000 kept words); the K noise words of a center are shared by its whole window; the
+1000 kept words); skip-gram NS draws a center's K noise words once and shares them (with the
+center's output row) among the context words of its window; the
 generator is splitmix64 per warp, so a seed gives the same draws whatever the GPU, but
 Hogwild races make runs differ in the last bits.
 """
@@ -82,7 +84,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                           "use --backend cpu")
     ctx_scale = kernel_ctx_scale(cfg)  # CBOW: C's undivided update, or the exact e/n
     wpb = int(_extra(cfg, "cuda_warps_per_block", ck.DEFAULT_WARPS_PER_BLOCK))
-    atomic = bool(_extra(cfg, "cuda_atomic", False))
+    atomic = bool(_extra(cfg, "cuda_atomic", True))
     launch_words = int(_extra(cfg, "cuda_launch_words", LAUNCH_WORDS))
     offsets = ck.split_offsets(corpus.offsets, int(_extra(cfg, "cuda_sentence_length", SENTENCE_LENGTH)))
     n_sent = len(offsets) - 1
@@ -105,7 +107,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     d_loss = cuda.device_array(n_sent, np.float64)
     d_pairs = cuda.device_array(n_sent, np.int64)
     setup_seconds = time.perf_counter() - t0
-    compile_seconds = warm_up(ck, kernel, cfg.dim, d_prob, d_alias, d_codes, d_points, d_lengths, wpb)
+    compile_seconds = warm_up(ck, kernel, cfg.dim, d_prob, d_alias, d_codes, d_points, d_lengths)
 
     # launch boundaries: sentence ranges of about launch_words raw words
     cuts = np.searchsorted(offsets, np.arange(0, N, max(launch_words, 1)), side="left")
@@ -130,7 +132,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
             for a, b in zip(bounds[:-1], bounds[1:]):
                 ck.launch_train(kernel, a, b, d_kept, d_kept_len, d_off, d_win, d_wout, d_prob, d_alias,
                                 d_codes, d_points, d_lengths, key, cfg.lr, cfg.min_lr, progress0, inv_total,
-                                ctx_scale, d_loss, d_pairs, warps_per_block=wpb)
+                                ctx_scale, d_loss, d_pairs)
                 if bar is not None:
                     cuda.synchronize()
                     bar.update(int(offsets[b] - offsets[a]))
@@ -177,7 +179,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                      device=_device_name(cuda))
 
 
-def warm_up(ck, kernel, dim, d_prob, d_alias, d_codes, d_points, d_lengths, wpb) -> float:
+def warm_up(ck, kernel, dim, d_prob, d_alias, d_codes, d_points, d_lengths) -> float:
     """Compile both kernels with the argument types training uses, on an empty sentence, so the
     first epoch's time is training only; returns the seconds it took."""
     from numba import cuda
@@ -189,8 +191,7 @@ def warm_up(ck, kernel, dim, d_prob, d_alias, d_codes, d_points, d_lengths, wpb)
     mat = cuda.to_device(np.zeros((1, dim), np.float32))
     ck.launch_subsample(ids, off, cuda.to_device(np.ones(1, np.float32)), 0, ids, kept_len)
     ck.launch_train(kernel, 0, 1, ids, kept_len, off, mat, mat, d_prob, d_alias, d_codes, d_points, d_lengths,
-                    0, 0.0, 0.0, 0.0, 0.0, 1.0, cuda.device_array(1, np.float64), cuda.device_array(1, np.int64),
-                    warps_per_block=wpb)
+                    0, 0.0, 0.0, 0.0, 0.0, 1.0, cuda.device_array(1, np.float64), cuda.device_array(1, np.int64))
     cuda.synchronize()
     return time.perf_counter() - t0
 
