@@ -331,16 +331,16 @@ def draw_window(rng, window, negative, i, n, alias_prob, alias_idx, buf, base):
 
 @njit(**_inl)
 def current_alpha(progress, alpha0, min_alpha, total_words):
-    """Linear decay from alpha0 to min_alpha over ``total_words`` raw words (all epochs), from the
-    sum of the per-thread progress slots (each written by one thread only: no lost updates)."""
+    """α0 − (α0 − α_min)·min(p, 1), p = words done / ``total_words`` (raw words, all epochs): the
+    run's linear decay (``w2v_scratch.optim.linear_decay``), with words done the sum of the
+    per-thread progress slots (each written by one thread only: no lost updates)."""
     done = np.int64(0)
     for s in range(0, progress.shape[0], SLOT):
         done += progress[s]
-    frac = done / (total_words + 1.0)
+    frac = done / max(total_words, 1)
     if frac > 1.0:
         frac = 1.0
-    a = alpha0 - (alpha0 - min_alpha) * frac
-    return np.float32(a if a > min_alpha else min_alpha)
+    return np.float32(alpha0 - (alpha0 - min_alpha) * frac)
 
 
 @njit(**_opts)

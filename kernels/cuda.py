@@ -106,7 +106,6 @@ SHARED_BYTES = 48 * 1024  # static shared memory a block may use (numba-cuda can
 F0 = np.float32(0.0)
 F1 = np.float32(1.0)
 MAX_EXP = np.float32(6.0)
-LR_FLOOR = np.float32(1e-4)
 INV24 = np.float32(1.0 / (1 << 24))
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -309,14 +308,34 @@ def softplus(f):
 
 @_device
 def learning_rate(lr0, min_lr, progress0, inv_total, raw_pos):
-    lr = lr0 * max(LR_FLOOR, F1 - (progress0 + np.float32(raw_pos) * inv_total))
-    return max(lr, min_lr)
+    """α0 − (α0 − α_min)·min(p, 1) with p = progress0 + raw_pos/(epochs·N): the run's linear decay
+    (``w2v_scratch.optim.linear_decay``) at the corpus position ``raw_pos`` of this epoch."""
+    p = min(progress0 + np.float32(raw_pos) * inv_total, F1)
+    return lr0 - (lr0 - min_lr) * p
 
 
 # ---------------------------------------------------------------------------
 # The training kernels
 # ---------------------------------------------------------------------------
 _CACHE: dict = {}
+
+
+def block_plan(model: str, loss: str, dim: int, negative: int, warps_per_block: int) -> tuple[int, bool]:
+    """(warps per block, whether skip-gram NS's saved target rows live in shared memory).
+
+    Skip-gram NS keeps each window's K+1 target rows as loaded, for the write-back of their
+    change: (K+1)·⌈d/32⌉·32 floats per warp. A block may hold at most SHARED_BYTES of static
+    shared memory, so fewer warps go in a block when they do not fit, and when not even one
+    warp fits the rows go to thread-local memory instead (slower, but any d and K run).
+    The other kernels use no shared memory outside the simulator."""
+    if SIMULATOR:
+        warps_per_block = 1  # simulator barriers are block-wide: one warp per block
+    if not (model == "sg" and loss == "ns"):
+        return warps_per_block, True
+    per_warp = (negative + 1) * ((dim + WARP - 1) // WARP) * WARP * 4
+    if per_warp > SHARED_BYTES:
+        return warps_per_block, False
+    return max(1, min(warps_per_block, SHARED_BYTES // per_warp)), True
 
 
 def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, atomic: bool = True,
@@ -339,8 +358,6 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
     """
     if model not in ("sg", "cbow") or loss not in ("ns", "hs"):
         raise ValueError(f"no CUDA kernel for model {model!r} with loss {loss!r}")
-    if SIMULATOR:
-        warps_per_block = 1  # simulator barriers are block-wide: one warp per block
     key = (model, loss, dim, negative, window, atomic, cbow_mean, warps_per_block)
     if key in _CACHE:
         return _CACHE[key]
@@ -351,16 +368,9 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
     HSC = HS_CHUNK if DPL <= 4 else HS_CHUNK // 2  # fewer path rows in registers at large d
     NT = K + 1 if loss == "ns" else HSC  # target rows per step
     NTD = NT * DPL  # local-array shapes must be plain constants, not expressions
-    WPB = warps_per_block
-    # skip-gram NS keeps each window's target rows as loaded (for the write-back of their change)
-    # in shared memory: NTD·32 floats per warp, at most SHARED_BYTES per block. Fewer warps per
-    # block when they do not fit; thread-local memory when not even one warp fits.
-    INIT_SHARED = True
+    WPB, INIT_SHARED = block_plan(model, loss, dim, negative, warps_per_block)
     INIT_W, INIT_K = 1, 1
     if loss == "ns" and model == "sg":
-        per_warp = NTD * WARP * 4
-        INIT_SHARED = per_warp <= SHARED_BYTES
-        WPB = max(1, min(WPB, SHARED_BYTES // per_warp))
         INIT_W, INIT_K = (WPB, NTD) if INIT_SHARED else (1, NTD)
     RED_W, RED_K, RED_L = (WPB, NT, WARP) if SIMULATOR else (1, 1, 1)
     ATOMIC = atomic

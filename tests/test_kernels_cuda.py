@@ -133,10 +133,11 @@ def tiny_corpus(n_sent=2, length=20, V=12, seed=0):
     return vocab, Corpus(remap[ids].astype(np.int32), offsets)
 
 
-def lr_f32(lr0, min_lr, progress0, inv_total, raw_pos):
-    f32 = np.float32
-    lr = f32(lr0) * max(f32(1e-4), f32(1) - (f32(progress0) + f32(raw_pos) * f32(inv_total)))
-    return float(max(lr, f32(min_lr)))
+def documented_lr(lr0, min_lr, progress0, inv_total, raw_pos):
+    """docs/math.md's schedule in float64, α0 − (α0 − α_min)·min(p, 1), at the corpus position
+    ``raw_pos`` of an epoch that starts at run fraction ``progress0``."""
+    p = min(progress0 + raw_pos * inv_total, 1.0)
+    return lr0 - (lr0 - min_lr) * p
 
 
 def emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, offsets, key, W, K, lr0, min_lr,
@@ -161,7 +162,7 @@ def emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, offsets, key, 
             if hi - lo <= 1:
                 continue
             t = int(sent[i])
-            lr = lr_f32(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
+            lr = documented_lr(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
             ctx = [int(sent[p]) for p in range(lo, hi) if p != i]
             if model == "sg" and loss == "ns":
                 # the window's targets, drawn and loaded once: the center's output row, K noise rows

@@ -22,6 +22,16 @@ def accumulate(rows: np.ndarray, grads: np.ndarray) -> tuple[np.ndarray, np.ndar
     return unique, S @ grads
 
 
+def linear_decay(lr0: float, min_lr: float, progress: float) -> float:
+    r"""The learning rate of every SGD trainer here (reference, cpu, cuda):
+
+        α(p) = α0 − (α0 − α_min) · min(p, 1),   p = corpus words done / (epochs · corpus words)
+
+    with words counted before subsampling. gensim's form; word2vec.c's is α0 · max(1 − p, 10⁻⁴),
+    the same line ending at α0·10⁻⁴ — the default α_min (docs/math.md, "Learning rate")."""
+    return lr0 - (lr0 - min_lr) * min(max(progress, 0.0), 1.0)
+
+
 class SGD:
     """θ_r ← θ_r − lr · g_r for every touched row r."""
 

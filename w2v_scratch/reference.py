@@ -27,7 +27,7 @@ from .errors import DivergenceError
 from .huffman import build as build_huffman
 from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
 from .models import make_model
-from .optim import make_optimizer
+from .optim import linear_decay, make_optimizer
 
 
 @dataclass
@@ -166,9 +166,8 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
         for k, step in enumerate(batches(cfg, centers, contexts, cmask, sampler, rng)):
             if k < skip:  # trained before the checkpoint: regenerated only to replay the draws
                 continue
-            if cfg.optimizer == "sgd":  # linear decay over the whole run, as word2vec.c
-                done = (epoch + k / n_steps) / cfg.epochs
-                optimizer.lr = max(cfg.lr * (1 - done), cfg.min_lr)
+            if cfg.optimizer == "sgd":  # linear decay over the whole run (optim.linear_decay)
+                optimizer.lr = linear_decay(cfg.lr, cfg.min_lr, (epoch + k / n_steps) / cfg.epochs)
             else:
                 optimizer.tick()
             output = getattr(w2v, out_name)

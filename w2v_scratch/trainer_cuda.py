@@ -36,6 +36,7 @@ import numpy as np
 from .corpus import Corpus
 from .errors import ConfigError, DeviceError, DivergenceError
 from .kernel_inputs import Tables
+from .optim import linear_decay
 from .kernel_inputs import ctx_scale as kernel_ctx_scale
 from .progress import above
 
@@ -114,7 +115,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     bounds = sorted(set(int(c) for c in cuts) | {0, n_sent})
     bounds = [b for b in bounds if 0 <= b <= n_sent]
 
-    total_run = cfg.epochs * N + 1
+    total_run = max(cfg.epochs * N, 1)
     inv_total = 1.0 / total_run
     bar = None
     if progress:
@@ -144,7 +145,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
             loss = loss_sum / max(pairs, 1)
             if not np.isfinite(loss):
                 raise DivergenceError(f"the loss became {loss} in epoch {epoch + 1}: lower --lr")
-            lr_end = max(cfg.lr * max(1e-4, 1 - (epoch + 1) * N / total_run), cfg.min_lr)
+            lr_end = linear_decay(cfg.lr, cfg.min_lr, (epoch + 1) * N / total_run)
             record = {
                 "epoch": epoch + 1,
                 "loss": float(loss),
