@@ -7,12 +7,13 @@ library, so it can be read beside the NumPy reference (``losses.py`` +
 call per worker thread at a time, without the GIL, on its own range of
 sentences, and all threads write the two shared matrices without locks.
 
-Notation (see ``w2v_scratch/word2vec.py``): ``center_flat`` is ``center`` (W_in, V×d;
-word2vec.c's ``center_flat``), ``output_flat`` is ``context`` (W_out, V×d; ``syn1neg``) for
-negative sampling or ``inner_nodes`` (Θ, (V−1)×d; ``output_flat``) for hierarchical softmax.
-Both are flat float32 views here (row r starts at ``r*d``), as in word2vec.c;
-``grad_center`` is the update accumulated for the input row(s) (word2vec.c's ``grad_center``),
-``hidden`` the CBOW input vector (``hidden``), ``in_row``/``out_row`` row offsets (``in_row``/``out_row``).
+Notation (see ``w2v_scratch/word2vec.py``; docs/math.md has the full glossary):
+``center_flat`` is ``center`` (W_in, V×d; word2vec.c's ``syn0``), ``output_flat`` is
+``context`` (W_out, V×d; ``syn1neg``) for negative sampling or ``inner_nodes``
+(Θ, (V−1)×d; ``syn1``) for hierarchical softmax. Both are flat float32 views here (row r
+starts at ``r*d``), as in word2vec.c; ``grad_center`` is the update accumulated for the input
+row(s) (word2vec.c's ``neu1e``), ``hidden`` the CBOW input vector (``neu1``),
+``in_row``/``out_row`` row offsets (``l1``/``l2``).
 
 One update step (the same formulas as ``losses.py``, fused with SGD at rate α):
 
@@ -27,9 +28,10 @@ One update step (the same formulas as ``losses.py``, fused with SGD at rate α):
 
 Skip-gram is in word2vec.c's orientation: for the center word at position i and
 every context word c in its (randomly shrunk) window, the *context* word's input
-row is x and the *center* word is the target. The set of (input, target) pairs
-is the same as the paper's (center → context) direction, since the window is
-symmetric; only the order of the updates differs.
+row is x and the *center* word is the target. Its (input, target) pairs have the
+same distribution as the paper's (center → context) direction, since the window is
+symmetric (for one draw of the radii the sets differ: word2vec.c shrinks the window
+by the target's radius, the paper by the input's).
 
 CBOW: x = h = mean (or sum) of the context rows; after the output loop each
 context row gets ``ctx_scale · e``. word2vec.c (and gensim's cbow_mean=1) use

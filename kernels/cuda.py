@@ -43,8 +43,9 @@ This is Ji et al.'s HogBatch sharing: the negatives are shared by the context
 words that predict the same center. The opposite sharing — the center's input row
 cached and the same K noise words used against every context word of its window —
 cost half the analogy accuracy on a real GPU and in a sequential NumPy emulation
-(docs/benchmarks.md, "GPU"). Per center, memory traffic drops from
-R·(2 + 2(K+1))·d floats to (2(K+1) + 2·2R)·d (≈2.4× fewer at R≈3, K=5); hot rows
+(docs/benchmarks.md, "GPU"). Per center with 2R context words, memory traffic drops
+from 2R·(2 + 2(K+1))·d floats (each pair reads and writes its input row and K+1 target
+rows) to (2(K+1) + 2·2R)·d (3.5× fewer at R = 3, K = 5); hot rows
 then mostly hit the L2.
 
 Hierarchical softmax (skip-gram): the center's input row x is cached for the
@@ -74,9 +75,9 @@ gives a 32-bit column for the alias table *and* a 24-bit uniform for its
 coin (Numba's xoroshiro gives only 24-bit floats in all). :class:`HostRNG` and
 :func:`host_subsample` are exact pure-Python/NumPy twins for tests.
 
-Learning rate: per center from its position in the run, word2vec.c's
-``lr0 · max(1e-4, 1 − done/(epochs·N + 1))`` floored at ``min_lr``, with
-``done = epoch·N + offsets[s] + i·raw_len/kept_len`` (raw words before
+Learning rate: per center from its position in the run, the project's schedule
+``α0 − (α0 − α_min)·min(p, 1)`` (docs/math.md, "Learning rate") with
+``p = (epoch·N + offsets[s] + i·raw_len/kept_len) / (epochs·N)`` (raw words before
 subsampling), so it does not depend on which warp ran when.
 
 Reduction selection: the CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) has no warp

@@ -24,7 +24,7 @@ def test_train_writes_word2vec_text_and_prints_neighbours(capsys, tmp_path, topi
     assert d == 8 and len(lines) == V + 1
     assert all(len(line.split()) == 9 for line in lines[1:])
     assert "nearest to 't0w0'" in stdout and stdout.count("cosine") == 3
-    assert "epoch 2/2: loss" in stderr and "tokens/sec" in stderr
+    assert "epoch 2/2: loss" in stderr and "words/sec" in stderr and "fixed sample" in stderr
     assert str(out) in stderr
 
 

@@ -191,13 +191,61 @@ def test_wrong_gradient_is_caught(model, loss_label, loss, block):
     assert rows[block].max_rel_error > 1e-3  # far above the tolerance, not a borderline call
 
 
-def test_word2vec_cbow_update_is_n_times_the_gradient():
-    """The undivided CBOW-mean update is exactly n_b times the true gradient of each context row."""
-    rng = np.random.default_rng(1)
-    p = gradcheck.make_problem(CBOW(mean=True), "ns-sum", rng)
-    contexts, mask = p.step.inputs
-    grad_h = np.ones((len(contexts), p.center.shape[1]))
-    _, exact = CBOW(mean=True).backward(grad_h, p.step.inputs)
-    _, w2v = Word2vecCBOW(mean=True).backward(grad_h, p.step.inputs)
-    n = np.repeat(mask.sum(axis=1), mask.shape[1])[mask.reshape(-1)]
-    assert np.allclose(w2v, exact * n[:, None])
+def test_cbow_backward_hand_computed():
+    """A window worked out by hand: contexts 0, 2, 2 (word 2 twice) and one padded slot (word 3),
+    so n = 3. Mean: h = (v0 + 2·v2)/3 and each of the three real slots gets ∂ℓ/∂h / 3;
+    sum: h = v0 + 2·v2 and each gets ∂ℓ/∂h. The padded slot gets nothing."""
+    center = np.array([[3.0, 0.0], [7.0, 7.0], [0.0, 3.0], [100.0, 100.0]])
+    inputs = (np.array([[0, 2, 2, 3]]), np.array([[1, 1, 1, 0]]))
+    grad_h = np.array([[6.0, -3.0]])
+
+    mean, total = CBOW(mean=True), CBOW(mean=False)
+    np.testing.assert_allclose(mean.hidden(center, inputs), [[1.0, 2.0]])   # ((3, 0) + 2·(0, 3))/3
+    np.testing.assert_allclose(total.hidden(center, inputs), [[3.0, 6.0]])
+    rows, grads = mean.backward(grad_h, inputs)
+    assert rows.tolist() == [0, 2, 2]
+    np.testing.assert_allclose(grads, [[2.0, -1.0]] * 3)                   # (6, −3)/3
+    rows, grads = total.backward(grad_h, inputs)
+    assert rows.tolist() == [0, 2, 2]
+    np.testing.assert_allclose(grads, [[6.0, -3.0]] * 3)
+    # word2vec.c's mean-mode update adds the undivided ∂ℓ/∂h = (6, −3) to each context row:
+    # n = 3 times the exact (2, −1) above.
+
+
+@pytest.mark.parametrize("mean", [True, False], ids=["mean", "sum"])
+def test_cbow_backward_matches_finite_differences_of_hidden(mean):
+    """CBOW.backward against central differences of L(W_in) = Σ_b G_b · hidden(W_in)_b, a
+    function of CBOW.hidden alone (linear, so the differences are exact up to rounding).
+    Windows have repeated words, padding and different sizes; in mean mode a word that occurs
+    once, in one window of n words, gets G_b / n: word2vec.c's undivided G_b is n times that."""
+    rng = np.random.default_rng(4)
+    V, d = 9, 3
+    center = rng.standard_normal((V, d))
+    contexts = np.array([[0, 1, 1, 2], [3, 4, 0, 0], [5, 6, 7, 8]])
+    mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 1, 0]])
+    G = rng.standard_normal((3, d))
+    model = CBOW(mean=mean)
+
+    def L(w):
+        return float((G * model.hidden(w, (contexts, mask))).sum())
+
+    eps = 1e-6
+    numeric = np.zeros_like(center)
+    for r in range(V):
+        for k in range(d):
+            plus, minus = center.copy(), center.copy()
+            plus[r, k] += eps
+            minus[r, k] -= eps
+            numeric[r, k] = (L(plus) - L(minus)) / (2 * eps)
+
+    rows, grads = model.backward(G, (contexts, mask))
+    analytic = np.zeros_like(center)
+    np.add.at(analytic, rows, grads)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-7, atol=1e-9)
+    assert np.all(numeric[8] == 0)  # word 8 is only in a padded slot
+    if mean:
+        # words 3 (window of n = 2) and 5 (n = 3) occur once: the exact gradient is G_b / n
+        np.testing.assert_allclose(2 * numeric[3], G[1], rtol=1e-7)
+        np.testing.assert_allclose(3 * numeric[5], G[2], rtol=1e-7)
+        # word 1 occurs twice in a window of n = 4: 2·G_0/4
+        np.testing.assert_allclose(2 * numeric[1], G[0], rtol=1e-7)

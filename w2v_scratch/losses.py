@@ -1,11 +1,17 @@
 r"""The three output layers of word2vec, each a small unit with one job.
 
 Every loss takes the hidden vectors ``h`` (B, d) — the center vector for
-skip-gram, the mean of the context vectors for CBOW — and what to predict, and
-returns a :class:`LossGrads`: the loss of every example and the closed-form
-gradients with respect to ``h`` and to every output row it used. Nothing is
-updated here; the trainer hands the gradients to an optimizer (the Numba
-kernels fuse both steps, with exactly these formulas).
+skip-gram, the mean (or sum) of the context vectors for CBOW — and what to
+predict, and returns a :class:`LossGrads`: the loss of every example and the
+closed-form gradients with respect to ``h`` and to every output row it used.
+Nothing is updated here; the reference trainer hands the gradients to an
+optimizer. The Numba kernels (``kernels/cpu.py``, ``kernels/cuda.py``) have no
+full softmax; for negative sampling (word2vec's sum form, ``normalize=False``)
+and hierarchical softmax they fuse the gradient with an SGD step in float32 and
+use the same ∂ℓ/∂s, σ(s) − y and σ(s) − (1 − c), except that they clip σ to 0 or 1 for
+|s| > 6 (NS), skip the path nodes with |s| ≥ 6 (HS) and skip a noise word equal
+to the positive instead of counting it; docs/math.md, section 11, lists every
+way they depart from these formulas.
 
 Notation: σ(x) = 1/(1+e^{−x}); softplus(x) = log(1+e^{x}) = −log σ(−x).
 All functions are float64-capable: they compute in the dtype they are given.

@@ -25,10 +25,12 @@ def accumulate(rows: np.ndarray, grads: np.ndarray) -> tuple[np.ndarray, np.ndar
 def linear_decay(lr0: float, min_lr: float, progress: float) -> float:
     r"""The learning rate of every SGD trainer here (reference, cpu, cuda):
 
-        α(p) = α0 − (α0 − α_min) · min(p, 1),   p = corpus words done / (epochs · corpus words)
+        α(p) = α0 − (α0 − α_min) · min(p, 1),   p = the fraction of the run done
 
-    with words counted before subsampling. gensim's form; word2vec.c's is α0 · max(1 − p, 10⁻⁴),
-    the same line ending at α0·10⁻⁴ — the default α_min (docs/math.md, "Learning rate")."""
+    (the kernels: corpus words done / (epochs · corpus words), words counted before
+    subsampling; the reference trainer: minibatches done / minibatches of the run). gensim's
+    form; word2vec.c's α0 · max(1 − p, 10⁻⁴) stays within α0·10⁻⁴ of it for the default
+    α_min = α0·10⁻⁴ (docs/math.md, "Learning rate")."""
     return lr0 - (lr0 - min_lr) * min(max(progress, 0.0), 1.0)
 
 

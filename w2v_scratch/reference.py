@@ -24,9 +24,11 @@ from . import sampling
 from .config import TrainConfig
 from .checkpoint import NO_CHECKPOINTS, Checkpointer
 from .errors import DivergenceError
+from .history import epoch_record
 from .huffman import build as build_huffman
 from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
 from .models import make_model
+from .monitor import FixedSample
 from .optim import linear_decay, make_optimizer
 
 
@@ -92,6 +94,16 @@ def batches(cfg: TrainConfig, centers, contexts, cmask, sampler, rng) -> Iterato
                 yield Step(inputs, (centers[rows],), len(rows))
 
 
+def example_losses(step: Step, losses: np.ndarray) -> float:
+    """The summed loss of the step's examples (``step.pairs`` of them; ``history.py``'s unit):
+    the textbook's NS rows hold the mean over their targets, so they are scaled back by their
+    target count; HS and softmax losses are already one per example."""
+    if len(step.targets) == 3:  # NS: (targets, labels, mask)
+        n = np.maximum(step.targets[2].sum(axis=1), 1)
+        return float((losses * n).sum())
+    return float(losses.sum())
+
+
 def init_weights(model, cfg: TrainConfig, rng) -> None:
     """The textbook's Xavier-uniform init, U(±sqrt(6/(V+d))), for both tables when training with
     Adam; word2vec.c's (center uniform in ±0.5/d, outputs zero) with SGD."""
@@ -105,7 +117,7 @@ def init_weights(model, cfg: TrainConfig, rng) -> None:
 
 def _new_totals() -> dict:
     """The running sums of an epoch, as a checkpoint stores them."""
-    return {"loss_sum": 0.0, "seen": 0, "pairs": 0, "seconds": 0.0, "batch_losses": []}
+    return {"loss_sum": 0.0, "examples": 0, "seconds": 0.0, "batch_losses": []}
 
 
 def _save_position(w2v, optimizer, epoch, batches_done, epoch_rng_state, totals) -> None:
@@ -148,6 +160,7 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
     sampler = sampling.AliasSampler.unigram(vocab.counts, cfg.ns_exponent)
     keep = sampling.keep_probabilities(vocab.counts, cfg.sample, cfg.sample_rule)
     out_name = output_name(cfg)
+    fixed = FixedSample(corpus, vocab, cfg)
     resume = _restore_position(w2v, optimizer) if "resume" in w2v.state else None
     if resume is None:
         init_weights(w2v, cfg, rng)
@@ -174,12 +187,12 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
             losses, grads = loss_and_grads(model, loss, w2v.center, output, step)
             optimizer.step("center", w2v.center, *grads["center"])
             optimizer.step(out_name, output, *grads["output"])
-            batch_loss = float(losses.mean())
+            step_sum = example_losses(step, losses)
+            batch_loss = step_sum / max(step.pairs, 1)
             if not np.isfinite(batch_loss):
                 raise DivergenceError(f"the loss became {batch_loss} in epoch {epoch + 1}: lower --lr")
-            totals["loss_sum"] += float(losses.sum())
-            totals["seen"] += len(losses)
-            totals["pairs"] += step.pairs
+            totals["loss_sum"] += step_sum
+            totals["examples"] += step.pairs
             totals["batch_losses"].append(batch_loss)
             if on_batch:
                 on_batch(step.pairs, batch_loss, n_steps)
@@ -190,15 +203,12 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
                 checkpointer.save(w2v)
                 checkpointer.check_stop()
         seconds = totals["seconds"] + time.perf_counter() - start
-        record = {
-            "epoch": epoch + 1,
-            "loss": totals["loss_sum"] / max(totals["seen"], 1),
-            "seconds": seconds,
-            "tokens": int(len(ids)),
-            "pairs": int(totals["pairs"]),
-            "tokens_per_sec": len(ids) / seconds if seconds > 0 else 0.0,
-            "batch_losses": totals["batch_losses"],
-        }
+        record = epoch_record(
+            epoch + 1, loss=totals["loss_sum"] / max(totals["examples"], 1),
+            eval_loss=fixed.loss(w2v.center, getattr(w2v, out_name)), seconds=seconds,
+            words=len(corpus.ids), trained_words=len(ids), examples=totals["examples"],
+            lr_end=linear_decay(cfg.lr, cfg.min_lr, (epoch + 1) / cfg.epochs) if cfg.optimizer == "sgd" else cfg.lr,
+            batch_losses=totals["batch_losses"])
         w2v.history.append(record)
         if on_epoch:
             on_epoch(record)

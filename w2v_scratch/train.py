@@ -18,6 +18,7 @@ import numpy as np
 from . import corpus as corpus_mod
 from .checkpoint import NO_CHECKPOINTS, Checkpointer
 from .errors import ConfigError, DeviceError, InputError, DivergenceError
+from .history import describe
 
 
 def cuda_available() -> bool:
@@ -149,8 +150,6 @@ def _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer) -> Non
         if bar is not None:
             bar.close()
             bar = None
-        log(f"epoch {record['epoch']}/{cfg.epochs}: loss {record['loss']:.4f}, "
-            f"{record['tokens_per_sec']:,.0f} tokens/sec ({record['tokens']:,} tokens after subsampling, "
-            f"{record['seconds']:.1f}s)")
+        log(describe(record, cfg.epochs))
 
     reference.train(w2v, encoded, cfg, rng, on_batch=on_batch, on_epoch=on_epoch, checkpointer=checkpointer)

@@ -9,19 +9,18 @@ as word2vec.c and gensim do.
 What matches word2vec.c: subsampling with keep probability (sqrt(f/t) + 1)·t/f drawn per
 word before windows are formed; pseudo-sentences of at most 1000 kept words (windows never
 cross them); window radius R = window − b with b uniform in [0, window); one SGD step per
-(input, target) pair; the learning rate decays linearly from ``lr`` to ``min_lr`` over
-epochs × corpus words (counted before subsampling), refreshed every 10k words from
-per-thread progress counters; σ clipped at ±6 for NS, HS nodes with |f| ≥ 6 skipped;
-CBOW adds the undivided error to every context row in mean mode (``cfg.extra
-["cbow_update"] = "exact"`` divides it by the number of contexts instead).
+(input, target) pair; σ clipped at ±6 for NS, HS nodes with |f| ≥ 6 skipped; a noise draw
+equal to the positive word skipped; CBOW adds the undivided error to every context row in
+mean mode (``cfg.extra["cbow_update"] = "exact"`` divides it by the number of contexts).
 
-What differs: noise words come from an O(V) alias table (no 400 MB unigram table); a
-noise draw equal to the positive word is skipped, as in word2vec.c; randomness is
-word2vec.c's LCG seeded from (seed, thread, epoch), so ``threads=1`` with a seed is
-reproducible; the loss is exact (float32 per pair, float64 sums) on a systematic sample of
-every 4th pair (``kernels.cpu.LOSS_EVERY``), reported as the mean loss per trained pair
-(skip-gram: per (input, target) pair; CBOW: per window) over each reporting interval (about a
-second: ``batch_losses``) and over the epoch (``loss``) — never a float32 running sum.
+What differs: noise words come from an O(V) alias table (no 400 MB unigram table);
+randomness is word2vec.c's LCG seeded from (seed, thread, epoch), so ``threads=1`` with a
+seed is reproducible; the learning rate is the project's one schedule
+(``optim.linear_decay``: α0 − (α0 − α_min)·p, word2vec.c floors α0(1 − p) at α0·10⁻⁴
+instead), refreshed every 10k raw words from per-thread progress counters; the loss is
+exact (float32 per example, float64 sums) on a systematic sample of every 4th example
+(``kernels.cpu.LOSS_EVERY``) and recorded per slice of work, so ``history`` is the same
+whatever the thread timing (``history.py`` defines every field).
 
 Memory: the model (V·d per matrix), the encoded corpus (int32 ids + sentence offsets;
 :func:`w2v_scratch.corpus.encode_memmap` writes them to disk for corpora larger than memory), O(V) tables.
@@ -32,21 +31,24 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .corpus import Corpus
 from .errors import ConfigError, DivergenceError
+from .history import describe, epoch_record, mean_losses
 from .kernel_inputs import Tables
 from .kernel_inputs import ctx_scale as kernel_ctx_scale
+from .monitor import FixedSample
 from .progress import above
 
 SLICE_WORDS = 50_000  # raw words per kernel call
-REPORT_SECONDS = 0.25  # progress bar / running-loss interval (4 points a second on the loss curve)
+REPORT_SECONDS = 0.25  # progress-bar refresh interval
 
 
 def _kernels():
-    from w2v_scratch.kernels import cpu
+    from w2v_scratch.kernels import cpu  # deferred: compiling/loading the Numba kernels takes a while
 
     return cpu
 
@@ -88,209 +90,259 @@ def slices(offsets: np.ndarray, lo: int, hi: int, words: int | None = None) -> l
     return out
 
 
-def warm_up(cfg) -> float:
-    """Compile (or load from the on-disk cache) the kernel with the argument types training uses,
-    on a tiny input; returns the seconds it took."""
+@dataclass
+class Plan:
+    """What every worker of a run shares: the arrays, the tables, each thread's slices of the
+    corpus, and the per-thread counters the kernel writes."""
+
+    cfg: object
+    ids: np.ndarray
+    offsets: np.ndarray
+    center: np.ndarray
+    output: np.ndarray
+    tables: Tables
+    work: list            # per thread: [(first sentence, end sentence), ...] slices
+    progress: np.ndarray  # per-thread raw-word counters, cpu.SLOT apart (one cache line each)
+    stats: list           # per thread: float64[cpu.N_STATS]
+    lr_now: list          # per thread: the rate its last slice ended with
+
+    @property
+    def threads(self) -> int:
+        return len(self.work)
+
+    @property
+    def total_words(self) -> int:
+        return self.cfg.epochs * int(self.offsets[-1])
+
+    def totals(self) -> np.ndarray:
+        return sum(s.copy() for s in self.stats)
+
+
+@dataclass
+class Position:
+    """Where an epoch stands: enough to resume it exactly (with one thread, bit for bit)."""
+
+    epoch: int
+    next_slice: list        # per thread: index of its next slice
+    rng: list               # per thread: uint64[1] LCG state
+    slice_losses: list      # per thread: [[loss sum, loss examples], ...] of its finished slices
+    start_stats: np.ndarray  # Plan.totals() when the epoch began
+    seconds: float = 0.0    # training seconds of the epoch before this pass
+    resumed: bool = field(default=False)
+
+    @classmethod
+    def start(cls, plan: Plan, epoch: int) -> "Position":
+        n = plan.threads
+        return cls(epoch, [0] * n, [_seed_state(plan.cfg.seed, t, epoch) for t in range(n)],
+                   [[] for _ in range(n)], plan.totals())
+
+    def done(self, plan: Plan) -> bool:
+        return all(self.next_slice[t] >= len(plan.work[t]) for t in range(plan.threads))
+
+    def to_state(self, plan: Plan) -> dict:
+        return {"backend": "cpu", "epoch": self.epoch, "next_slice": list(self.next_slice),
+                "rng": [int(r[0]) for r in self.rng], "slice_losses": [list(s) for s in self.slice_losses],
+                "epoch_start_stats": self.start_stats.tolist(), "seconds": self.seconds,
+                "progress": plan.progress.tolist(), "stats": [s.tolist() for s in plan.stats]}
+
+    @classmethod
+    def from_state(cls, plan: Plan, state: dict) -> "Position":
+        n = plan.threads
+        if len(state["next_slice"]) != n:
+            raise ConfigError(f"the checkpoint was written with {len(state['next_slice'])} threads: resume with "
+                              f"--threads {len(state['next_slice'])}")
+        plan.progress[:] = np.asarray(state["progress"], np.int64)
+        for t in range(n):
+            plan.stats[t][:] = state["stats"][t]
+        return cls(int(state["epoch"]), [int(k) for k in state["next_slice"]],
+                   [np.array([int(r)], np.uint64) for r in state["rng"]],
+                   [[list(x) for x in s] for s in state["slice_losses"]],
+                   np.asarray(state["epoch_start_stats"], np.float64), float(state["seconds"]), True)
+
+    def batch_losses(self) -> list[float]:
+        """The slices' mean losses in training order: every worker's k-th slice, then the k+1-th."""
+        rows = [s[k] for k in range(max(map(len, self.slice_losses), default=0))
+                for s in self.slice_losses if k < len(s)]
+        return mean_losses([r[0] for r in rows], [r[1] for r in rows])
+
+
+def plan(w2v, corpus: Corpus, cfg) -> Plan:
+    """Check the arrays and cut the corpus into each thread's slices."""
     cpu = _kernels()
+    if cfg.loss not in ("ns", "hs"):
+        raise ConfigError(f"the cpu backend trains --loss ns or hs, not {cfg.loss!r}")
+    output = w2v.context if cfg.loss == "ns" else w2v.inner_nodes
+    for name, arr in (("center", w2v.center), ("output", output)):
+        if arr is None or arr.dtype != np.float32 or not arr.flags.c_contiguous:
+            raise ConfigError(f"the {name} matrix must be a C-contiguous float32 array")
+    ids = np.asarray(corpus.ids)
+    offsets = np.asarray(corpus.offsets)
+    ids = ids if ids.dtype == np.int32 else ids.astype(np.int32)
+    offsets = offsets if offsets.dtype == np.int64 else offsets.astype(np.int64)
+    n = cfg.threads
+    return Plan(cfg, ids, offsets, w2v.center, output, Tables(w2v.vocab, cfg),
+                [slices(offsets, lo, hi) for lo, hi in partition(offsets, n)],
+                np.zeros(n * cpu.SLOT, np.int64), [np.zeros(cpu.N_STATS) for _ in range(n)], [float(cfg.lr)] * n)
+
+
+def train_slice(plan: Plan, t: int, pos: Position) -> None:
+    """Thread ``t`` trains its next slice (the kernel releases the GIL) and records its loss."""
+    cpu, cfg, tb = _kernels(), plan.cfg, plan.tables
+    lo, hi = plan.work[t][pos.next_slice[t]]
+    before = plan.stats[t].copy()
+    plan.lr_now[t] = cpu.train_chunk(
+        plan.ids, plan.offsets, lo, hi, plan.center, plan.output, tb.keep, tb.alias_prob, tb.alias_idx,
+        tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative,
+        bool(cfg.cbow_mean), np.float32(kernel_ctx_scale(cfg)), np.float32(cfg.lr), np.float32(cfg.min_lr),
+        plan.total_words, plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True)
+    delta = plan.stats[t] - before
+    pos.slice_losses[t].append([float(delta[cpu.ST_LOSS]), float(delta[cpu.ST_LOSS_PAIRS])])
+    pos.next_slice[t] += 1
+
+
+def run_pass(plan: Plan, pos: Position, checkpointer, on_report) -> None:
+    """Run the workers until the epoch is done or a checkpoint is due (each worker then stops at
+    its next slice boundary). ``on_report()`` runs on the main thread about every
+    REPORT_SECONDS while they work."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def worker(t: int) -> None:
+        try:
+            trained = 0
+            while pos.next_slice[t] < len(plan.work[t]) and not stop.is_set():
+                if trained and checkpointer.due():
+                    stop.set()
+                    break
+                train_slice(plan, t, pos)
+                trained += 1
+        except BaseException as exc:  # re-raised in the main thread
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(plan.threads)]
+    for th in threads:
+        th.start()
+    try:
+        while any(th.is_alive() for th in threads):
+            deadline = time.monotonic() + REPORT_SECONDS
+            for th in threads:
+                th.join(timeout=max(0.0, deadline - time.monotonic()))
+            on_report()
+    finally:
+        stop.set()
+        for th in threads:
+            th.join()
+    if errors:
+        raise errors[0]
+
+
+def finish_epoch(plan: Plan, pos: Position, seconds: float, fixed: FixedSample) -> dict:
+    """The epoch's record (``history.py``); a non-finite loss or vector is a divergence."""
+    cpu = _kernels()
+    ep = plan.totals() - pos.start_stats
+    loss = ep[cpu.ST_LOSS] / max(ep[cpu.ST_LOSS_PAIRS], 1.0)
+    if not np.isfinite(loss) or not np.isfinite(plan.center[:1]).all():
+        raise DivergenceError(f"the loss became {loss} in epoch {pos.epoch + 1}: lower --lr")
+    return epoch_record(pos.epoch + 1, loss=loss, eval_loss=fixed.loss(plan.center, plan.output),
+                        seconds=seconds, words=ep[cpu.ST_RAW], trained_words=ep[cpu.ST_KEPT],
+                        examples=ep[cpu.ST_PAIRS], lr_end=min(plan.lr_now), batch_losses=pos.batch_losses())
+
+
+def checkpoint(w2v, plan: Plan, pos: Position, checkpointer) -> None:
+    """Save the model with ``pos`` as its resume position; raise ``Interrupted`` after a Ctrl-C."""
+    w2v.state["resume"] = pos.to_state(plan)
+    checkpointer.save(w2v)
+    del w2v.state["resume"]
+    checkpointer.check_stop()
+
+
+def warm_up(plan: Plan) -> float:
+    """Compile (or load from the on-disk cache) the kernel for the very arrays training passes —
+    a memory-mapped, read-only corpus is a type of its own — on an empty range of sentences,
+    so no compile lands in a timed epoch; returns the seconds it took."""
+    cpu, cfg, tb = _kernels(), plan.cfg, plan.tables
     t0 = time.perf_counter()
-    d = 4
-    center = np.zeros((3, d), np.float32)
-    output = np.zeros((3, d), np.float32)
-    cpu.train_chunk(
-        np.array([0, 1, 2], np.int32), np.array([0, 3], np.int64), 0, 1, center, output,
-        np.ones(3, np.float32), np.ones(3, np.float32), np.zeros(3, np.int32),
-        np.zeros((3, 2), np.uint8), np.zeros((3, 2), np.int32), np.ones(3, np.int32),
-        cfg.model == "sg", cfg.loss == "hs", 2, 2, True, np.float32(1.0),
-        np.float32(0.025), np.float32(0.0), 3, np.zeros(cpu.SLOT, np.int64), 0,
-        _seed_state(0, 0, 0), np.zeros(cpu.N_STATS), True,
-    )
+    cpu.train_chunk(plan.ids, plan.offsets, 0, 0, plan.center, plan.output, tb.keep, tb.alias_prob,
+                    tb.alias_idx, tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs",
+                    cfg.window, cfg.negative, bool(cfg.cbow_mean), np.float32(1.0), np.float32(cfg.lr),
+                    np.float32(cfg.min_lr), 1, np.zeros(cpu.SLOT, np.int64), 0, _seed_state(0, 0, 0),
+                    np.zeros(cpu.N_STATS), True)
     return time.perf_counter() - t0
 
 
 def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None) -> None:
     """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` in place.
 
-    Appends one record per epoch to ``w2v.history`` and puts ``compile_seconds`` and
-    ``train_seconds`` in ``w2v.state``. With a ``checkpointer`` (``checkpoint.py``), when a
-    checkpoint is due every worker stops at its next slice boundary, the position (epoch, each
-    worker's next slice, LCG states, progress counters, loss sums) goes into
-    ``w2v.state["resume"]`` and the model is saved; training then carries on from that position
-    (or raises ``Interrupted`` after a Ctrl-C). A model whose state holds ``"resume"`` carries on
-    from it, so with ``threads=1`` a resumed run ends bit for bit where an uninterrupted one does.
+    Appends one record per epoch to ``w2v.history`` (``history.py``) and puts
+    ``compile_seconds`` and ``train_seconds`` in ``w2v.state``. With a ``checkpointer``
+    (``checkpoint.py``), when a checkpoint is due every worker stops at its next slice boundary,
+    the :class:`Position` goes into ``w2v.state["resume"]`` and the model is saved; training
+    then carries on (or raises ``Interrupted`` after a Ctrl-C). A model whose state holds
+    ``"resume"`` carries on from it, so with ``threads=1`` a resumed run ends bit for bit where
+    an uninterrupted one does.
     """
     from .checkpoint import NO_CHECKPOINTS
 
     checkpointer = checkpointer or NO_CHECKPOINTS
     log = log or (lambda msg: print(msg, file=sys.stderr))
-    cpu = _kernels()
-    if cfg.loss not in ("ns", "hs"):
-        raise ConfigError(f"the cpu backend trains --loss ns or hs, not {cfg.loss!r}")
-    tables = Tables(w2v.vocab, cfg)
-    output = w2v.context if cfg.loss == "ns" else w2v.inner_nodes
-    center = w2v.center
-    for name, arr in (("center", center), ("output", output)):
-        if arr is None or arr.dtype != np.float32 or not arr.flags.c_contiguous:
-            raise ConfigError(f"the {name} matrix must be a C-contiguous float32 array")
-    ids = np.asarray(corpus.ids)
-    offsets = np.asarray(corpus.offsets)
-    if ids.dtype != np.int32:
-        ids = ids.astype(np.int32)
-    if offsets.dtype != np.int64:
-        offsets = offsets.astype(np.int64)
-
-    compile_seconds = warm_up(cfg)
+    p = plan(w2v, corpus, cfg)
+    compile_seconds = warm_up(p)
     w2v.state["compile_seconds"] = compile_seconds
-
-    n_threads = cfg.threads
-    corpus_words = int(offsets[-1])
-    total_words = cfg.epochs * corpus_words
-    parts = partition(offsets, n_threads)
-    work = [slices(offsets, lo, hi) for lo, hi in parts]
-    progress_slots = np.zeros(n_threads * cpu.SLOT, np.int64)
-    stats = [np.zeros(cpu.N_STATS) for _ in range(n_threads)]
-    lr_now = [float(cfg.lr)] * n_threads
-    sg, hs = cfg.model == "sg", cfg.loss == "hs"
-    alpha0, min_alpha = np.float32(cfg.lr), np.float32(cfg.min_lr)
-    ctx_scale = np.float32(kernel_ctx_scale(cfg))  # CBOW: C's undivided update, or the exact e/n
-
+    fixed = FixedSample(corpus, w2v.vocab, cfg)
     resume = w2v.state.pop("resume", None)
-    first_epoch = len(w2v.history)
-    if resume is not None:
-        if len(resume["next_slice"]) != n_threads:
-            raise ConfigError(f"the checkpoint was written with {len(resume['next_slice'])} threads: resume with "
-                              f"--threads {len(resume['next_slice'])}")
-        first_epoch = int(resume["epoch"])
-        progress_slots[:] = np.asarray(resume["progress"], np.int64)
-        for t in range(n_threads):
-            stats[t][:] = resume["stats"][t]
-
-    start_words = int(progress_slots.sum())
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total_words, initial=start_words, unit="word", unit_scale=True,
-                   desc="training", leave=False, dynamic_ncols=True, smoothing=0.1)
+    pos = Position.from_state(p, resume) if resume is not None else None
+    start_words = int(p.progress.sum())
+    bar = _progress_bar(p, start_words) if progress else None
+    say = above(bar, log)
     train_start = time.perf_counter()
     try:
-        for epoch in range(first_epoch, cfg.epochs):
-            rngs = [_seed_state(cfg.seed, t, epoch) for t in range(n_threads)]
-            next_slice = [0] * n_threads
-            epoch_start_stats = sum(s.copy() for s in stats)
-            seconds_before, batch_losses = 0.0, []
-            if resume is not None and epoch == first_epoch:
-                rngs = [np.array([int(r)], np.uint64) for r in resume["rng"]]
-                next_slice = [int(k) for k in resume["next_slice"]]
-                epoch_start_stats = np.asarray(resume["epoch_start_stats"], np.float64)
-                seconds_before, batch_losses = float(resume["seconds"]), list(resume["batch_losses"])
-            start = time.perf_counter()
-            while True:  # one pass of the workers; a checkpoint ends a pass early, then the next one resumes
-                stop = threading.Event()
-                errors: list[BaseException] = []
-
-                def worker(t: int) -> None:
-                    try:
-                        trained = 0
-                        while next_slice[t] < len(work[t]) and not stop.is_set():
-                            if trained and checkpointer.due():
-                                stop.set()  # every worker stops at its next slice boundary
-                                break
-                            lo, hi = work[t][next_slice[t]]
-                            lr_now[t] = cpu.train_chunk(
-                                ids, offsets, lo, hi, center, output, tables.keep,
-                                tables.alias_prob, tables.alias_idx, tables.codes, tables.points, tables.lengths,
-                                sg, hs, cfg.window, cfg.negative, bool(cfg.cbow_mean), ctx_scale,
-                                alpha0, min_alpha, total_words, progress_slots, t * cpu.SLOT, rngs[t], stats[t],
-                                True,
-                            )
-                            next_slice[t] += 1
-                            trained += 1
-                    except BaseException as exc:  # re-raised in the main thread
-                        errors.append(exc)
-                        stop.set()
-
-                threads = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(n_threads)]
-                for th in threads:
-                    th.start()
-                last = sum(s.copy() for s in stats)
-                last_words = int(progress_slots.sum())
-                try:
-                    while any(th.is_alive() for th in threads):
-                        deadline = time.monotonic() + REPORT_SECONDS
-                        for th in threads:
-                            th.join(timeout=max(0.0, deadline - time.monotonic()))
-                        now = sum(s.copy() for s in stats)
-                        delta = now - last
-                        if delta[cpu.ST_LOSS_PAIRS] > 0:
-                            running = delta[cpu.ST_LOSS] / delta[cpu.ST_LOSS_PAIRS]
-                            if not np.isfinite(running):
-                                raise DivergenceError(f"the loss became {running} in epoch {epoch + 1}: lower --lr")
-                            batch_losses.append(float(running))
-                            last = now
-                        words = int(progress_slots.sum())
-                        if bar is not None:
-                            bar.update(words - last_words)
-                            bar.set_postfix(epoch=f"{epoch + 1}/{cfg.epochs}", lr=f"{min(lr_now):.5f}",
-                                            loss=f"{batch_losses[-1]:.4f}" if batch_losses else "-", refresh=False)
-                        last_words = words
-                except BaseException:
-                    stop.set()
-                    for th in threads:
-                        th.join()
-                    raise
-                for th in threads:
-                    th.join()
-                if errors:
-                    raise errors[0]
-                if all(next_slice[t] >= len(work[t]) for t in range(n_threads)):
-                    break
-                # a checkpoint in the middle of the epoch
-                seconds_before += time.perf_counter() - start
-                w2v.state["resume"] = {
-                    "epoch": epoch, "next_slice": list(next_slice), "rng": [int(r[0]) for r in rngs],
-                    "progress": progress_slots.tolist(), "stats": [s.tolist() for s in stats],
-                    "epoch_start_stats": epoch_start_stats.tolist(), "seconds": seconds_before,
-                    "batch_losses": list(batch_losses),
-                }
-                checkpointer.save(w2v)
-                checkpointer.check_stop()
-                del w2v.state["resume"]
+        for epoch in range(pos.epoch if pos else len(w2v.history), cfg.epochs):
+            if pos is None or pos.epoch != epoch:
+                pos = Position.start(p, epoch)
+            while True:  # one pass of the workers; a checkpoint ends a pass early
                 start = time.perf_counter()
-            seconds = seconds_before + time.perf_counter() - start
-            ep = sum(s for s in stats) - epoch_start_stats
-            loss = ep[cpu.ST_LOSS] / max(ep[cpu.ST_LOSS_PAIRS], 1.0)
-            if not np.isfinite(loss) or not np.isfinite(center[:1]).all():
-                raise DivergenceError(f"the loss became {loss} in epoch {epoch + 1}: lower --lr")
-            record = {
-                "epoch": epoch + 1,
-                "loss": float(loss),
-                "seconds": seconds,
-                "words": int(ep[cpu.ST_RAW]),
-                "trained_words": int(ep[cpu.ST_KEPT]),
-                "pairs": int(ep[cpu.ST_PAIRS]),
-                "words_per_sec": float(ep[cpu.ST_RAW] / seconds) if seconds > 0 else 0.0,
-                "lr_end": float(min(lr_now)),
-                "batch_losses": batch_losses,
-            }
+                run_pass(p, pos, checkpointer, _reporter(p, pos, bar))
+                pos.seconds += time.perf_counter() - start
+                if pos.done(p):
+                    break
+                checkpoint(w2v, p, pos, checkpointer)
+            record = finish_epoch(p, pos, pos.seconds, fixed)
             w2v.history.append(record)
-            above(bar, log)(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss:.4f}, {record['words_per_sec']:,.0f} words/sec "
-                f"({record['words']:,} words, {record['trained_words']:,} after subsampling, {seconds:.1f}s), "
-                f"lr {record['lr_end']:.5f}")
+            say(describe(record, cfg.epochs))
             if checkpointer.due() and epoch + 1 < cfg.epochs:
-                w2v.state["resume"] = {
-                    "epoch": epoch + 1, "next_slice": [0] * n_threads,
-                    "rng": [int(_seed_state(cfg.seed, t, epoch + 1)[0]) for t in range(n_threads)],
-                    "progress": progress_slots.tolist(), "stats": [s.tolist() for s in stats],
-                    "epoch_start_stats": sum(s for s in stats).tolist(), "seconds": 0.0, "batch_losses": [],
-                }
-                checkpointer.save(w2v)
-                checkpointer.check_stop()
-                del w2v.state["resume"]
+                checkpoint(w2v, p, Position.start(p, epoch + 1), checkpointer)
     finally:
         if bar is not None:
             bar.close()
     train_seconds = time.perf_counter() - train_start
     w2v.state.update(compile_seconds=compile_seconds, train_seconds=train_seconds,
-                     words_per_sec=(int(progress_slots.sum()) - start_words) / train_seconds
-                     if train_seconds > 0 else 0.0,
-                     backend="cpu", threads=n_threads)
+                     words_per_sec=(int(p.progress.sum()) - start_words) / train_seconds if train_seconds > 0 else 0.0,
+                     backend="cpu", threads=p.threads)
+
+
+def _progress_bar(p: Plan, start_words: int):
+    from tqdm import tqdm  # deferred: only runs with a progress bar need it
+
+    return tqdm(total=p.total_words, initial=start_words, unit="word", unit_scale=True, desc="training",
+                leave=False, dynamic_ncols=True, smoothing=0.1)
+
+
+def _reporter(p: Plan, pos: Position, bar):
+    """What the main thread does while the workers run: advance the bar, show the last slice's
+    loss, stop at a non-finite loss. What it shows depends on timing; what is recorded does not."""
+    shown = [int(p.progress.sum())]
+
+    def report() -> None:
+        last = [s[-1] for s in pos.slice_losses if s and s[-1][1] > 0]
+        running = sum(r[0] for r in last) / sum(r[1] for r in last) if last else None
+        if running is not None and not np.isfinite(running):
+            raise DivergenceError(f"the loss became {running} in epoch {pos.epoch + 1}: lower --lr")
+        if bar is not None:
+            words = int(p.progress.sum())
+            bar.update(words - shown[0])
+            shown[0] = words
+            bar.set_postfix(epoch=f"{pos.epoch + 1}/{p.cfg.epochs}", lr=f"{min(p.lr_now):.5f}",
+                            loss="-" if running is None else f"{running:.4f}", refresh=False)
+
+    return report

@@ -10,8 +10,10 @@ matrices to the device once, then per epoch launches
    ``cuda_launch_words`` raw words each, for the progress bar),
 
 and copies the matrices back at the end. Supported: skip-gram and CBOW, each with
-negative sampling or hierarchical softmax (word2vec.c's semantics, see kernels/cuda.py
-for how a window's target rows are loaded once and shared).
+negative sampling or hierarchical softmax (word2vec.c's updates; see kernels/cuda.py for
+how a window's target rows are loaded once and shared, and for skip-gram HS, which runs in
+the paper's direction: the center's input row, updated once per window, predicts each
+context word along its Huffman path).
 
 Options in ``cfg.extra`` (all optional): ``cuda_sentence_length`` (raw words per
 pseudo-sentence, 1000), ``cuda_launch_words`` (raw words per launch, 2**25),
@@ -21,7 +23,8 @@ pseudo-sentence, 1000), ``cuda_launch_words`` (raw words per launch, 2**25),
 
 Differences from the cpu backend: pseudo-sentences are cut at 1000 *raw* words (cpu:
 1000 kept words); skip-gram NS draws a center's K noise words once and shares them (with the
-center's output row) among the context words of its window; the
+center's output row) among the context words of its window; skip-gram HS runs in the paper's
+direction (see above); the
 generator is splitmix64 per warp, so a seed gives the same draws whatever the GPU, but
 Hogwild races make runs differ in the last bits.
 """
@@ -35,7 +38,9 @@ import numpy as np
 
 from .corpus import Corpus
 from .errors import ConfigError, DeviceError, DivergenceError
+from .history import describe, epoch_record, mean_losses
 from .kernel_inputs import Tables
+from .monitor import FixedSample
 from .optim import linear_decay
 from .kernel_inputs import ctx_scale as kernel_ctx_scale
 from .progress import above
@@ -43,6 +48,7 @@ from .progress import above
 SENTENCE_LENGTH = 1000
 LAUNCH_WORDS = 1 << 25
 SUPPORTED = "skip-gram and CBOW with --loss ns or hs"
+BATCH_GROUPS = 100  # batch_losses: the epoch's sentences in this many consecutive groups
 
 
 def _kernels():
@@ -71,9 +77,9 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     e, e+1, … exactly as the uninterrupted run would (up to Hogwild's own nondeterminism).
     Ctrl-C finishes the current epoch, writes a checkpoint and stops.
 
-    Appends one record per epoch to ``w2v.history``: epoch, loss (mean per trained pair:
-    skip-gram per (input, target) pair, CBOW per window), seconds, words (raw),
-    trained_words (after subsampling), pairs, words_per_sec, trained_words_per_sec, lr_end.
+    Appends one record per epoch to ``w2v.history`` (``history.py``; the loss on every trained
+    example, ``batch_losses`` over groups of consecutive sentences); the matrices are copied back
+    after every epoch (for the fixed-sample loss and checkpoints).
     """
     log = log or (lambda msg: print(msg, file=sys.stderr))
     check_supported(cfg)
@@ -105,6 +111,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     d_kept_len = cuda.device_array(n_sent, np.int32)
     d_win = cuda.to_device(np.ascontiguousarray(w2v.center, dtype=np.float32))
     d_wout = cuda.to_device(np.ascontiguousarray(getattr(w2v, output_name), dtype=np.float32))
+    fixed = FixedSample(corpus, w2v.vocab, cfg)
     d_loss = cuda.device_array(n_sent, np.float64)
     d_pairs = cuda.device_array(n_sent, np.int64)
     setup_seconds = time.perf_counter() - t0
@@ -138,32 +145,24 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                     cuda.synchronize()
                     bar.update(int(offsets[b] - offsets[a]))
                     bar.set_postfix(epoch=f"{epoch + 1}/{cfg.epochs}", refresh=False)
-            loss_sum = float(d_loss.copy_to_host().sum())
-            pairs = int(d_pairs.copy_to_host().sum())
+            sent_loss, sent_pairs = d_loss.copy_to_host(), d_pairs.copy_to_host()
             kept = int(d_kept_len.copy_to_host().sum())
             seconds = time.perf_counter() - start
-            loss = loss_sum / max(pairs, 1)
+            pairs = int(sent_pairs.sum())
+            loss = float(sent_loss.sum()) / max(pairs, 1)
             if not np.isfinite(loss):
                 raise DivergenceError(f"the loss became {loss} in epoch {epoch + 1}: lower --lr")
-            lr_end = linear_decay(cfg.lr, cfg.min_lr, (epoch + 1) * N / total_run)
-            record = {
-                "epoch": epoch + 1,
-                "loss": float(loss),
-                "seconds": seconds,
-                "words": N,
-                "trained_words": kept,
-                "pairs": pairs,
-                "words_per_sec": N / seconds if seconds > 0 else 0.0,
-                "trained_words_per_sec": kept / seconds if seconds > 0 else 0.0,
-                "lr_end": float(lr_end),
-            }
+            w2v.center[...] = d_win.copy_to_host()
+            getattr(w2v, output_name)[...] = d_wout.copy_to_host()
+            groups = np.array_split(np.arange(n_sent), max(1, min(BATCH_GROUPS, n_sent)))
+            record = epoch_record(
+                epoch + 1, loss=loss, eval_loss=fixed.loss(w2v.center, getattr(w2v, output_name)),
+                seconds=seconds, words=N, trained_words=kept, examples=pairs,
+                lr_end=linear_decay(cfg.lr, cfg.min_lr, (epoch + 1) * N / total_run),
+                batch_losses=mean_losses([sent_loss[g].sum() for g in groups], [sent_pairs[g].sum() for g in groups]))
             w2v.history.append(record)
-            above(bar, log)(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss:.4f}, {record['words_per_sec']:,.0f} words/sec, "
-                f"{record['trained_words_per_sec']:,.0f} trained words/sec ({N:,} words, {kept:,} after "
-                f"subsampling, {seconds:.2f}s), lr {lr_end:.5f}")
+            above(bar, log)(describe(record, cfg.epochs))
             if checkpointer is not None and checkpointer.due() and epoch + 1 < cfg.epochs:
-                w2v.center[...] = d_win.copy_to_host()
-                getattr(w2v, output_name)[...] = d_wout.copy_to_host()
                 w2v.state["resume"] = {"backend": "cuda", "epoch": epoch + 1}
                 checkpointer.save(w2v)
                 checkpointer.check_stop()

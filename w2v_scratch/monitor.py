@@ -1,0 +1,122 @@
+r"""A loss to believe: the model's loss on one fixed sample of examples, parameters frozen.
+
+The running loss of an epoch (``history[e]["loss"]``) is measured while the parameters move,
+on the examples of that epoch, with new noise words every time; it mixes how well the model
+fits with how fast it is still moving. :class:`FixedSample` draws ``size`` examples once per
+run from the encoded corpus — positions, window radii, contexts and, for negative sampling,
+the K noise words — and :meth:`FixedSample.loss` evaluates the same examples, with the same
+noise, on the current parameters in float64 with the loss units of ``losses.py``. Every
+backend records it at the end of every epoch as ``eval_loss``.
+
+An example is what the trainers train on (``history.py``): skip-gram, a (center, context)
+pair with h = W_in[center]; CBOW, the window's context rows averaged (or summed) into h,
+predicting the center. The loss per example is the whole output layer's:
+
+    NS:       −log σ(u_pos·h) − Σ_k log σ(−u_k·h)       (K noise words, none equal to the positive)
+    HS:       −log P(w | h) = Σ_j softplus(−(1 − 2c_j) θ_{p_j}·h)
+    softmax:  logsumexp(W_out h) − u_w·h
+
+The examples follow training's distribution: a position uniform over the corpus, a radius
+uniform in 1..window, and each word kept with its subsampling probability (candidates whose
+words subsampling would drop are rejected). The sample is drawn from (seed, corpus), so a
+resumed run measures the same examples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .huffman import build as build_huffman
+from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
+from .sampling import AliasSampler, keep_probabilities
+
+SIZE = 4096          # examples for NS and HS
+SOFTMAX_SIZE = 512   # the full softmax costs V·d per example
+MAX_ROUNDS = 8       # rounds of 4·size candidates (subsampling rejects most pairs of frequent words)
+
+
+class FixedSample:
+    """``size`` examples drawn once from ``corpus`` (``ids``, ``offsets``) for ``cfg``'s model and loss."""
+
+    def __init__(self, corpus, vocab, cfg, size: int | None = None) -> None:
+        self.model, self.loss_name, self.cbow_mean = cfg.model, cfg.loss, cfg.cbow_mean
+        size = size or (SOFTMAX_SIZE if cfg.loss == "softmax" else SIZE)
+        rng = np.random.default_rng([int(cfg.seed) & 0xFFFFFFFF, 0x5EED])
+        keep = keep_probabilities(vocab.counts, cfg.sample, cfg.sample_rule)
+        picks = [self._draw(corpus, cfg, keep, 4 * size, rng) for _ in range(MAX_ROUNDS)]
+        picks = [p for p in picks if p is not None]
+        self.empty = not picks or sum(len(p[-1]) for p in picks) == 0
+        if self.empty:
+            return
+        parts = [np.concatenate(x)[:size] for x in zip(*picks)]
+        if cfg.model == "sg":
+            self.inputs, self.targets = parts
+        else:
+            self.contexts, self.mask, self.targets = parts
+        if cfg.loss == "ns":
+            sampler = AliasSampler.unigram(vocab.counts, cfg.ns_exponent)
+            self.noise = sampler.draw_excluding(rng, (len(self.targets), cfg.negative),
+                                                self.targets[:, None]).astype(np.int64)
+            self.unit = NegativeSampling(normalize=False)
+        elif cfg.loss == "hs":
+            self.unit = HierarchicalSoftmax(build_huffman(vocab.counts))
+        else:
+            self.unit = FullSoftmax()
+
+    @staticmethod
+    def _draw(corpus, cfg, keep, n, rng):
+        """Up to ``n`` candidate examples, each kept as training's subsampling would keep its words
+        (skip-gram: both words; CBOW: the center, and each context word on its own)."""
+        ids = corpus.ids
+        offsets = np.asarray(corpus.offsets, dtype=np.int64)
+        lengths = np.diff(offsets)
+        usable = np.flatnonzero(lengths >= 2)  # sentences with at least one pair
+        if len(usable) == 0:
+            return None
+        weights = lengths[usable].astype(np.float64)  # a position uniform over their words
+        sent = usable[rng.choice(len(usable), size=n, p=weights / weights.sum())]
+        start, length = offsets[sent], lengths[sent]
+        pos = (rng.random(n) * length).astype(np.int64)
+        radius = rng.integers(1, cfg.window + 1, size=n)
+        center = np.asarray(ids[start + pos], dtype=np.int64)
+        if cfg.model == "sg":
+            lo, hi = np.maximum(pos - radius, 0), np.minimum(pos + radius, length - 1)
+            j = lo + (rng.random(n) * (hi - lo)).astype(np.int64)  # a slot in [lo, hi] other than pos
+            j = np.where(j >= pos, j + 1, j)
+            context = np.asarray(ids[start + j], dtype=np.int64)
+            ok = rng.random(n) < keep[center] * keep[context]
+            return center[ok], context[ok]
+        offs = np.arange(-cfg.window, cfg.window + 1)
+        offs = offs[offs != 0]
+        cpos = pos[:, None] + offs[None, :]
+        inside = (np.abs(offs)[None, :] <= radius[:, None]) & (cpos >= 0) & (cpos < length[:, None])
+        contexts = np.asarray(ids[(start[:, None] + np.clip(cpos, 0, length[:, None] - 1)).ravel()],
+                              dtype=np.int64).reshape(cpos.shape)
+        mask = inside & (rng.random(cpos.shape) < keep[contexts])
+        ok = (rng.random(n) < keep[center]) & mask.any(axis=1)
+        return contexts[ok], mask[ok], center[ok]
+
+    def hidden(self, center: np.ndarray) -> np.ndarray:
+        """h of every example, float64: W_in[center] (skip-gram) or the window's mean/sum (CBOW)."""
+        if self.model == "sg":
+            return center[self.inputs].astype(np.float64)
+        rows = center[self.contexts].astype(np.float64) * self.mask[:, :, None]
+        h = rows.sum(axis=1)
+        return h / self.mask.sum(axis=1, keepdims=True) if self.cbow_mean else h
+
+    def loss(self, center: np.ndarray, output: np.ndarray) -> float | None:
+        """The mean loss per example with the parameters ``center`` (W_in) and ``output`` (W_out
+        for NS and softmax, the inner-node matrix for HS); ``None`` for a corpus with no pair."""
+        if self.empty:
+            return None
+        h = self.hidden(center)
+        if self.loss_name == "ns":
+            targets = np.concatenate([self.targets[:, None], self.noise], axis=1)
+            rows = np.unique(targets)
+            local = np.searchsorted(rows, targets)  # only the rows the sample uses, in float64
+            labels = np.zeros(targets.shape)
+            labels[:, 0] = 1
+            out = self.unit(h, output[rows].astype(np.float64), local, labels, np.ones(targets.shape))
+        else:
+            out = self.unit(h, output, self.targets)  # float32 rows meet float64 h: float64 scores
+        return float(out.loss.mean())
