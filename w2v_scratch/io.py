@@ -1,8 +1,9 @@
 """Reading and writing vectors and models (word2vec text/binary, GloVe, native).
 
-Every writer goes through :func:`atomic_write`: the data goes to a temporary
-file in the destination folder, which is renamed over the destination only
-once complete, so a crash never leaves a half-written file.
+Every writer goes through :func:`w2v_scratch.files.atomic_write`: the data goes to a
+temporary file in the destination folder, which is renamed over the destination only
+once complete, so a crash never leaves a half-written file (links are written through,
+devices and FIFOs written into, never replaced).
 
 Formats:
 
@@ -44,7 +45,6 @@ import math
 import mmap
 import os
 import re
-import tempfile
 import uuid
 import zipfile
 import zlib
@@ -52,6 +52,7 @@ import zlib
 import numpy as np
 
 from .errors import ConfigError, FormatError, InputError, W2VError
+from .files import atomic_write, check_output
 
 FORMATS = ("word2vec", "word2vec-binary", "glove", "native")
 MODEL_FORMAT = "w2v-scratch-model"
@@ -63,51 +64,9 @@ _BLOCK_BYTES = 1 << 22  # ... and at most 4 MB per growth step, whatever the dim
 _CORRUPT = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
-@contextlib.contextmanager
-def atomic_write(path, mode: str = "w"):
-    """Open a temporary sibling of ``path`` for writing; rename it to ``path`` on success,
-    delete it on any exception (KeyboardInterrupt included)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise InputError(f"output folder {folder} does not exist: create it first")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc} (choose another --output folder)") from None
-    try:
-        os.fchmod(fd, _new_file_mode(path))  # mkstemp makes 0600 files; give the usual permissions
-        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
-        with os.fdopen(fd, mode, **kwargs) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, InputError):
-            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-
-
 def check_writable(path) -> None:
     """Fail early (before hours of training) if ``path`` could not be written later."""
-    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
-    if not os.path.isdir(folder):
-        raise InputError(f"output folder {folder} does not exist: create it first")
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"output folder {folder} is not writable: choose another path")
-
-
-def _new_file_mode(path: str) -> int:
-    """The permissions a plain ``open(path, "w")`` would give: the existing file's, else 0666 & ~umask."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    check_output(path)
 
 
 # -- writing vectors ---------------------------------------------------------------

@@ -1,0 +1,143 @@
+"""Writing output files so that nothing is ever lost (a leaf: imports only ``errors``).
+
+* :func:`atomic_write` writes a regular file through a temporary sibling renamed over it once
+  complete: a crash, Ctrl-C or SIGTERM never leaves a half-written file, and the old file stays
+  until the new one is whole. A symbolic link is written *through* (its target is replaced, the
+  link stays). A character device or a FIFO (``/dev/null``, ``/dev/stdout``, a named pipe) is
+  written into directly — never replaced by a regular file; a socket or block device is refused.
+* :func:`check_output` says, before any work starts, whether a path can be written at all.
+* :func:`check_outputs` also refuses an output that is one of the run's inputs (the corpus, the
+  vectors being converted, the checkpoint being resumed) or another output of the same run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+
+from .errors import ConfigError, InputError
+
+
+def _target(path: str) -> str:
+    """The file a write to ``path`` lands in: symbolic links followed, relative paths absolute."""
+    return os.path.realpath(os.path.abspath(path))
+
+
+def _kind(path: str) -> str | None:
+    """'regular', 'dir', 'stream' (character device or FIFO), 'other' (socket, block device), or
+    None if nothing is there."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot use {path}: {exc.strerror or exc}") from None
+    if stat.S_ISREG(mode):
+        return "regular"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return "stream"
+    return "other"
+
+
+def check_output(path, what: str = "output") -> None:
+    """Fail now, with one line, if ``path`` could not be written later."""
+    p = os.fspath(path)
+    if not p.strip():
+        raise ConfigError(f"the {what} path is empty: give a file name")
+    target = _target(p)
+    kind = _kind(target)
+    if kind == "dir" or p.endswith(os.sep):
+        raise InputError(f"{what} {p} is a folder: give a file path inside it")
+    if kind == "other":
+        raise InputError(f"{what} {p} is a socket or block device: give a regular file")
+    if kind == "stream":
+        if not os.access(target, os.W_OK):
+            raise InputError(f"{what} {p} is not writable: choose another path")
+        return
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise InputError(f"the folder of {what} {p} ({folder}) does not exist: create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"the folder of {what} {p} ({folder}) is not writable: choose another path")
+    if kind == "regular" and not os.access(target, os.W_OK):
+        raise InputError(f"{what} {p} exists and is read-only: choose another path")
+
+
+def same_file(a, b) -> bool:
+    """Whether writing ``a`` would touch the file ``b`` (links and relative paths resolved)."""
+    a, b = os.fspath(a), os.fspath(b)
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return _target(a) == _target(b)
+
+
+def check_outputs(outputs: dict, inputs: dict | None = None) -> None:
+    """Check every output (``{description: path}``, e.g. ``{"--output": "v.txt"}``) with
+    :func:`check_output`, then refuse one that is an input (``{description: path}``) or the
+    same file as another output. Paths that are None are skipped."""
+    outs = [(name, os.fspath(p)) for name, p in outputs.items() if p is not None]
+    for name, p in outs:
+        check_output(p, name)
+    for name, p in outs:
+        if _kind(_target(p)) == "stream":  # /dev/null may take every output of a run
+            continue
+        for in_name, q in (inputs or {}).items():
+            if q is not None and os.path.exists(os.fspath(q)) and same_file(p, q):
+                raise ConfigError(f"{name} {p} is {in_name} {q}: writing it would destroy an input, "
+                                  "choose another name")
+    for i, (name, p) in enumerate(outs):
+        for other, q in outs[i + 1:]:
+            if _kind(_target(p)) != "stream" and same_file(p, q):
+                raise ConfigError(f"{name} {p} and {other} {q} are the same file: give them different names")
+
+
+def new_file_mode(path: str) -> int:
+    """The permissions a plain ``open(path, "w")`` would give: the existing file's, else 0666 & ~umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "w"):
+    """Open ``path`` for writing (text mode: UTF-8, ``\\n``). A regular file (or a link to one) is
+    written to a temporary sibling, synced, and renamed over it on success; on any exception
+    (KeyboardInterrupt and SIGTERM included) the temporary file is deleted and ``path`` is left as
+    it was. A character device or FIFO is written into directly."""
+    p = os.fspath(path)
+    check_output(p)
+    target = _target(p)
+    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+    if _kind(target) == "stream":
+        try:
+            with open(target, mode, **kwargs) as f:
+                yield f
+        except OSError as exc:
+            raise InputError(f"cannot write {p}: {exc.strerror or exc}") from None
+        return
+    folder = os.path.dirname(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write {p}: {exc.strerror or exc} (choose another folder)") from None
+    try:
+        os.fchmod(fd, new_file_mode(target))  # mkstemp makes 0600 files; give the usual permissions
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, InputError):
+            raise InputError(f"cannot write {p}: {exc.strerror or exc}") from None
+        raise
