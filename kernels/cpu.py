@@ -15,16 +15,18 @@ starts at ``r*d``), as in word2vec.c; ``grad_center`` is the update accumulated 
 row(s) (word2vec.c's ``neu1e``), ``hidden`` the CBOW input vector (``neu1``),
 ``in_row``/``out_row`` row offsets (``l1``/``l2``).
 
-One update step (the same formulas as ``losses.py``, fused with SGD at rate α):
+One update is a sequence of :func:`logistic_step` calls — the gradient of ``losses.py``'s
+binary logistic terms fused with SGD at rate α, fastText's ``binaryLogistic``: for an input x
+and an output row u with label ℓ, f = x·u; g = α(ℓ − σ(f)); e += g·u (old value); u += g·x;
+finally the input row(s) += e. The two losses differ only in which rows and labels they pass:
 
-* negative sampling, input vector x, targets u with label ℓ (1 for the positive,
-  0 for noise): f = x·W_out[u]; g = α(ℓ − σ(f)), σ clipped to 0/1 for |f| > 6 as
-  word2vec.c; e += g·W_out[u] (old value); W_out[u] += g·x; finally the input
-  row(s) += e. A noise draw equal to the positive is *skipped* (not redrawn), as
-  word2vec.c and gensim do.
-* hierarchical softmax, path nodes p_j with codes c_j: f = x·Θ[p_j]; a node with
-  |f| ≥ 6 is skipped as in word2vec.c; g = α(1 − c_j − σ(f)); e += g·Θ[p_j];
-  Θ[p_j] += g·x.
+* negative sampling (:func:`ns_update`): the positive with ℓ = 1, then each noise id with ℓ = 0;
+  a noise draw equal to the positive is *skipped* (not redrawn), as word2vec.c and gensim do;
+* hierarchical softmax (:func:`hs_update`): each inner node p_j of the word's path with
+  ℓ = 1 − c_j.
+
+word2vec.c's departure from the exact gradient is one branch in :func:`logistic_step`: NS clips
+σ to 1 / 0 beyond ±6; HS skips a node with |f| ≥ 6 altogether (it still counts in the loss).
 
 Skip-gram is in word2vec.c's orientation: for the center word at position i and
 every context word c in its (randomly shrunk) window, the *context* word's input
@@ -43,13 +45,15 @@ thread, seeded by the trainer from (seed, thread, epoch); only its high bits
 are used. Noise words come from an alias table (float32 prob + int32 alias,
 O(V)), not word2vec.c's 1e8-entry table.
 
-Skip-gram NS is software-pipelined (memory latency, not arithmetic, bounds it: the K noise rows
-are random rows of a matrix far larger than L2). ``train_chunk`` draws a position's window radius
-and all its pairs' noise ids into a small buffer one position ahead — the same LCG draws in the
-same order as drawing them pair by pair, so ``threads=1`` results are bit for bit unchanged — and
-while one pair trains it issues ``llvm.prefetch`` (``prefetchw``) for every cache line of the next
-pair's input row and K noise rows. Measured on the 2-core benchmark machine, 1 epoch: 1 thread
-278k → 498k words/s, 2 threads 569k → 940k words/s. (Prefetching two pairs ahead was slower.)
+Every random draw of a position (its window radius, then its noise ids: K per pair for
+skip-gram, K per window for CBOW) is made one position ahead into a small buffer
+(:func:`draw_position`) — the same LCG draws in the same order as drawing them when needed, so
+``threads=1`` results are bit for bit those of drawing them pair by pair. Skip-gram NS uses that
+to software-pipeline (memory latency, not arithmetic, bounds it: the K noise rows are random rows
+of a matrix far larger than L2): while one pair trains it issues ``llvm.prefetch``
+(``prefetchw``) for every cache line of the next pair's input row and K noise rows
+(:func:`prefetch_pair`). Measured on the 2-core benchmark machine, 1 epoch: 1 thread 278k →
+498k words/s, 2 threads 569k → 940k words/s. (Prefetching two pairs ahead was slower.)
 
 The loss is the exact −log σ(±f) in float32 per target (``train_chunk`` computes it for every
 LOSS_EVERY-th pair only, a systematic sample), accumulated per thread in float64: per trained pair (skip-gram: one (input, target) pair; CBOW: one
@@ -149,19 +153,7 @@ def draw_noise(state, alias_prob, alias_idx):
 
 
 # ---------------------------------------------------------------------------
-# Sigmoid and loss
-# ---------------------------------------------------------------------------
-@njit(**_inl)
-def sigmoid_and_softplus(f):
-    """(σ(f), log(1 + e^{−|f|})), exact in float32, stable for any f."""
-    e = np.exp(-abs(f))
-    inv = np.float32(1.0) / (np.float32(1.0) + e)
-    s = inv if f >= 0 else e * inv
-    return s, np.log1p(e)
-
-
-# ---------------------------------------------------------------------------
-# One update: the building blocks the kernels loop over (and the tests call)
+# One update: the building blocks the kernels loop over
 #
 # Row offsets and loop counters over the d components are uint64 on purpose: Numba wraps
 # negative *signed* indices around (idx < 0 → idx + n), and that per-element select stops LLVM
@@ -174,93 +166,86 @@ def row(i, d):
 
 
 @njit(**_inl)
-def ns_update(output_flat, d, xs, xo, word, negative, rng, alias_prob, alias_idx, given, goff, alpha, grad_center,
-              want_loss):
-    """Negative sampling output loop for the input vector ``xs[xo:xo+d]`` (``xo`` uint64): positive
-    ``word``, then ``negative`` noise ids drawn from the alias table with ``rng`` one at a time, or,
-    read from ``given[goff:goff+negative]`` (when ``given`` is non-empty: the tests' fixed ids, or the
-    ids the training kernel drew ahead, in the same RNG order). A noise id equal to ``word`` is
-    skipped. Updates ``output_flat`` rows in place and *adds* α·∂(−loss)/∂x to ``grad_center``. Returns the
-    loss (0 unless want_loss)."""
+def logistic_step(output_flat, out_row, xs, xo, ud, label, alpha, skip_saturated, grad_center, want_loss):
+    """One binary logistic step — the unit both losses are made of (fastText's binaryLogistic):
+
+        f = x·u,   g = α(ℓ − σ(f)),   e += g·u (old u),   u += g·x
+
+    for the input ``x = xs[xo:xo+d]``, the output row ``u = output_flat[out_row:out_row+d]`` and the
+    label ℓ (NS: 1 for the positive, 0 for noise; HS: 1 − code). word2vec.c's departure from the
+    exact gradient is this one branch: with ``skip_saturated`` (HS) a node with |f| ≥ 6 gets no
+    update at all; without it (NS) σ is clipped to 1 for f > 6 and to 0 for f < −6. Returns the
+    exact loss −log σ((2ℓ − 1)·f) = softplus((1 − 2ℓ)·f) when ``want_loss``, else 0."""
+    f = np.float32(0.0)
+    for k in range(ud):
+        f += xs[xo + k] * output_flat[out_row + k]
+    e = np.exp(-abs(f))
     loss = np.float32(0.0)
+    if want_loss:  # softplus(z) = max(z, 0) + log1p(e^{−|z|}), |z| = |f|
+        z = -f if label == np.float32(1.0) else f
+        loss = np.log1p(e) + (z if z > np.float32(0.0) else np.float32(0.0))
+    if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
+        return loss
+    inv = np.float32(1.0) / (np.float32(1.0) + e)
+    s = inv if f >= 0 else e * inv  # σ(f), exact and stable for any f
+    if f > MAX_EXP:
+        s = np.float32(1.0)
+    elif f < -MAX_EXP:
+        s = np.float32(0.0)
+    g = (label - s) * alpha
+    for k in range(ud):
+        o = output_flat[out_row + k]
+        grad_center[k] += g * o
+        output_flat[out_row + k] = o + g * xs[xo + k]
+    return loss
+
+
+@njit(**_inl)
+def ns_update(output_flat, d, xs, xo, word, negative, given, goff, alpha, grad_center, want_loss):
+    """Negative sampling for the input ``xs[xo:xo+d]``: a logistic step toward the positive ``word``
+    (label 1), then away from each noise id ``given[goff:goff+negative]`` (label 0; the training
+    kernel drew them ahead from the alias table). A noise id equal to ``word`` is skipped, as
+    word2vec.c does. Adds α·∂(−loss)/∂x to ``grad_center``; returns the loss (0 unless want_loss)."""
     ud = np.uint64(d)
-    use_given = given.shape[0] > 0
-    for t in range(negative + 1):
-        if t == 0:
-            target = np.int64(word)
-            label = np.float32(1.0)
-        else:
-            if use_given:
-                target = np.int64(given[goff + t - 1])
-            else:
-                target = draw_noise(rng, alias_prob, alias_idx)
-            if target == word:
-                continue
-            label = np.float32(0.0)
-        out_row = row(target, d)
-        f = np.float32(0.0)
-        for k in range(ud):
-            f += xs[xo + k] * output_flat[out_row + k]
-        e = np.exp(-abs(f))
-        inv = np.float32(1.0) / (np.float32(1.0) + e)
-        s = inv if f >= 0 else e * inv  # σ(f), as sigmoid_and_softplus
-        if f > MAX_EXP:  # word2vec.c clips σ to 1 / 0 beyond ±6
-            s = np.float32(1.0)
-        elif f < -MAX_EXP:
-            s = np.float32(0.0)
-        g = (label - s) * alpha
-        if want_loss:
-            # −log σ(f) = max(−f, 0) + log1p(e^{−|f|});  −log σ(−f) = max(f, 0) + log1p(e^{−|f|})
-            z = f if label == np.float32(0.0) else -f
-            loss += np.log1p(e) + (z if z > np.float32(0.0) else np.float32(0.0))
-        for k in range(ud):
-            o = output_flat[out_row + k]
-            grad_center[k] += g * o
-            output_flat[out_row + k] = o + g * xs[xo + k]
+    loss = logistic_step(output_flat, row(word, d), xs, xo, ud, np.float32(1.0), alpha, False, grad_center,
+                         want_loss)
+    for t in range(negative):
+        target = np.int64(given[goff + t])
+        if target != word:
+            loss += logistic_step(output_flat, row(target, d), xs, xo, ud, np.float32(0.0), alpha, False,
+                                  grad_center, want_loss)
     return loss
 
 
 @njit(**_inl)
 def hs_update(output_flat, d, xs, xo, word, points, codes, lengths, alpha, grad_center, want_loss):
-    """Hierarchical softmax output loop for the input vector ``xs[xo:xo+d]`` along the path
-    of ``word`` (``points[word, :lengths[word]]`` inner-node rows, ``codes[word, ...]`` branches,
-    root first). Nodes with |f| ≥ 6 are skipped (no update) but still count in the loss."""
-    loss = np.float32(0.0)
+    """Hierarchical softmax for the input ``xs[xo:xo+d]``: a logistic step at every inner node of the
+    path of ``word`` (``points[word, :lengths[word]]``, root first) with label 1 − code; nodes with
+    |f| ≥ 6 are skipped (no update) but still count in the loss."""
     ud = np.uint64(d)
+    loss = np.float32(0.0)
     for j in range(lengths[word]):
-        out_row = row(points[word, j], d)
-        f = np.float32(0.0)
-        for k in range(ud):
-            f += xs[xo + k] * output_flat[out_row + k]
-        code = np.float32(codes[word, j])
-        s, sp = sigmoid_and_softplus(f)
-        if want_loss:
-            # −log σ((1 − 2c) f) = softplus(z) = max(z, 0) + log1p(e^{−|f|}), z = (2c − 1) f
-            z = (np.float32(2.0) * code - np.float32(1.0)) * f
-            loss += (z if z > 0 else np.float32(0.0)) + sp
-        if f <= -MAX_EXP or f >= MAX_EXP:
-            continue
-        g = (np.float32(1.0) - code - s) * alpha
-        for k in range(ud):
-            o = output_flat[out_row + k]
-            grad_center[k] += g * o
-            output_flat[out_row + k] = o + g * xs[xo + k]
+        label = np.float32(1.0) - np.float32(codes[word, j])
+        loss += logistic_step(output_flat, row(points[word, j], d), xs, xo, ud, label, alpha, True, grad_center,
+                              want_loss)
     return loss
 
 
 @njit(**_inl)
-def sg_step(center_flat, output_flat, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, goff, points, codes, lengths,
-            alpha, grad_center, want_loss):
-    """One skip-gram pair: input row ``inp`` predicts ``word`` (NS, or HS along the path of ``word``).
-    Updates ``output_flat``, then ``center_flat[inp] += e``; returns the pair's loss."""
+def sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, goff, points, codes, lengths, alpha,
+            grad_center, want_loss):
+    """One skip-gram pair: input row ``inp`` predicts ``word`` (NS with the noise ids
+    ``given[goff:goff+negative]``, or HS along the path of ``word``). Updates ``output_flat``,
+    then ``center_flat[inp] += e``; returns the pair's loss."""
     ud = np.uint64(d)
     in_row = row(inp, d)
     for k in range(ud):
         grad_center[k] = np.float32(0.0)
     if hs:
-        loss = hs_update(output_flat, d, center_flat, in_row, word, points, codes, lengths, alpha, grad_center, want_loss)
+        loss = hs_update(output_flat, d, center_flat, in_row, word, points, codes, lengths, alpha, grad_center,
+                         want_loss)
     else:
-        loss = ns_update(output_flat, d, center_flat, in_row, word, negative, rng, alias_prob, alias_idx, given, goff, alpha, grad_center,
+        loss = ns_update(output_flat, d, center_flat, in_row, word, negative, given, goff, alpha, grad_center,
                          want_loss)
     for k in range(ud):
         center_flat[in_row + k] += grad_center[k]
@@ -268,7 +253,7 @@ def sg_step(center_flat, output_flat, d, inp, word, hs, negative, rng, alias_pro
 
 
 @njit(**_inl)
-def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
+def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, goff, points, codes, lengths,
               alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss):
     """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``. h = mean (``cbow_mean``)
     or sum of their rows; each context row then gets ``ctx_scale · e`` (1 = word2vec.c)."""
@@ -285,10 +270,11 @@ def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, 
         for k in range(ud):
             hidden[k] *= inv
     if hs:
-        loss = hs_update(output_flat, d, hidden, np.uint64(0), word, points, codes, lengths, alpha, grad_center, want_loss)
+        loss = hs_update(output_flat, d, hidden, np.uint64(0), word, points, codes, lengths, alpha, grad_center,
+                         want_loss)
     else:
-        loss = ns_update(output_flat, d, hidden, np.uint64(0), word, negative, rng, alias_prob, alias_idx, given, 0, alpha,
-                         grad_center, want_loss)
+        loss = ns_update(output_flat, d, hidden, np.uint64(0), word, negative, given, goff, alpha, grad_center,
+                         want_loss)
     if ctx_scale != np.float32(1.0):
         for k in range(ud):
             grad_center[k] *= ctx_scale
@@ -299,36 +285,32 @@ def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, 
     return loss
 
 
-@njit(**_opts)
-def sg_pair(center_flat, output_flat, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes, lengths,
-            alpha, grad_center, want_loss):
-    """:func:`sg_step` as a callable kernel (for tests: one pair with given noise ids / path)."""
-    return sg_step(center_flat, output_flat, d, inp, word, hs, negative, rng, alias_prob, alias_idx, given, 0, points, codes,
-                   lengths, alpha, grad_center, want_loss)
-
-
-@njit(**_opts)
-def cbow_example(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes,
-                 lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss):
-    """:func:`cbow_step` as a callable kernel (for tests: one window with given noise ids / path)."""
-    return cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given, points, codes,
-                     lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss)
-
-
 # ---------------------------------------------------------------------------
 # The training kernel
 # ---------------------------------------------------------------------------
 @njit(**_inl)
-def draw_window(rng, window, negative, i, n, alias_prob, alias_idx, buf, base):
-    """Skip-gram NS, position ``i`` of ``n``: draw the window radius, then the noise ids of all its
-    pairs in pair order (``negative`` each) into ``buf[base:]``, exactly the draws the unpipelined
-    loop makes for that position, in the same order. Returns the window bounds (lo, hi)."""
+def draw_position(rng, window, noise_per_pair, cbow, i, n, alias_prob, alias_idx, buf, base):
+    """Every random draw of position ``i`` of ``n``, in word2vec.c's order: the window radius
+    R = window − b (b uniform in [0, window)), then the noise ids — ``noise_per_pair`` for each
+    pair of the window (skip-gram) or for the one window (``cbow``) — into ``buf[base:]``.
+    Returns the window bounds (lo, hi)."""
     R = window - rand_below(rng, window)
     lo = i - R if i >= R else 0
     hi = i + R + 1 if i + R + 1 <= n else n
-    for m in range((hi - lo - 1) * negative):
+    draws = (noise_per_pair if hi - lo > 1 else 0) if cbow else (hi - lo - 1) * noise_per_pair
+    for m in range(draws):
         buf[base + m] = draw_noise(rng, alias_prob, alias_idx)
     return lo, hi
+
+
+@njit(**_inl)
+def prefetch_pair(center_flat, output_flat, d, inp, noise, q, negative):
+    """Ask for the cache lines of a skip-gram NS pair's rows before it trains: its input row and
+    its ``negative`` noise rows ``noise[q:q+negative]`` (random rows of a matrix far larger than
+    the caches: memory latency, not arithmetic, bounds this variant)."""
+    prefetch_row(center_flat, row(inp, d), d)
+    for t in range(negative):
+        prefetch_row(output_flat, row(noise[q + t], d), d)
 
 
 @njit(**_inl)
@@ -371,11 +353,12 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     output_flat = output.reshape(-1)
     hidden = np.zeros(d, np.float32)
     grad_center = np.zeros(d, np.float32)
-    given = np.zeros(0, np.int64)  # noise is drawn, not given (CBOW, and skip-gram HS)
-    nstride = 2 * window * negative  # skip-gram NS: noise ids of one position (≤ 2·window pairs)
-    noise = np.zeros(2 * nstride + 1, np.int64)  # two positions: this one and the next
+    K = 0 if hs else negative  # noise ids per pair (skip-gram) or per window (CBOW)
+    stride = K if not sg else 2 * window * K  # noise ids of one position
+    noise = np.zeros(2 * stride + 1, np.int64)  # two positions: this one and the next
     ctx = np.zeros(2 * window, np.int64)
     sen = np.zeros(MAX_SENTENCE, np.int64)
+    pipelined = sg and not hs  # skip-gram NS prefetches the next pair's rows
     alpha = current_alpha(progress, alpha0, min_alpha, total_words)
     raw = np.int64(0)
     reported = np.int64(0)
@@ -403,72 +386,56 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 progress[slot] += raw - reported
                 reported = raw
                 alpha = current_alpha(progress, alpha0, min_alpha, total_words)
-            # -- train on the pseudo-sentence
-            if sg and not hs and n > 0:
-                # Skip-gram NS, software-pipelined: the window radius and noise ids of position i+1 are
-                # drawn (the same LCG sequence, in the same order: the pair loop draws nothing itself)
-                # before position i is trained, so the rows of the *next* pair (its input row and its
-                # K random noise rows, mostly cache misses) can be prefetched while this pair trains.
-                lo_c, hi_c = draw_window(rng, window, negative, 0, n, alias_prob, alias_idx, noise, 0)
-                lo_n, hi_n = 0, 0
-                for i in range(n):
-                    word = sen[i]
-                    cb = (i & 1) * nstride  # this position's half of the noise buffer
-                    nb = nstride - cb
-                    if i + 1 < n:
-                        lo_n, hi_n = draw_window(rng, window, negative, i + 1, n, alias_prob, alias_idx, noise, nb)
+            if n == 0:
+                continue
+            # -- train on the pseudo-sentence. Each position's draws (radius, noise ids) are made one
+            # position ahead — the same LCG sequence in the same order as drawing them as they are
+            # needed — so skip-gram NS can prefetch the rows of the next pair while one trains.
+            lo_c, hi_c = draw_position(rng, window, K, not sg, 0, n, alias_prob, alias_idx, noise, 0)
+            lo_n, hi_n = 0, 0
+            for i in range(n):
+                word = sen[i]
+                cb = (i & 1) * stride  # this position's half of the noise buffer
+                nb = stride - cb
+                if i + 1 < n:
+                    lo_n, hi_n = draw_position(rng, window, K, not sg, i + 1, n, alias_prob, alias_idx, noise, nb)
+                    if pipelined:
                         prefetch_row(output_flat, row(sen[i + 1], d), d)
+                if sg:
                     q = cb
                     for j in range(lo_c, hi_c):
                         if j == i:
                             continue
-                        jn = j + 1 if j + 1 != i else j + 2
-                        qn = q + negative
-                        if jn >= hi_c:  # the next pair is the first of position i+1 (if any)
-                            jn = lo_n if lo_n != i + 1 else lo_n + 1
-                            jn = jn if (i + 1 < n and jn < hi_n) else -1
-                            qn = nb
-                        if jn >= 0:
-                            prefetch_row(center_flat, row(sen[jn], d), d)
-                            for t in range(negative):
-                                prefetch_row(output_flat, row(noise[qn + t], d), d)
+                        if pipelined:  # the next pair: the next j here, else the first of position i+1
+                            jn = j + 1 if j + 1 != i else j + 2
+                            qn = q + K
+                            if jn >= hi_c:
+                                jn = lo_n if lo_n != i + 1 else lo_n + 1
+                                jn = jn if (i + 1 < n and jn < hi_n) else -1
+                                qn = nb
+                            if jn >= 0:
+                                prefetch_pair(center_flat, output_flat, d, sen[jn], noise, qn, K)
                         measure = want_loss and pairs % LOSS_EVERY == 0
-                        loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, False, negative, rng, alias_prob, alias_idx,
-                                            noise, q, points, codes, lengths, alpha, grad_center, measure)
+                        loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, K, noise, q, points,
+                                            codes, lengths, alpha, grad_center, measure)
                         loss_pairs += measure
                         pairs += 1
-                        q += negative
-                    lo_c, hi_c = lo_n, hi_n
-                continue
-            for i in range(n):
-                word = sen[i]
-                R = window - rand_below(rng, window)
-                lo = i - R if i >= R else 0
-                hi = i + R + 1 if i + R + 1 <= n else n
-                if sg:
-                    for j in range(lo, hi):
-                        if j == i:
-                            continue
-                        measure = want_loss and pairs % LOSS_EVERY == 0
-                        loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, negative, rng, alias_prob, alias_idx, given,
-                                            0, points, codes, lengths, alpha, grad_center, measure)
-                        loss_pairs += measure
-                        pairs += 1
+                        q += K
                 else:
                     n_ctx = 0
-                    for j in range(lo, hi):
+                    for j in range(lo_c, hi_c):
                         if j != i:
                             ctx[n_ctx] = sen[j]
                             n_ctx += 1
-                    if n_ctx == 0:
-                        continue
-                    scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
-                    measure = want_loss and pairs % LOSS_EVERY == 0
-                    loss_sum += cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, rng, alias_prob, alias_idx, given,
-                                          points, codes, lengths, alpha, cbow_mean, scale,
-                                          hidden, grad_center, measure)
-                    loss_pairs += measure
-                    pairs += 1
+                    if n_ctx > 0:
+                        scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
+                        measure = want_loss and pairs % LOSS_EVERY == 0
+                        loss_sum += cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, K, noise, cb,
+                                              points, codes, lengths, alpha, cbow_mean, scale, hidden, grad_center,
+                                              measure)
+                        loss_pairs += measure
+                        pairs += 1
+                lo_c, hi_c = lo_n, hi_n
     progress[slot] += raw - reported
     stats[ST_LOSS] += loss_sum
     stats[ST_LOSS_PAIRS] += loss_pairs

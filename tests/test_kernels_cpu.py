@@ -3,6 +3,7 @@ threads, learning, and the CLI's binary output."""
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 
@@ -45,23 +46,36 @@ def _kernel_args(hs: bool):
                 lengths=np.zeros(1, np.int32), negative=len(NOISE), given=NOISE)
 
 
+@numba.njit
+def _sg_pair(center_flat, output_flat, d, inp, word, hs, negative, given, points, codes, lengths, alpha,
+             grad_center):
+    """One skip-gram pair through the kernel's building block (inline njit functions are callable
+    from njit code only)."""
+    return cpu.sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, 0, points, codes, lengths, alpha,
+                       grad_center, True)
+
+
+@numba.njit
+def _cbow_example(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, points, codes, lengths, alpha,
+                  mean, scale, hidden, grad_center):
+    return cpu.cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, 0, points, codes,
+                         lengths, alpha, mean, scale, hidden, grad_center, True)
+
+
 def _sg_kernel(center, output, inp, word, hs):
     c, o = center.copy(), output.copy()
     a = _kernel_args(hs)
-    loss = cpu.sg_pair(c.reshape(-1), o.reshape(-1), D, inp, word, hs, a["negative"], np.ones(1, np.uint64),
-                       np.ones(V, np.float32), np.arange(V, dtype=np.int32), a["given"], a["points"], a["codes"],
-                       a["lengths"], np.float32(LR), np.zeros(D, np.float32), True)
+    loss = _sg_pair(c.reshape(-1), o.reshape(-1), D, inp, word, hs, a["negative"], a["given"], a["points"],
+                    a["codes"], a["lengths"], np.float32(LR), np.zeros(D, np.float32))
     return c, o, float(loss)
 
 
 def _cbow_kernel(center, output, ctx, word, hs, mean, scale):
     c, o = center.copy(), output.copy()
     a = _kernel_args(hs)
-    loss = cpu.cbow_example(c.reshape(-1), o.reshape(-1), D, np.asarray(ctx, np.int64), len(ctx), word, hs,
-                            a["negative"], np.ones(1, np.uint64), np.ones(V, np.float32),
-                            np.arange(V, dtype=np.int32), a["given"], a["points"], a["codes"], a["lengths"],
-                            np.float32(LR), mean, np.float32(scale), np.zeros(D, np.float32),
-                            np.zeros(D, np.float32), True)
+    loss = _cbow_example(c.reshape(-1), o.reshape(-1), D, np.asarray(ctx, np.int64), len(ctx), word, hs,
+                         a["negative"], a["given"], a["points"], a["codes"], a["lengths"], np.float32(LR), mean,
+                         np.float32(scale), np.zeros(D, np.float32), np.zeros(D, np.float32))
     return c, o, float(loss)
 
 
@@ -119,16 +133,6 @@ def test_cbow_one_step_matches_reference(hs, mode):
     _assert_same_update(center, c_k, c_r, scale_rows=n if mode == "word2vec-mean" else None)
     _assert_same_update(output, o_k, o_r)
     assert loss_k == pytest.approx(loss_r, rel=1e-5)
-
-
-def test_noise_equal_to_positive_is_skipped():
-    center, output = _tables(2, False)
-    given = np.array([5, 5], np.int64)  # both draws are the positive: only the positive trains
-    c, o = center.copy(), output.copy()
-    cpu.sg_pair(c.reshape(-1), o.reshape(-1), D, 3, 5, False, 2, np.ones(1, np.uint64), np.ones(V, np.float32),
-                np.arange(V, dtype=np.int32), given, np.zeros((1, 1), np.int32), np.zeros((1, 1), np.uint8),
-                np.zeros(1, np.int32), np.float32(LR), np.zeros(D, np.float32), False)
-    assert np.flatnonzero(np.abs(o - output).max(axis=1)).tolist() == [5]
 
 
 def test_alias_draws_follow_the_noise_distribution():
