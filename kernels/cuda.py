@@ -72,8 +72,8 @@ Randomness: a splitmix64 generator in registers, one state per warp (every lane
 runs the same sequence, so all lanes agree on the window radius and the noise
 words without a broadcast), seeded from (seed, epoch, sentence). One 64-bit draw
 gives a 32-bit column for the alias table *and* a 24-bit uniform for its
-coin (Numba's xoroshiro gives only 24-bit floats in all). :class:`HostRNG` and
-:func:`host_subsample` are exact pure-Python/NumPy twins for tests.
+coin (Numba's xoroshiro gives only 24-bit floats in all). ``tests/test_kernels_cuda.py``
+holds exact host twins of the generator and of the subsampling kernel.
 
 Learning rate: per center from its position in the run, the project's schedule
 ``α0 − (α0 − α_min)·min(p, 1)`` (docs/math.md, "Learning rate") with
@@ -176,55 +176,6 @@ def epoch_key(seed: int, epoch: int) -> int:
     return host_mix64((seed & MASK64) + 0x9E3779B97F4A7C15 * (epoch + 1))
 
 
-def sentence_state(key: int, sentence: int) -> int:
-    """Initial generator state of a sentence's warp (same formula as the kernels)."""
-    return host_mix64(key ^ ((sentence * 0x9E3779B97F4A7C15) & MASK64))
-
-
-class HostRNG:
-    """The kernels' per-warp generator, in Python: ``next()`` is one 64-bit draw."""
-
-    def __init__(self, state: int) -> None:
-        self.state = state & MASK64
-
-    def next(self) -> int:
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
-        return host_mix64(self.state)
-
-    @staticmethod
-    def below(r: int, n: int) -> int:
-        return ((r >> 32) * n) >> 32
-
-    @staticmethod
-    def unit24(r: int) -> np.float32:
-        return np.float32(r & ((1 << 24) - 1)) * INV24
-
-    def alias(self, prob: np.ndarray, alias: np.ndarray) -> int:
-        r = self.next()
-        col = self.below(r, len(prob))
-        return int(col) if self.unit24(r) < prob[col] else int(alias[col])
-
-
-def host_subsample(ids: np.ndarray, offsets: np.ndarray, keep: np.ndarray, key: int):
-    """NumPy twin of :func:`subsample_kernel`: (kept_ids laid out like the kernel's, kept_len)."""
-    pos = np.arange(len(ids), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        z = np.uint64(key) ^ (pos * GOLDEN)
-        z = (z ^ (z >> U30)) * MIX1
-        z = (z ^ (z >> U27)) * MIX2
-        z = z ^ (z >> U31)
-    u = (z & MASK24).astype(np.float32) * INV24
-    flag = u < keep[ids]
-    kept_ids = np.zeros_like(ids)
-    kept_len = np.zeros(len(offsets) - 1, np.int32)
-    for s in range(len(offsets) - 1):
-        a, b = offsets[s], offsets[s + 1]
-        k = ids[a:b][flag[a:b]]
-        kept_ids[a : a + len(k)] = k
-        kept_len[s] = len(k)
-    return kept_ids, kept_len
-
-
 # ---------------------------------------------------------------------------
 # Per-epoch subsampling on the device
 # ---------------------------------------------------------------------------
@@ -245,18 +196,6 @@ def subsample_kernel(ids, offsets, keep, key, kept_ids, kept_len):
             kept_ids[n] = w
             n += 1
     kept_len[s] = np.int32(n - start)
-
-
-@_kernel
-def rng_probe_kernel(state, n, out):
-    """Test hook: ``out[i]`` = the i-th draw of the warp generator started at ``state``
-    (as int64 bit pattern)."""
-    if cuda.grid(1) != 0:
-        return
-    st = state
-    for i in range(n):
-        st = st + GOLDEN
-        out[i] = np.int64(mix64(st))
 
 
 # ---------------------------------------------------------------------------
@@ -305,6 +244,19 @@ def softplus(f):
     """log(1 + e^f) in float32, stable: −log σ(−f)."""
     a = f if f > F0 else -f
     return (f if f > F0 else F0) + math.log1p(math.exp(-a))
+
+
+@_device
+def logistic(f, label, lr, skip_saturated):
+    """One binary logistic term with score f and label ℓ — the unit NS and HS are both made of
+    (kernels/cpu.py's ``logistic_step``): returns (g, loss) with g = lr·(ℓ − σ(f)) and the exact
+    loss softplus((1 − 2ℓ)·f) = −log σ((2ℓ − 1)·f). word2vec.c's departure is this one branch:
+    with ``skip_saturated`` (HS) a node with |f| ≥ 6 gets g = 0; otherwise (NS) σ is clipped to
+    1 / 0 beyond ±6."""
+    loss = softplus(f if label == F0 else -f)
+    if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
+        return F0, loss
+    return lr * (label - sigmoid_clipped(f)), loss
 
 
 @_device
@@ -376,7 +328,15 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
     RED_W, RED_K, RED_L = (WPB, NT, WARP) if SIMULATOR else (1, 1, 1)
     ATOMIC = atomic
     MEAN = cbow_mean
+    SG = model == "sg"
     reduce = _make_reduce(NT)
+
+    @_device
+    def load_row(mat, row, lane, dst, base):
+        """dst[base : base + DPL] = mat[row] (this lane's dimensions; 0 beyond d)."""
+        for q in range(DPL):
+            j = lane + WARP * q
+            dst[base + q] = mat[row, j] if j < D else F0
 
     @_device
     def add_row(mat, row, lane, vals, base):
@@ -390,236 +350,214 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
                     mat[row, j] += vals[base + q]
 
     @_device
+    def dots(part, trow, x, n, red, warp, lane):
+        """part[k] = x · trow[k] for k < n (0 beyond), summed over the warp, in every lane."""
+        for k in range(NT):
+            acc = F0
+            if k < n:
+                for q in range(DPL):
+                    acc += trow[k * DPL + q] * x[q]
+            part[k] = acc
+        reduce(part, red, warp, lane)
+
+    @_device
     def hs_targets(x, e, word, codes, points, lengths, wout, lr, part, trow, red, warp, lane):
-        """One HS step of input x toward ``word``: e += Σ g θ, θ += g x over its path.
+        """Hierarchical softmax of input x toward ``word``, chunk by chunk along its path: a logistic
+        step per node (label 1 − code; nodes with |f| ≥ 6 skipped), e += g θ (old), θ += g x.
         Returns the loss (summed over the path, skipped nodes included)."""
         total = F0
         n = lengths[word]
         for c0 in range(0, n, HSC):
+            m = min(HSC, n - c0)
+            for k in range(HSC):  # static bounds keep the chunk in registers
+                if k < m:
+                    load_row(wout, points[word, c0 + k], lane, trow, k * DPL)
+            dots(part, trow, x, m, red, warp, lane)
             for k in range(HSC):
-                acc = F0
-                if c0 + k < n:
+                if k >= m:
+                    continue
+                g, loss = logistic(part[k], F1 - np.float32(codes[word, c0 + k]), lr, True)
+                total += loss
+                if g != F0:
                     node = points[word, c0 + k]
                     for q in range(DPL):
                         j = lane + WARP * q
-                        v = wout[node, j] if j < D else F0
-                        trow[k * DPL + q] = v
-                        acc += v * x[q]
-                part[k] = acc
-            reduce(part, red, warp, lane)
-            for k in range(HSC):
-                if c0 + k < n:
-                    node = points[word, c0 + k]
-                    f = part[k]
-                    code = np.float32(codes[word, c0 + k])
-                    total += softplus((F1 - code - code) * -f)
-                    if f < MAX_EXP and f > -MAX_EXP:
-                        g = lr * (F1 - code - F1 / (F1 + math.exp(-f)))
-                        for q in range(DPL):
-                            j = lane + WARP * q
-                            if j < D:
-                                e[q] += g * trow[k * DPL + q]
-                                if ATOMIC:
-                                    cuda.atomic.add(wout, (node, j), g * x[q])
-                                else:
-                                    wout[node, j] += g * x[q]
+                        if j < D:
+                            e[q] += g * trow[k * DPL + q]
+                            if ATOMIC:
+                                cuda.atomic.add(wout, (node, j), g * x[q])
+                            else:
+                                wout[node, j] += g * x[q]
         return total
 
-    if model == "sg":
-
-        def kernel(kept_ids, kept_len, offsets, first, stop, win, wout, alias_prob, alias_idx,
-                   codes, points, lengths, key, lr0, min_lr, progress0, inv_total, ctx_scale,
-                   loss_out, pairs_out):
-            red = cuda.shared.array((RED_W, RED_K, RED_L), np.float32)
-            warp = cuda.threadIdx.x // WARP
-            lane = cuda.threadIdx.x % WARP
-            s = first + cuda.blockIdx.x * WPB + warp
-            if s >= stop:
-                return
-            base = offsets[s]
-            raw_len = offsets[s + 1] - base
-            L = kept_len[s]
-            x = cuda.local.array(DPL, np.float32)
-            e = cuda.local.array(DPL, np.float32)
-            part = cuda.local.array(NT, np.float32)
-            trow = cuda.local.array(NTD, np.float32)   # NS: [center, K noise] rows; HS: path chunk
-            # NS: the target rows as loaded (for the write-back of their change): shared memory
-            # when (WPB, NTD, 32) floats fit in a block's 48 KB, else this thread's local memory
-            if INIT_SHARED:
-                tinit = cuda.shared.array((INIT_W, INIT_K, WARP), np.float32)
+    @_device
+    def sg_ns_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx, lr, x, e, part, trow,
+                     tinit, iw, il, tgt, red, warp, lane):
+        """Skip-gram NS, HogBatch sharing: the center's output row and K noise rows are loaded once
+        (and kept as loaded in ``tinit``); each context word's input row takes a logistic step on
+        all K+1 of them (labels 1, 0, …; a noise word equal to the center skipped) and gets its
+        input gradient at once; the targets' accumulated change is written back at the end.
+        Returns (generator state, loss, pairs)."""
+        for k in range(NT):
+            if k == 0:
+                nk = t
             else:
-                tinit = cuda.local.array((1, INIT_K, 1), np.float32)
-            iw = warp if INIT_SHARED else 0
-            il = lane if INIT_SHARED else 0
-            tgt = cuda.local.array(NT, np.int32)
-            state = mix64(key ^ (np.uint64(s) * GOLDEN))
-            sent_loss = F0
-            pairs = np.int64(0)
-            for i in range(L):
                 state = state + GOLDEN
-                b = below(mix64(state), W)
-                lo = max(i - (W - b), 0)
-                hi = min(i + (W - b) + 1, L)
-                if hi - lo <= 1:
-                    continue
-                t = kept_ids[base + i]
-                lr = learning_rate(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
-                if K > 0:
-                    # the window's targets, loaded once: the center's output row, K noise rows
-                    for k in range(NT):
-                        if k == 0:
-                            nk = t
-                        else:
-                            state = state + GOLDEN
-                            nk = alias_draw(mix64(state), alias_prob, alias_idx)
-                        tgt[k] = nk
-                        for q in range(DPL):
-                            j = lane + WARP * q
-                            v = wout[nk, j] if j < D else F0
-                            trow[k * DPL + q] = v
-                            tinit[iw, k * DPL + q, il] = v
-                    for p in range(lo, hi):
-                        if p == i:
-                            continue
-                        c = kept_ids[base + p]
-                        pairs += 1
-                        for q in range(DPL):  # the context word's input row
-                            j = lane + WARP * q
-                            x[q] = win[c, j] if j < D else F0
-                        for k in range(NT):
-                            acc = F0
-                            for q in range(DPL):
-                                acc += trow[k * DPL + q] * x[q]
-                            part[k] = acc
-                        reduce(part, red, warp, lane)
-                        for k in range(NT):
-                            f = part[k]
-                            if k == 0:
-                                g = lr * (F1 - sigmoid_clipped(f))
-                                sent_loss += softplus(-f)
-                            elif tgt[k] == t:
-                                g = F0
-                            else:
-                                g = -lr * sigmoid_clipped(f)
-                                sent_loss += softplus(f)
-                            part[k] = g
-                        for q in range(DPL):
-                            xq = x[q]
-                            acc = F0
-                            for k in range(NT):
-                                acc += part[k] * trow[k * DPL + q]
-                                trow[k * DPL + q] += part[k] * xq
-                            e[q] = acc
-                        add_row(win, c, lane, e, 0)
-                    for k in range(NT):
-                        for q in range(DPL):
-                            trow[k * DPL + q] = trow[k * DPL + q] - tinit[iw, k * DPL + q, il]
-                        add_row(wout, tgt[k], lane, trow, k * DPL)
-                else:
-                    for q in range(DPL):
-                        j = lane + WARP * q
-                        x[q] = win[t, j] if j < D else F0
-                        e[q] = F0
-                    for p in range(lo, hi):
-                        if p != i:
-                            pairs += 1
-                            sent_loss += hs_targets(x, e, kept_ids[base + p], codes, points, lengths, wout, lr,
-                                                    part, trow, red, warp, lane)
-                    add_row(win, t, lane, e, 0)
-            if lane == 0:
-                loss_out[s] = np.float64(sent_loss)
-                pairs_out[s] = pairs
+                nk = alias_draw(mix64(state), alias_prob, alias_idx)
+            tgt[k] = nk
+            load_row(wout, nk, lane, trow, k * DPL)
+            for q in range(DPL):
+                tinit[iw, k * DPL + q, il] = trow[k * DPL + q]
+        total = F0
+        pairs = 0
+        for p in range(lo, hi):
+            if p == i:
+                continue
+            c = kept_ids[base + p]
+            pairs += 1
+            load_row(win, c, lane, x, 0)
+            dots(part, trow, x, NT, red, warp, lane)
+            for k in range(NT):
+                g = F0
+                if k == 0 or tgt[k] != t:
+                    g, loss = logistic(part[k], F1 if k == 0 else F0, lr, False)
+                    total += loss
+                part[k] = g
+            for q in range(DPL):
+                acc = F0
+                for k in range(NT):
+                    acc += part[k] * trow[k * DPL + q]
+                    trow[k * DPL + q] += part[k] * x[q]
+                e[q] = acc
+            add_row(win, c, lane, e, 0)
+        for k in range(NT):
+            for q in range(DPL):
+                trow[k * DPL + q] = trow[k * DPL + q] - tinit[iw, k * DPL + q, il]
+            add_row(wout, tgt[k], lane, trow, k * DPL)
+        return state, total, pairs
 
-    else:
-
-        def kernel(kept_ids, kept_len, offsets, first, stop, win, wout, alias_prob, alias_idx,
-                   codes, points, lengths, key, lr0, min_lr, progress0, inv_total, ctx_scale,
-                   loss_out, pairs_out):
-            red = cuda.shared.array((RED_W, RED_K, RED_L), np.float32)
-            warp = cuda.threadIdx.x // WARP
-            lane = cuda.threadIdx.x % WARP
-            s = first + cuda.blockIdx.x * WPB + warp
-            if s >= stop:
-                return
-            base = offsets[s]
-            raw_len = offsets[s + 1] - base
-            L = kept_len[s]
-            x = cuda.local.array(DPL, np.float32)
-            e = cuda.local.array(DPL, np.float32)
-            part = cuda.local.array(NT, np.float32)
-            trow = cuda.local.array(NTD, np.float32)
-            neg = cuda.local.array(NT, np.int32)
-            state = mix64(key ^ (np.uint64(s) * GOLDEN))
-            sent_loss = F0
-            pairs = np.int64(0)
-            for i in range(L):
-                state = state + GOLDEN
-                b = below(mix64(state), W)
-                lo = max(i - (W - b), 0)
-                hi = min(i + (W - b) + 1, L)
-                if hi - lo <= 1:
-                    continue
-                t = kept_ids[base + i]
-                lr = learning_rate(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
-                for q in range(DPL):
-                    x[q] = F0
-                    e[q] = F0
-                for p in range(lo, hi):
-                    if p != i:
-                        c = kept_ids[base + p]
-                        for q in range(DPL):
-                            j = lane + WARP * q
-                            if j < D:
-                                x[q] += win[c, j]
-                n_ctx = np.float32(hi - lo - 1)
-                scale = ctx_scale
-                if ctx_scale < F0:
-                    scale = F1 / n_ctx
-                if MEAN:
-                    for q in range(DPL):
-                        x[q] = x[q] / n_ctx
+    @_device
+    def sg_hs_window(t, i, lo, hi, base, kept_ids, win, wout, codes, points, lengths, lr, x, e, part, trow, red,
+                     warp, lane):
+        """Skip-gram HS in the paper's direction: the center's input row x, cached for the window,
+        predicts each context word along its path; x gets the window's gradient once at the end.
+        Returns (loss, pairs)."""
+        load_row(win, t, lane, x, 0)
+        for q in range(DPL):
+            e[q] = F0
+        total = F0
+        pairs = 0
+        for p in range(lo, hi):
+            if p != i:
                 pairs += 1
-                if K > 0:
-                    for k in range(NT):
-                        if k == 0:
-                            nk = t
-                        else:
-                            state = state + GOLDEN
-                            nk = alias_draw(mix64(state), alias_prob, alias_idx)
-                        neg[k] = nk
-                        acc = F0
-                        for q in range(DPL):
-                            j = lane + WARP * q
-                            v = wout[nk, j] if j < D else F0
-                            trow[k * DPL + q] = v
-                            acc += v * x[q]
-                        part[k] = acc
-                    reduce(part, red, warp, lane)
-                    for k in range(NT):
-                        f = part[k]
-                        if k == 0:
-                            g = lr * (F1 - sigmoid_clipped(f))
-                            sent_loss += softplus(-f)
-                        elif neg[k] == t:
-                            g = F0
-                        else:
-                            g = -lr * sigmoid_clipped(f)
-                            sent_loss += softplus(f)
-                        for q in range(DPL):
-                            e[q] += g * trow[k * DPL + q]
-                            trow[k * DPL + q] = g * x[q]
-                        add_row(wout, neg[k], lane, trow, k * DPL)
-                else:
-                    sent_loss += hs_targets(x, e, t, codes, points, lengths, wout, lr, part, trow,
-                                            red, warp, lane)
+                total += hs_targets(x, e, kept_ids[base + p], codes, points, lengths, wout, lr, part, trow, red,
+                                    warp, lane)
+        add_row(win, t, lane, e, 0)
+        return total, pairs
+
+    @_device
+    def cbow_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx, codes, points, lengths,
+                    lr, ctx_scale, x, e, part, trow, tgt, red, warp, lane):
+        """CBOW: h = mean (or sum) of the window's input rows predicts the center (NS: a logistic
+        step on its output row and K noise rows drawn here; HS: its path); every context row then
+        gets ``ctx_scale · e`` (word2vec.c: 1; negative: 1/n). Returns (generator state, loss)."""
+        for q in range(DPL):
+            x[q] = F0
+            e[q] = F0
+        for p in range(lo, hi):
+            if p != i:
+                c = kept_ids[base + p]
                 for q in range(DPL):
-                    e[q] = e[q] * scale
-                for p in range(lo, hi):
-                    if p != i:
-                        add_row(win, kept_ids[base + p], lane, e, 0)
-            if lane == 0:
-                loss_out[s] = np.float64(sent_loss)
-                pairs_out[s] = pairs
+                    j = lane + WARP * q
+                    if j < D:
+                        x[q] += win[c, j]
+        n_ctx = np.float32(hi - lo - 1)
+        scale = ctx_scale if ctx_scale >= F0 else F1 / n_ctx
+        if MEAN:
+            for q in range(DPL):
+                x[q] = x[q] / n_ctx
+        if K > 0:
+            for k in range(NT):
+                if k == 0:
+                    nk = t
+                else:
+                    state = state + GOLDEN
+                    nk = alias_draw(mix64(state), alias_prob, alias_idx)
+                tgt[k] = nk
+                load_row(wout, nk, lane, trow, k * DPL)
+            dots(part, trow, x, NT, red, warp, lane)
+            total = F0
+            for k in range(NT):
+                g = F0
+                if k == 0 or tgt[k] != t:
+                    g, loss = logistic(part[k], F1 if k == 0 else F0, lr, False)
+                    total += loss
+                for q in range(DPL):
+                    e[q] += g * trow[k * DPL + q]
+                    trow[k * DPL + q] = g * x[q]
+                add_row(wout, tgt[k], lane, trow, k * DPL)
+        else:
+            total = hs_targets(x, e, t, codes, points, lengths, wout, lr, part, trow, red, warp, lane)
+        for q in range(DPL):
+            e[q] = e[q] * scale
+        for p in range(lo, hi):
+            if p != i:
+                add_row(win, kept_ids[base + p], lane, e, 0)
+        return state, total
+
+    def kernel(kept_ids, kept_len, offsets, first, stop, win, wout, alias_prob, alias_idx, codes, points, lengths,
+               key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out):
+        """The one preamble: warp ``s − first`` takes sentence s, draws each kept position's window
+        radius from the sentence's generator, sets its learning rate from its place in the run, and
+        hands the window to the model's device function."""
+        red = cuda.shared.array((RED_W, RED_K, RED_L), np.float32)  # the simulator's reduction
+        if INIT_SHARED:
+            tinit = cuda.shared.array((INIT_W, INIT_K, WARP), np.float32)
+        else:
+            tinit = cuda.local.array((1, INIT_K, 1), np.float32)
+        warp = cuda.threadIdx.x // WARP
+        lane = cuda.threadIdx.x % WARP
+        s = first + cuda.blockIdx.x * WPB + warp
+        if s >= stop:
+            return
+        iw = warp if INIT_SHARED else 0
+        il = lane if INIT_SHARED else 0
+        x = cuda.local.array(DPL, np.float32)
+        e = cuda.local.array(DPL, np.float32)
+        part = cuda.local.array(NT, np.float32)
+        trow = cuda.local.array(NTD, np.float32)  # target rows: NS [positive, K noise]; HS a path chunk
+        tgt = cuda.local.array(NT, np.int32)
+        base = offsets[s]
+        raw_len = offsets[s + 1] - base
+        L = kept_len[s]
+        state = mix64(key ^ (np.uint64(s) * GOLDEN))
+        sent_loss = F0
+        pairs = np.int64(0)
+        for i in range(L):
+            state = state + GOLDEN
+            b = below(mix64(state), W)
+            lo = max(i - (W - b), 0)
+            hi = min(i + (W - b) + 1, L)
+            if hi - lo <= 1:
+                continue
+            t = kept_ids[base + i]
+            lr = learning_rate(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
+            if SG and K > 0:
+                state, loss, n = sg_ns_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx,
+                                              lr, x, e, part, trow, tinit, iw, il, tgt, red, warp, lane)
+            elif SG:
+                loss, n = sg_hs_window(t, i, lo, hi, base, kept_ids, win, wout, codes, points, lengths, lr, x, e,
+                                       part, trow, red, warp, lane)
+            else:
+                state, loss = cbow_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx,
+                                          codes, points, lengths, lr, ctx_scale, x, e, part, trow, tgt, red, warp,
+                                          lane)
+                n = 1
+            sent_loss += loss
+            pairs += n
+        if lane == 0:
+            loss_out[s] = np.float64(sent_loss)
+            pairs_out[s] = pairs
 
     compiled = _kernel(kernel)
     compiled.warps_per_block = WPB  # what launch_train launches it with

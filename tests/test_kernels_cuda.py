@@ -117,6 +117,63 @@ def test_unsupported_configuration_is_a_config_error():
 # ---------------------------------------------------------------------------
 # Helpers for the device tests
 # ---------------------------------------------------------------------------
+MASK64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+def splitmix(z: int) -> int:
+    """splitmix64's finaliser (Steele, Lea & Flood 2014) on Python integers."""
+    z &= MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+def sentence_state(key: int, sentence: int) -> int:
+    """The generator state a sentence's warp starts from: splitmix(key ^ sentence·golden)."""
+    return splitmix(key ^ ((sentence * GOLDEN) & MASK64))
+
+
+class HostRNG:
+    """The kernels' per-warp generator on the host: state += golden, draw = splitmix(state); a
+    uniform integer below n from the draw's high 32 bits, a 24-bit coin from its low bits."""
+
+    def __init__(self, state: int) -> None:
+        self.state = state & MASK64
+
+    def next(self) -> int:
+        self.state = (self.state + GOLDEN) & MASK64
+        return splitmix(self.state)
+
+    @staticmethod
+    def below(r: int, n: int) -> int:
+        return ((r >> 32) * n) >> 32
+
+    @staticmethod
+    def unit24(r: int) -> np.float32:
+        return np.float32(r & ((1 << 24) - 1)) * np.float32(1.0 / (1 << 24))
+
+    def alias(self, prob: np.ndarray, alias: np.ndarray) -> int:
+        r = self.next()
+        col = self.below(r, len(prob))
+        return int(col) if self.unit24(r) < prob[col] else int(alias[col])
+
+
+def host_subsample(ids: np.ndarray, offsets: np.ndarray, keep: np.ndarray, key: int):
+    """What the subsampling kernel should produce: word at position p kept when the 24-bit coin of
+    splitmix(key ^ p·golden) is below keep[word], kept ids compacted to the start of the sentence."""
+    coins = np.array([splitmix(key ^ ((p * GOLDEN) & MASK64)) & ((1 << 24) - 1) for p in range(len(ids))])
+    flag = coins.astype(np.float32) * np.float32(1.0 / (1 << 24)) < keep[ids]
+    kept_ids = np.zeros_like(ids)
+    kept_len = np.zeros(len(offsets) - 1, np.int32)
+    for s in range(len(offsets) - 1):
+        a, b = offsets[s], offsets[s + 1]
+        k = ids[a:b][flag[a:b]]
+        kept_ids[a : a + len(k)] = k
+        kept_len[s] = len(k)
+    return kept_ids, kept_len
+
+
 def tiny_corpus(n_sent=2, length=20, V=12, seed=0):
     """Random ids with a frequency-sorted vocabulary."""
     from w2v_scratch.corpus import Corpus
@@ -208,7 +265,7 @@ def emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, offsets, key, 
         part = HierarchicalSoftmax(sub)(h[None], table, np.array([0]))
         return full.loss[0], part.grad_h[0], part.rows, part.grad_rows
     for s in range(len(kept_len)):
-        rng = ck.HostRNG(ck.sentence_state(key, s))
+        rng = HostRNG(sentence_state(key, s))
         base, raw_len, L = int(offsets[s]), int(offsets[s + 1] - offsets[s]), int(kept_len[s])
         sent = kept_ids[base : base + L]
         for i in range(L):
@@ -271,14 +328,21 @@ def test_generator_matches_host_twin():
 
     from w2v_scratch.kernels import cuda as ck
 
-    state = ck.sentence_state(ck.epoch_key(7, 3), 5)
+    @cuda.jit
+    def probe(state, n, out):  # launched with one thread: out[i] = the i-th draw from state
+        st = state
+        for i in range(n):
+            st = st + ck.GOLDEN
+            out[i] = np.int64(ck.mix64(st))
+
+    state = sentence_state(ck.epoch_key(7, 3), 5)
     out = cuda.device_array(6, np.int64)
-    ck.rng_probe_kernel[1, 1](np.uint64(state), 6, out)
-    rng = ck.HostRNG(state)
+    probe[1, 1](np.uint64(state), 6, out)
+    rng = HostRNG(state)
     expect = [rng.next() for _ in range(6)]
-    assert [int(v) & ck.MASK64 for v in out.copy_to_host()] == expect
+    assert [int(v) & MASK64 for v in out.copy_to_host()] == expect
     # draws are spread: the alias column and the 24-bit coin are uniform enough
-    cols = [ck.HostRNG.below(ck.HostRNG(i).next(), 10) for i in range(2000)]
+    cols = [HostRNG.below(HostRNG(i).next(), 10) for i in range(2000)]
     assert np.bincount(cols, minlength=10).min() > 150
 
 
@@ -295,7 +359,7 @@ def test_subsampling_on_device_matches_host_twin():
     kept_len = cuda.device_array(corpus.n_sentences, np.int32)
     ck.launch_subsample(cuda.to_device(corpus.ids), cuda.to_device(corpus.offsets), cuda.to_device(keep), key,
                         kept, kept_len)
-    want_ids, want_len = ck.host_subsample(corpus.ids, corpus.offsets, keep, key)
+    want_ids, want_len = host_subsample(corpus.ids, corpus.offsets, keep, key)
     got_len = kept_len.copy_to_host()
     np.testing.assert_array_equal(got_len, want_len)
     got = kept.copy_to_host()
