@@ -33,11 +33,6 @@ class HuffmanTree:
     def n_inner(self) -> int:
         return len(self.lengths) - 1
 
-    def path(self, word: int) -> tuple[np.ndarray, np.ndarray]:
-        """(inner-node rows, codes) of ``word``, root first."""
-        n = self.lengths[word]
-        return self.points[word, :n], self.codes[word, :n]
-
 
 def build(counts) -> HuffmanTree:
     """Huffman tree of words with the given counts (sorted descending, as a Vocab's are)."""

@@ -140,20 +140,22 @@ class FullSoftmax:
 
     def __call__(self, h, context, words) -> LossGrads:
         s = h @ context.T                                       # (B, V)
-        top = s.max(axis=1, keepdims=True)
-        e = np.exp(s - top)
-        total = e.sum(axis=1, keepdims=True)
         rows = np.arange(len(h))
-        loss = (np.log(total[:, 0]) + top[:, 0]) - s[rows, words]  # logsumexp(s) − s_w, no underflow
-        g = e / total                                            # p
-        g[rows, words] -= 1
+        p, logsumexp = self.softmax(s)
+        loss = logsumexp - s[rows, words]                        # logsumexp(s) − s_w, no underflow
+        g = p
+        g[rows, words] -= 1                                      # p − e_w (p is not used again)
         return LossGrads(loss, g @ context, np.arange(len(context)), g.T @ h)
 
     @staticmethod
-    def probabilities_from_scores(s) -> np.ndarray:
-        e = np.exp(s - s.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+    def softmax(s) -> tuple[np.ndarray, np.ndarray]:
+        """(softmax(s), logsumexp(s)) row by row, with the row maximum subtracted first so
+        nothing overflows."""
+        top = s.max(axis=1, keepdims=True)
+        e = np.exp(s - top)
+        total = e.sum(axis=1, keepdims=True)
+        return e / total, np.log(total[:, 0]) + top[:, 0]
 
     def probabilities(self, h, context) -> np.ndarray:
         """softmax(h W_outᵀ) (B, V)."""
-        return self.probabilities_from_scores(h @ context.T)
+        return self.softmax(h @ context.T)[0]
