@@ -327,6 +327,83 @@ def current_alpha(progress, alpha0, min_alpha, total_words):
     return np.float32(alpha0 - (alpha0 - min_alpha) * frac)
 
 
+@njit(**_inl)
+def read_kept(ids, pos, end, keep_prob, rng, sen):
+    """Read the next pseudo-sentence: up to MAX_SENTENCE kept words of ``ids[pos:end]`` into
+    ``sen``, each word w kept with probability ``keep_prob[w]`` (subsampling before windows are
+    formed, as word2vec.c). Returns (next position, kept words)."""
+    n = 0
+    while pos < end and n < MAX_SENTENCE:
+        w = np.int64(ids[pos])
+        pos += 1
+        p = keep_prob[w]
+        if p < np.float32(1.0) and rand_unit(rng) >= p:
+            continue
+        sen[n] = w
+        n += 1
+    return pos, n
+
+
+@njit(**_inl)
+def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes, points, lengths, sg, hs,
+                   window, K, cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center, pairs, want_loss):
+    """Train on the pseudo-sentence ``sen[:n]``, position by position: skip-gram one pair per
+    (context, center) of each window, CBOW one example per window. Each position's draws (radius,
+    noise ids) are made one position ahead — the same LCG sequence in the same order as drawing
+    them as they are needed — so skip-gram NS can prefetch the rows of the next pair while one
+    trains. ``pairs`` counts the examples trained so far in this chunk (every LOSS_EVERY-th is
+    measured). Returns (loss sum, measured examples, examples)."""
+    stride = K if not sg else 2 * window * K  # noise ids of one position
+    pipelined = sg and K > 0  # skip-gram NS prefetches the next pair's rows
+    loss_sum = 0.0
+    loss_pairs = np.int64(0)
+    lo_c, hi_c = draw_position(rng, window, K, not sg, 0, n, alias_prob, alias_idx, noise, 0)
+    lo_n, hi_n = 0, 0
+    for i in range(n):
+        word = sen[i]
+        cb = (i & 1) * stride  # this position's half of the noise buffer
+        nb = stride - cb
+        if i + 1 < n:
+            lo_n, hi_n = draw_position(rng, window, K, not sg, i + 1, n, alias_prob, alias_idx, noise, nb)
+            if pipelined:
+                prefetch_row(output_flat, row(sen[i + 1], d), d)
+        if sg:
+            q = cb
+            for j in range(lo_c, hi_c):
+                if j == i:
+                    continue
+                if pipelined:  # the next pair: the next j here, else the first of position i+1
+                    jn = j + 1 if j + 1 != i else j + 2
+                    qn = q + K
+                    if jn >= hi_c:
+                        jn = lo_n if lo_n != i + 1 else lo_n + 1
+                        jn = jn if (i + 1 < n and jn < hi_n) else -1
+                        qn = nb
+                    if jn >= 0:
+                        prefetch_pair(center_flat, output_flat, d, sen[jn], noise, qn, K)
+                measure = want_loss and pairs % LOSS_EVERY == 0
+                loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, K, noise, q, points, codes,
+                                    lengths, alpha, grad_center, measure)
+                loss_pairs += measure
+                pairs += 1
+                q += K
+        else:
+            n_ctx = 0
+            for j in range(lo_c, hi_c):
+                if j != i:
+                    ctx[n_ctx] = sen[j]
+                    n_ctx += 1
+            if n_ctx > 0:
+                scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
+                measure = want_loss and pairs % LOSS_EVERY == 0
+                loss_sum += cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, K, noise, cb, points,
+                                      codes, lengths, alpha, cbow_mean, scale, hidden, grad_center, measure)
+                loss_pairs += measure
+                pairs += 1
+        lo_c, hi_c = lo_n, hi_n
+    return loss_sum, loss_pairs, pairs
+
+
 @njit(**_opts)
 def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 alias_prob, alias_idx, codes, points, lengths,
@@ -354,11 +431,9 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     hidden = np.zeros(d, np.float32)
     grad_center = np.zeros(d, np.float32)
     K = 0 if hs else negative  # noise ids per pair (skip-gram) or per window (CBOW)
-    stride = K if not sg else 2 * window * K  # noise ids of one position
-    noise = np.zeros(2 * stride + 1, np.int64)  # two positions: this one and the next
+    noise = np.zeros(2 * (2 * window * K) + 1, np.int64)  # draws of two positions: this one, the next
     ctx = np.zeros(2 * window, np.int64)
     sen = np.zeros(MAX_SENTENCE, np.int64)
-    pipelined = sg and not hs  # skip-gram NS prefetches the next pair's rows
     alpha = current_alpha(progress, alpha0, min_alpha, total_words)
     raw = np.int64(0)
     reported = np.int64(0)
@@ -370,72 +445,20 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
         pos = offsets[s]
         end = offsets[s + 1]
         while pos < end:
-            # -- read up to MAX_SENTENCE kept words (subsampling before windows, as word2vec.c)
-            n = 0
-            while pos < end and n < MAX_SENTENCE:
-                w = np.int64(ids[pos])
-                pos += 1
-                raw += 1
-                p = keep_prob[w]
-                if p < np.float32(1.0) and rand_unit(rng) >= p:
-                    continue
-                sen[n] = w
-                n += 1
+            start = pos
+            pos, n = read_kept(ids, pos, end, keep_prob, rng, sen)
+            raw += pos - start
             kept_total += n
             if raw - reported >= LR_REFRESH:
                 progress[slot] += raw - reported
                 reported = raw
                 alpha = current_alpha(progress, alpha0, min_alpha, total_words)
-            if n == 0:
-                continue
-            # -- train on the pseudo-sentence. Each position's draws (radius, noise ids) are made one
-            # position ahead — the same LCG sequence in the same order as drawing them as they are
-            # needed — so skip-gram NS can prefetch the rows of the next pair while one trains.
-            lo_c, hi_c = draw_position(rng, window, K, not sg, 0, n, alias_prob, alias_idx, noise, 0)
-            lo_n, hi_n = 0, 0
-            for i in range(n):
-                word = sen[i]
-                cb = (i & 1) * stride  # this position's half of the noise buffer
-                nb = stride - cb
-                if i + 1 < n:
-                    lo_n, hi_n = draw_position(rng, window, K, not sg, i + 1, n, alias_prob, alias_idx, noise, nb)
-                    if pipelined:
-                        prefetch_row(output_flat, row(sen[i + 1], d), d)
-                if sg:
-                    q = cb
-                    for j in range(lo_c, hi_c):
-                        if j == i:
-                            continue
-                        if pipelined:  # the next pair: the next j here, else the first of position i+1
-                            jn = j + 1 if j + 1 != i else j + 2
-                            qn = q + K
-                            if jn >= hi_c:
-                                jn = lo_n if lo_n != i + 1 else lo_n + 1
-                                jn = jn if (i + 1 < n and jn < hi_n) else -1
-                                qn = nb
-                            if jn >= 0:
-                                prefetch_pair(center_flat, output_flat, d, sen[jn], noise, qn, K)
-                        measure = want_loss and pairs % LOSS_EVERY == 0
-                        loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, K, noise, q, points,
-                                            codes, lengths, alpha, grad_center, measure)
-                        loss_pairs += measure
-                        pairs += 1
-                        q += K
-                else:
-                    n_ctx = 0
-                    for j in range(lo_c, hi_c):
-                        if j != i:
-                            ctx[n_ctx] = sen[j]
-                            n_ctx += 1
-                    if n_ctx > 0:
-                        scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
-                        measure = want_loss and pairs % LOSS_EVERY == 0
-                        loss_sum += cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, K, noise, cb,
-                                              points, codes, lengths, alpha, cbow_mean, scale, hidden, grad_center,
-                                              measure)
-                        loss_pairs += measure
-                        pairs += 1
-                lo_c, hi_c = lo_n, hi_n
+            if n > 0:
+                ls, lp, pairs = train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes,
+                                               points, lengths, sg, hs, window, K, cbow_mean, ctx_scale, alpha, rng,
+                                               noise, ctx, hidden, grad_center, pairs, want_loss)
+                loss_sum += ls
+                loss_pairs += lp
     progress[slot] += raw - reported
     stats[ST_LOSS] += loss_sum
     stats[ST_LOSS_PAIRS] += loss_pairs

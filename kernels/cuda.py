@@ -88,6 +88,7 @@ not speed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 
@@ -291,44 +292,44 @@ def block_plan(model: str, loss: str, dim: int, negative: int, warps_per_block: 
     return max(1, min(warps_per_block, SHARED_BYTES // per_warp)), True
 
 
-def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, atomic: bool = True,
-                cbow_mean: bool = True, warps_per_block: int = DEFAULT_WARPS_PER_BLOCK):
-    """The training kernel for (model, loss) with d, K and W fixed at compile time.
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    """Everything a kernel fixes at compile time (local-array sizes must be plain constants)."""
 
-    ``model`` "sg" or "cbow", ``loss`` "ns" or "hs"; ``atomic``: update the rows with
-    ``cuda.atomic.add`` (else plain read-modify-write stores; Hogwild
-    either way); ``cbow_mean``: CBOW's h is the mean (else the sum) of the context rows.
-    Signature (all kernels)::
+    D: int          # vector dimension d
+    DPL: int        # dimensions per lane, ⌈d/32⌉
+    K: int          # noise words (NS), 0 for HS
+    W: int          # window
+    HSC: int        # HS path nodes reduced together
+    NT: int         # target rows per step: K+1 (NS) or HSC (HS)
+    NTD: int        # NT·DPL
+    WPB: int        # warps per block
+    INIT_SHARED: bool
+    INIT_W: int     # skip-gram NS saved-rows array: (INIT_W, INIT_K, 32) shared or (1, INIT_K, 1) local
+    INIT_K: int
+    RED: tuple      # the simulator's reduction scratch (warps, values, lanes)
+    ATOMIC: bool
+    MEAN: bool
+    SG: bool
 
-        kernel(kept_ids, kept_len, offsets, first, stop, win, wout,
-               alias_prob, alias_idx, codes, points, lengths,
-               key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out)
+    @classmethod
+    def of(cls, model, loss, dim, negative, window, atomic, cbow_mean, warps_per_block) -> "Shape":
+        dpl = (dim + WARP - 1) // WARP
+        k = negative if loss == "ns" else 0
+        hsc = HS_CHUNK if dpl <= 4 else HS_CHUNK // 2  # fewer path rows in registers at large d
+        nt = k + 1 if loss == "ns" else hsc
+        wpb, init_shared = block_plan(model, loss, dim, negative, warps_per_block)
+        init_w, init_k = (1, 1)
+        if loss == "ns" and model == "sg":
+            init_w, init_k = (wpb, nt * dpl) if init_shared else (1, nt * dpl)
+        red = (wpb, nt, WARP) if SIMULATOR else (1, 1, 1)
+        return cls(dim, dpl, k, window, hsc, nt, nt * dpl, wpb, init_shared, init_w, init_k, red, atomic,
+                   cbow_mean, model == "sg")
 
-    sentence ``s`` (first ≤ s < stop) is run by warp ``s − first``; ``wout`` is W_out (NS)
-    or Θ (HS); unused tables may be 1-element dummies. ``ctx_scale`` (CBOW only): the factor
-    on e added to each context row, negative for 1/n. ``loss_out[s]`` (float64) and
-    ``pairs_out[s]`` (int64) receive the sentence's loss sum and trained pairs.
-    """
-    if model not in ("sg", "cbow") or loss not in ("ns", "hs"):
-        raise ValueError(f"no CUDA kernel for model {model!r} with loss {loss!r}")
-    key = (model, loss, dim, negative, window, atomic, cbow_mean, warps_per_block)
-    if key in _CACHE:
-        return _CACHE[key]
-    D = dim
-    DPL = (dim + WARP - 1) // WARP
-    K = negative if loss == "ns" else 0
-    W = window
-    HSC = HS_CHUNK if DPL <= 4 else HS_CHUNK // 2  # fewer path rows in registers at large d
-    NT = K + 1 if loss == "ns" else HSC  # target rows per step
-    NTD = NT * DPL  # local-array shapes must be plain constants, not expressions
-    WPB, INIT_SHARED = block_plan(model, loss, dim, negative, warps_per_block)
-    INIT_W, INIT_K = 1, 1
-    if loss == "ns" and model == "sg":
-        INIT_W, INIT_K = (WPB, NTD) if INIT_SHARED else (1, NTD)
-    RED_W, RED_K, RED_L = (WPB, NT, WARP) if SIMULATOR else (1, 1, 1)
-    ATOMIC = atomic
-    MEAN = cbow_mean
-    SG = model == "sg"
+
+def _row_ops(c: Shape):
+    """Row traffic of one warp (lane l holds dimensions l, l+32, …) and the warp's dot products."""
+    D, DPL, NT, ATOMIC = c.D, c.DPL, c.NT, c.ATOMIC
     reduce = _make_reduce(NT)
 
     @_device
@@ -360,6 +361,14 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
             part[k] = acc
         reduce(part, red, warp, lane)
 
+    return load_row, add_row, dots
+
+
+def _hs_unit(c: Shape, ops):
+    """Hierarchical softmax of one input vector toward one word, along its path."""
+    D, DPL, HSC, ATOMIC = c.D, c.DPL, c.HSC, c.ATOMIC
+    load_row, add_row, dots = ops
+
     @_device
     def hs_targets(x, e, word, codes, points, lengths, wout, lr, part, trow, red, warp, lane):
         """Hierarchical softmax of input x toward ``word``, chunk by chunk along its path: a logistic
@@ -389,6 +398,14 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
                             else:
                                 wout[node, j] += g * x[q]
         return total
+
+    return hs_targets
+
+
+def _skipgram_windows(c: Shape, ops, hs_targets):
+    """What a skip-gram warp does with one window: NS (HogBatch) or HS."""
+    DPL, NT = c.DPL, c.NT
+    load_row, add_row, dots = ops
 
     @_device
     def sg_ns_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx, lr, x, e, part, trow,
@@ -455,6 +472,15 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
         add_row(win, t, lane, e, 0)
         return total, pairs
 
+    return sg_ns_window, sg_hs_window
+
+
+def _cbow_window(c: Shape, ops, hs_targets):
+    """What a CBOW warp does with one window."""
+    D, DPL, K, NT = c.D, c.DPL, c.K, c.NT
+    MEAN = c.MEAN
+    load_row, add_row, dots = ops
+
     @_device
     def cbow_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx, codes, points, lengths,
                     lr, ctx_scale, x, e, part, trow, tgt, red, warp, lane):
@@ -504,6 +530,15 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
             if p != i:
                 add_row(win, kept_ids[base + p], lane, e, 0)
         return state, total
+
+    return cbow_window
+
+
+def _kernel_fn(c: Shape, sg_ns_window, sg_hs_window, cbow_window):
+    """The kernel (not yet compiled): one preamble for every model."""
+    DPL, K, NT, NTD, W, WPB, SG = c.DPL, c.K, c.NT, c.NTD, c.W, c.WPB, c.SG
+    INIT_SHARED, INIT_W, INIT_K = c.INIT_SHARED, c.INIT_W, c.INIT_K
+    RED_W, RED_K, RED_L = c.RED
 
     def kernel(kept_ids, kept_len, offsets, first, stop, win, wout, alias_prob, alias_idx, codes, points, lengths,
                key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out):
@@ -559,9 +594,39 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
             loss_out[s] = np.float64(sent_loss)
             pairs_out[s] = pairs
 
-    compiled = _kernel(kernel)
-    compiled.warps_per_block = WPB  # what launch_train launches it with
-    compiled.shared_bytes = 4 * (INIT_W * INIT_K * WARP if INIT_SHARED else 0) + 4 * RED_W * RED_K * RED_L
+    return kernel
+
+
+def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, atomic: bool = True,
+                cbow_mean: bool = True, warps_per_block: int = DEFAULT_WARPS_PER_BLOCK):
+    """The training kernel for (model, loss) with d, K and W fixed at compile time.
+
+    ``model`` "sg" or "cbow", ``loss`` "ns" or "hs"; ``atomic``: update the rows with
+    ``cuda.atomic.add`` (else plain read-modify-write stores; Hogwild
+    either way); ``cbow_mean``: CBOW's h is the mean (else the sum) of the context rows.
+    Signature (all kernels)::
+
+        kernel(kept_ids, kept_len, offsets, first, stop, win, wout,
+               alias_prob, alias_idx, codes, points, lengths,
+               key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out)
+
+    sentence ``s`` (first ≤ s < stop) is run by warp ``s − first``; ``wout`` is W_out (NS)
+    or Θ (HS); unused tables may be 1-element dummies. ``ctx_scale`` (CBOW only): the factor
+    on e added to each context row, negative for 1/n. ``loss_out[s]`` (float64) and
+    ``pairs_out[s]`` (int64) receive the sentence's loss sum and trained pairs.
+    """
+    if model not in ("sg", "cbow") or loss not in ("ns", "hs"):
+        raise ValueError(f"no CUDA kernel for model {model!r} with loss {loss!r}")
+    key = (model, loss, dim, negative, window, atomic, cbow_mean, warps_per_block)
+    if key in _CACHE:
+        return _CACHE[key]
+    c = Shape.of(model, loss, dim, negative, window, atomic, cbow_mean, warps_per_block)
+    ops = _row_ops(c)
+    hs_targets = _hs_unit(c, ops)
+    sg_ns_window, sg_hs_window = _skipgram_windows(c, ops, hs_targets)
+    compiled = _kernel(_kernel_fn(c, sg_ns_window, sg_hs_window, _cbow_window(c, ops, hs_targets)))
+    compiled.warps_per_block = c.WPB  # what launch_train launches it with
+    compiled.shared_bytes = 4 * (c.INIT_W * c.INIT_K * WARP if c.INIT_SHARED else 0) + 4 * math.prod(c.RED)
     _CACHE[key] = compiled
     return compiled
 
