@@ -13,9 +13,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
+import time
 
 from .errors import ConfigError, InputError
 
@@ -106,6 +108,27 @@ def new_file_mode(path: str) -> int:
         return 0o666 & ~umask
 
 
+FIFO_WAIT = 5.0  # seconds a FIFO output may wait for its reader
+
+
+def _open_stream(target: str, shown: str) -> int:
+    """A write descriptor for a character device or FIFO. A FIFO with no reader would block the
+    open forever: wait up to FIFO_WAIT seconds for one, then refuse."""
+    deadline = time.monotonic() + FIFO_WAIT
+    while True:
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO or time.monotonic() > deadline:  # ENXIO: a FIFO nobody reads
+                if exc.errno == errno.ENXIO:
+                    raise InputError(f"output {shown} is a FIFO that nobody reads: start its reader first") from None
+                raise
+            time.sleep(0.05)
+            continue
+        os.set_blocking(fd, True)
+        return fd
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w"):
     """Open ``path`` for writing (text mode: UTF-8, ``\\n``). A regular file (or a link to one) is
@@ -118,7 +141,8 @@ def atomic_write(path, mode: str = "w"):
     kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
     if _kind(target) == "stream":
         try:
-            with open(target, mode, **kwargs) as f:
+            fd = _open_stream(target, p)
+            with os.fdopen(fd, mode, **kwargs) as f:
                 yield f
         except OSError as exc:
             raise InputError(f"cannot write {p}: {exc.strerror or exc}") from None
