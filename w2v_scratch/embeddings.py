@@ -25,17 +25,20 @@ class Embeddings:
     ``counts`` (optional, int64) are corpus counts, kept for saving a vocabulary.
     """
 
-    def __init__(self, words, vectors, counts=None) -> None:
+    def __init__(self, words, vectors, counts=None, index: dict[str, int] | None = None) -> None:
+        """``index`` (word → row) may be passed when already built and checked (the file readers
+        build it as they read, to stop at the first duplicate word)."""
         vectors = np.asarray(vectors, dtype=np.float32)
         words = list(words)
         if vectors.ndim != 2:
             raise FormatError(f"vectors must be a 2-D matrix, got shape {vectors.shape}")
         if len(words) != vectors.shape[0]:
             raise FormatError(f"{len(words)} words but {vectors.shape[0]} vectors: give one vector per word")
-        index: dict[str, int] = {}
-        for i, w in enumerate(words):
-            if index.setdefault(w, i) != i:
-                raise FormatError(f"word {w!r} appears twice (rows {index[w]} and {i}): remove the duplicate")
+        if index is None or len(index) != len(words):
+            index = {}
+            for i, w in enumerate(words):
+                if index.setdefault(w, i) != i:
+                    raise FormatError(f"word {w!r} appears twice (rows {index[w]} and {i}): remove the duplicate")
         if counts is not None:
             counts = np.asarray(counts, dtype=np.int64)
             if counts.shape != (len(words),):
@@ -80,17 +83,24 @@ class Embeddings:
     # -- normalisation (computed once) ------------------------------------------
     @property
     def norms(self) -> np.ndarray:
-        """||v_i|| for every row (float32)."""
-        return np.linalg.norm(self.vectors, axis=1)
+        """||v_i|| for every row (float32; summed in float64, so that a row of values near float32's
+        limit gets its true norm, not infinity)."""
+        return _row_norms(self.vectors).astype(np.float32)
 
     @property
     def normed(self) -> np.ndarray:
-        """Unit vectors v_i / ||v_i|| (zero rows stay zero), computed on first use then cached."""
+        """Unit vectors v_i / ||v_i|| (zero rows stay zero), computed on first use then cached
+        (block by block in float64: exact for any finite float32 row, with bounded extra memory)."""
         if self._normed is None:
-            norms = self.norms
-            norms[norms == 0] = 1.0
-            self._normed = self.vectors / norms[:, None]
-            self._normed.setflags(write=False)
+            v = self.vectors
+            normed = np.empty(v.shape, np.float32)
+            for start in range(0, len(v), _rows_per_step(v.shape[1])):
+                block = v[start:start + _rows_per_step(v.shape[1])].astype(np.float64)
+                norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+                norms[norms == 0] = 1.0
+                normed[start:start + len(block)] = block / norms[:, None]
+            normed.setflags(write=False)
+            self._normed = normed
         return self._normed
 
     def get_normed(self) -> np.ndarray:
@@ -131,9 +141,9 @@ class Embeddings:
         ``exclude`` is a list (one per query) of row ids to leave out. Returns
         ``(ids, scores)``, both (n, topn), best first; slots with nothing left hold id -1.
         """
-        q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        qn = np.linalg.norm(q, axis=1, keepdims=True)
-        q = q / np.where(qn == 0, 1, qn)
+        q = np.atleast_2d(np.asarray(queries, dtype=np.float64))
+        qn = _row_norms(q)[:, None]
+        q = (q / np.where(qn == 0, 1, qn)).astype(np.float32)
         scores = q @ self.normed[: restrict_vocab or None].T
         return top_k(scores, topn, exclude)
 
@@ -159,9 +169,9 @@ class Embeddings:
 
     def nearest_scores(self, vector, restrict_vocab: int | None = None) -> np.ndarray:
         """cos(w, vector) for every word w of the first ``restrict_vocab`` words."""
-        v = np.asarray(vector, dtype=np.float32)
-        norm = float(np.linalg.norm(v)) or 1.0
-        return self.normed[: restrict_vocab or None] @ (v / norm)
+        v = np.asarray(vector, dtype=np.float64)
+        norm = float(_row_norms(v[None, :])[0]) or 1.0
+        return self.normed[: restrict_vocab or None] @ (v / norm).astype(np.float32)
 
     def cosmul_scores(self, positive, negative, restrict_vocab: int | None = None) -> np.ndarray:
         """3CosMul score of every word w: Π_p c(w, p) / (Π_n c(w, n) + 1e-6), c(w, x) = (1 + cos(w, x)) / 2.
@@ -171,8 +181,8 @@ class Embeddings:
         for terms, sign in ((positive, 1), (negative, -1)):
             if len(terms) == 0:
                 continue
-            t = np.asarray(terms, dtype=np.float32)
-            t = t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-30)
+            t = np.asarray(terms, dtype=np.float64)
+            t = (t / np.maximum(_row_norms(t)[:, None], 1e-30)).astype(np.float32)
             c = (1.0 + self.normed[: restrict_vocab or None] @ t.T) / 2.0
             prod = np.prod(c, axis=1)
             score = score * prod if sign > 0 else score / (prod + COSMUL_EPS)
@@ -220,6 +230,24 @@ class Embeddings:
         from .io import load_vectors
 
         return load_vectors(path, format=format)
+
+
+_NORM_VALUES = 1 << 20  # values normalised per step
+
+
+def _rows_per_step(d: int) -> int:
+    return max(1, _NORM_VALUES // max(d, 1))
+
+
+def _row_norms(vectors: np.ndarray) -> np.ndarray:
+    """||v_i|| of every row, summed in float64 block by block: no overflow (hence no NumPy warning)
+    for finite float32 rows, and bounded extra memory."""
+    out = np.empty(len(vectors), np.float64)
+    step = _rows_per_step(vectors.shape[1] if vectors.ndim == 2 else 1)
+    for start in range(0, len(vectors), step):
+        block = np.asarray(vectors[start:start + step], dtype=np.float64)
+        out[start:start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
+    return out
 
 
 def top_k(scores: np.ndarray, k: int, exclude=None) -> tuple[np.ndarray, np.ndarray]:

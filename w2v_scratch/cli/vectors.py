@@ -1,19 +1,41 @@
 """Subcommands that use trained vectors: ``similar``, ``analogy``, ``evaluate``, ``convert``, ``plot``.
 
-``--vectors`` takes any supported file: word2vec text or binary, GloVe text, or a
-native model (``model.npz``/``model.json`` or their common base path); the format
-is guessed from the name and the first line unless ``--format`` says it.
+``--vectors`` takes any supported file: word2vec text or binary, GloVe text (each may be
+gzip/bzip2/xz-compressed), or a native model (``model.npz``/``model.json`` or their common
+base path); the format is told from the content unless ``--format`` says it.
+
+No NumPy warning is ever printed: a problem is one ``error:`` line, nothing else.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+import warnings
 
-from ..io import FORMATS
+import numpy as np
 
-VECTORS_HELP = "word vectors: word2vec .bin/.txt/.vec, GloVe .txt, or a native model (.npz/.json)"
+from ..evaluate import (AnalogyResult, bundled_analogies, bundled_pairs, evaluate_analogies, evaluate_pairs,
+                        stem)
+from ..files import check_outputs
+from ..io import FORMATS, load_vectors, model_paths, output_format, save_vectors
+from ..plot import plot_words  # light: matplotlib itself is imported when a picture is drawn
+
+VECTORS_HELP = ("word vectors: word2vec text or binary, GloVe text (plain, .gz, .bz2 or .xz), "
+                "or a native model (.npz/.json)")
+
+
+def _quiet(run):
+    """Run a subcommand with NumPy's floating-point warnings off: results are checked, never warned about."""
+    @functools.wraps(run)
+    def wrapper(args) -> int:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return run(args)
+
+    return wrapper
 
 
 def _positive(text: str) -> int:
@@ -32,8 +54,6 @@ def _add_vectors(p) -> None:
 
 
 def _load(args):
-    from ..io import load_vectors
-
     return load_vectors(args.vectors, format=args.format)
 
 
@@ -71,8 +91,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_evaluate)
 
     p = subparsers.add_parser("convert", help="convert vectors between formats",
-                              description="Convert vectors. The output format follows OUT's extension "
-                                          "(.bin binary, .txt/.vec word2vec text) unless --format says it.")
+                              description="Convert vectors. The output format follows OUT's name: .bin "
+                                          "word2vec binary; .txt, .vec or no suffix word2vec text (GloVe with "
+                                          "--format glove); a further .gz, .bz2 or .xz compresses it. Other "
+                                          "names (.npz, .json, .pkl...) are refused.")
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
     p.add_argument("--format", "--to", dest="to", choices=FORMATS[:3], help="output format")
@@ -95,12 +117,14 @@ def _print_scores(pairs) -> None:
         print(f"{word:<{width}}  {score:.3f}")
 
 
+@_quiet
 def run_similar(args) -> int:
     emb = _load(args)
     _print_scores(emb.most_similar(args.words, topn=args.topn, restrict_vocab=args.restrict_vocab))
     return 0
 
 
+@_quiet
 def run_analogy(args) -> int:
     emb = _load(args)
     query = emb.most_similar_cosmul if args.method == "3cosmul" else emb.most_similar
@@ -109,10 +133,8 @@ def run_analogy(args) -> int:
     return 0
 
 
+@_quiet
 def run_evaluate(args) -> int:
-    from ..evaluate import (AnalogyResult, bundled_analogies, bundled_pairs, evaluate_analogies,
-                            evaluate_pairs, stem)
-
     emb = _load(args)
     analogies, pairs = args.analogies or [], args.pairs or []
     if not analogies and not pairs:
@@ -167,19 +189,21 @@ def _print_pairs(results, print_gap: bool) -> None:
         print(f"  {name:<{width}}  {rho:>8}  {r.pairs:>6}  {r.oov:>6}")
 
 
+@_quiet
 def run_convert(args) -> int:
-    from ..io import load_vectors, output_format, save_vectors
-
+    # OUT is checked before IN is read: a name that says another format, an unwritable path, or IN itself.
     fmt = output_format(args.output, args.to)
+    inputs = {"IN": args.input}
+    inputs.update(zip(("IN's .npz", "IN's .json"), model_paths(args.input)))
+    check_outputs({"OUT": args.output}, inputs)
     emb = load_vectors(args.input, format=args.format, limit=args.limit)
     save_vectors(args.output, emb, format=fmt)
     print(f"wrote {len(emb):,} vectors of dimension {emb.dim} to {args.output} ({fmt})", file=sys.stderr)
     return 0
 
 
+@_quiet
 def run_plot(args) -> int:
-    from ..plot import plot_words
-
     emb = _load(args)
     plot_words(emb, args.words, args.output, title=args.title)
     print(f"wrote {args.output}", file=sys.stderr)
