@@ -289,15 +289,15 @@ def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given
 # The training kernel
 # ---------------------------------------------------------------------------
 @njit(**_inl)
-def draw_position(rng, window, noise_per_pair, cbow, i, n, alias_prob, alias_idx, buf, base):
+def draw_position(rng, window, noise_per_pair, per_window, i, n, alias_prob, alias_idx, buf, base):
     """Every random draw of position ``i`` of ``n``, in word2vec.c's order: the window radius
     R = window − b (b uniform in [0, window)), then the noise ids — ``noise_per_pair`` for each
-    pair of the window (skip-gram) or for the one window (``cbow``) — into ``buf[base:]``.
-    Returns the window bounds (lo, hi)."""
+    pair of the window, or once for the whole window (``per_window``: CBOW, and skip-gram with
+    shared noise) — into ``buf[base:]``. Returns the window bounds (lo, hi)."""
     R = window - rand_below(rng, window)
     lo = i - R if i >= R else 0
     hi = i + R + 1 if i + R + 1 <= n else n
-    draws = (noise_per_pair if hi - lo > 1 else 0) if cbow else (hi - lo - 1) * noise_per_pair
+    draws = (noise_per_pair if hi - lo > 1 else 0) if per_window else (hi - lo - 1) * noise_per_pair
     for m in range(draws):
         buf[base + m] = draw_noise(rng, alias_prob, alias_idx)
     return lo, hi
@@ -346,25 +346,30 @@ def read_kept(ids, pos, end, keep_prob, rng, sen):
 
 @njit(**_inl)
 def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes, points, lengths, sg, hs,
-                   window, K, cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center, pairs, want_loss):
+                   window, K, shared, cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center, pairs,
+                   want_loss):
     """Train on the pseudo-sentence ``sen[:n]``, position by position: skip-gram one pair per
-    (context, center) of each window, CBOW one example per window. Each position's draws (radius,
-    noise ids) are made one position ahead — the same LCG sequence in the same order as drawing
-    them as they are needed — so skip-gram NS can prefetch the rows of the next pair while one
-    trains. ``pairs`` counts the examples trained so far in this chunk (every LOSS_EVERY-th is
-    measured). Returns (loss sum, measured examples, examples)."""
-    stride = K if not sg else 2 * window * K  # noise ids of one position
+    (context, center) of each window, CBOW one example per window. With ``shared`` (skip-gram
+    NS) the K noise words are drawn once per window and every pair of the window uses them
+    (HogBatch's sharing, docs/math.md); otherwise each pair draws its own, as word2vec.c.
+    Each position's draws (radius, noise ids) are made one position ahead — the same LCG
+    sequence in the same order as drawing them as they are needed — so skip-gram NS can
+    prefetch the rows of the next pair while one trains. ``pairs`` counts the examples trained
+    so far in this chunk (every LOSS_EVERY-th is measured). Returns (loss sum, measured
+    examples, examples)."""
+    per_window = shared or not sg
+    stride = K if per_window else 2 * window * K  # noise ids of one position
     pipelined = sg and K > 0  # skip-gram NS prefetches the next pair's rows
     loss_sum = 0.0
     loss_pairs = np.int64(0)
-    lo_c, hi_c = draw_position(rng, window, K, not sg, 0, n, alias_prob, alias_idx, noise, 0)
+    lo_c, hi_c = draw_position(rng, window, K, per_window, 0, n, alias_prob, alias_idx, noise, 0)
     lo_n, hi_n = 0, 0
     for i in range(n):
         word = sen[i]
         cb = (i & 1) * stride  # this position's half of the noise buffer
         nb = stride - cb
         if i + 1 < n:
-            lo_n, hi_n = draw_position(rng, window, K, not sg, i + 1, n, alias_prob, alias_idx, noise, nb)
+            lo_n, hi_n = draw_position(rng, window, K, per_window, i + 1, n, alias_prob, alias_idx, noise, nb)
             if pipelined:
                 prefetch_row(output_flat, row(sen[i + 1], d), d)
         if sg:
@@ -374,19 +379,23 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
                     continue
                 if pipelined:  # the next pair: the next j here, else the first of position i+1
                     jn = j + 1 if j + 1 != i else j + 2
-                    qn = q + K
+                    qn = q if shared else q + K
                     if jn >= hi_c:
                         jn = lo_n if lo_n != i + 1 else lo_n + 1
                         jn = jn if (i + 1 < n and jn < hi_n) else -1
                         qn = nb
                     if jn >= 0:
-                        prefetch_pair(center_flat, output_flat, d, sen[jn], noise, qn, K)
+                        if shared and qn == q:  # same window, same noise rows: just the input row
+                            prefetch_row(center_flat, row(sen[jn], d), d)
+                        else:
+                            prefetch_pair(center_flat, output_flat, d, sen[jn], noise, qn, K)
                 measure = want_loss and pairs % LOSS_EVERY == 0
                 loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, K, noise, q, points, codes,
                                     lengths, alpha, grad_center, measure)
                 loss_pairs += measure
                 pairs += 1
-                q += K
+                if not shared:
+                    q += K
         else:
             n_ctx = 0
             for j in range(lo_c, hi_c):
@@ -408,7 +417,7 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
 def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 alias_prob, alias_idx, codes, points, lengths,
                 sg, hs, window, negative, cbow_mean, ctx_scale,
-                alpha0, min_alpha, total_words, progress, slot, rng, stats, want_loss):
+                alpha0, min_alpha, total_words, progress, slot, rng, stats, want_loss, shared_noise=False):
     """Train on sentences ``sent_lo:sent_hi`` of the encoded corpus (``ids``, ``offsets``).
 
     Per sentence: drop words by subsampling (keep w with ``keep_prob[w]``), cut the kept words into
@@ -455,8 +464,9 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 alpha = current_alpha(progress, alpha0, min_alpha, total_words)
             if n > 0:
                 ls, lp, pairs = train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes,
-                                               points, lengths, sg, hs, window, K, cbow_mean, ctx_scale, alpha, rng,
-                                               noise, ctx, hidden, grad_center, pairs, want_loss)
+                                               points, lengths, sg, hs, window, K, shared_noise and sg and K > 0,
+                                               cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center,
+                                               pairs, want_loss)
                 loss_sum += ls
                 loss_pairs += lp
     progress[slot] += raw - reported
