@@ -81,10 +81,10 @@ LCG_ADD = np.uint64(11)
 ST_LOSS, ST_LOSS_PAIRS, ST_PAIRS, ST_KEPT, ST_RAW = 0, 1, 2, 3, 4
 N_STATS = 8
 
-_opts = dict(nogil=True, cache=True, fastmath=True)
+_opts = dict(nogil=True, cache=True, fastmath=True, error_model="numpy")
 # Helpers are inlined at the Numba IR level: no call, and no (atomic) reference counting of the
 # shared matrices per pair, which would make the threads fight over one cache line.
-_inl = dict(nogil=True, cache=True, fastmath=True, inline="always")
+_inl = dict(nogil=True, cache=True, fastmath=True, error_model="numpy", inline="always")
 
 
 # ---------------------------------------------------------------------------

@@ -191,3 +191,22 @@ def test_no_compile_inside_a_timed_epoch_with_a_memory_mapped_corpus(corpus, tmp
     w.init_weights(vocab, np.random.default_rng(0))
     trainer_cpu.train(w, mm, cfg, **QUIET)
     assert after_warm_up == [len(cpu.train_chunk.signatures)]
+
+
+@pytest.mark.parametrize("model,loss", [("sg", "ns"), ("cbow", "hs"), ("cbow", "softmax")])
+def test_fixed_sample_loss_is_the_same_in_chunks(corpus, model, loss, monkeypatch):
+    """Evaluated one example at a time (a tiny chunk budget) or all at once: the same mean."""
+    from w2v_scratch import monitor
+    from w2v_scratch.corpus import load
+    from w2v_scratch.monitor import FixedSample
+
+    cfg = TrainConfig(backend="reference", model=model, loss=loss, dim=8, min_count=1, negative=3).resolved()
+    vocab, encoded = load(corpus, 1)
+    sample = FixedSample(encoded, vocab, cfg, size=40)
+    rng = np.random.default_rng(1)
+    center = rng.normal(0, 0.5, (len(vocab), 8)).astype(np.float32)
+    output = rng.normal(0, 0.5, (len(vocab) - (loss == "hs"), 8)).astype(np.float32)
+    whole = sample.loss(center, output)
+    monkeypatch.setattr(monitor, "CHUNK_BYTES", 1)
+    assert sample.chunk(8, len(output)) == 1
+    assert sample.loss(center, output) == pytest.approx(whole, rel=1e-12)

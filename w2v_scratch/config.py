@@ -15,7 +15,15 @@ Any field left as ``None`` takes its backend's default in :meth:`TrainConfig.res
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
+import os
 from dataclasses import dataclass, field
+
+try:
+    import resource  # ulimit -v, in available_memory (POSIX only)
+except ImportError:
+    resource = None
 
 from .errors import ConfigError
 
@@ -25,6 +33,17 @@ BACKENDS = ("reference", "cpu", "cuda", "auto")
 
 TEXTBOOK = dict(min_count=10, sample=1e-4, sample_rule="textbook", lr=0.01, optimizer="adam", batch_size=512)
 WORD2VEC_C = dict(min_count=5, sample=1e-3, sample_rule="word2vec", lr=None, optimizer="sgd", batch_size=512)
+
+# Bounds on options whose value would be impossible, not merely large (sizes are checked against
+# the machine's memory by :func:`check_memory` once the vocabulary is known).
+MAX_SEED = 2**64 - 1       # every backend derives its generators from a 64-bit seed
+MAX_THREADS = 1024         # Python threads, one Hogwild worker each
+MAX_EPOCHS = 1_000_000
+# monitor.FixedSample's examples (monitor.SIZE, monitor.SOFTMAX_SIZE; tests/test_limits.py checks
+# they agree): every backend evaluates them at each epoch's end, and memory_needed counts them
+FIXED_SAMPLE = 4096
+FIXED_SAMPLE_SOFTMAX = 512
+FIXED_SAMPLE_CHUNK_BYTES = 1 << 26  # monitor.CHUNK_BYTES: the sample is evaluated in chunks of this size
 
 
 @dataclass
@@ -52,7 +71,15 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
     def resolved(self) -> "TrainConfig":
-        """A copy with every ``None`` replaced by the backend's default, then validated."""
+        """A copy with every ``None`` replaced by the backend's default, then validated, and checked
+        against the memory available with the smallest vocabulary and corpus (:func:`check_memory`
+        with no vocabulary: a lower bound), so an absurd size fails before the corpus is read."""
+        cfg = self.with_defaults()
+        check_memory(cfg)
+        return cfg
+
+    def with_defaults(self) -> "TrainConfig":
+        """A copy with every ``None`` replaced by the backend's default, validated (no memory check)."""
         base = TEXTBOOK if self.backend == "reference" else WORD2VEC_C
         values = dataclasses.asdict(self)
         for key, default in base.items():
@@ -60,13 +87,18 @@ class TrainConfig:
                 values[key] = default
         if values["lr"] is None:  # word2vec.c's alpha
             values["lr"] = 0.05 if self.model == "cbow" else 0.025
-        if values["min_lr"] is None:
+        if values["min_lr"] is None and _is_real(values["lr"]):
             values["min_lr"] = values["lr"] * 1e-4
         cfg = TrainConfig(**values)
         cfg.validate()
         return cfg
 
     def validate(self) -> None:
+        """Refuse impossible values with one message naming the option, the rule and the fix.
+
+        Whole-number options must be integers, float options finite numbers (NaN and ±inf are never
+        meaningful here), each within its range. Memory is checked later, by :func:`check_memory`,
+        once the vocabulary size is known."""
         def need(ok: bool, msg: str) -> None:
             if not ok:
                 raise ConfigError(msg)
@@ -74,24 +106,47 @@ class TrainConfig:
         need(self.model in MODELS, f"unknown model {self.model!r}: use one of {', '.join(MODELS)}")
         need(self.loss in LOSSES, f"unknown loss {self.loss!r}: use one of {', '.join(LOSSES)}")
         need(self.backend in BACKENDS, f"unknown backend {self.backend!r}: use one of {', '.join(BACKENDS)}")
-        need(self.dim > 0, f"--dim must be positive (got {self.dim})")
-        need(self.window > 0, f"--window must be positive (got {self.window})")
-        need(self.epochs > 0, f"--epochs must be positive (got {self.epochs})")
+        whole = [("--dim", self.dim), ("--window", self.window), ("--negative", self.negative),
+                 ("--epochs", self.epochs), ("--threads", self.threads), ("--seed", self.seed),
+                 ("max sentence length", self.max_sentence_length), ("--min-count", self.min_count),
+                 ("--max-vocab", self.max_vocab), ("--batch-size", self.batch_size)]
+        for opt, value in whole:
+            need(value is None or _is_int(value), f"{opt} must be a whole number (got {value!r})")
+        for opt, value, example in (("--lr", self.lr, "0.025"), ("--min-lr", self.min_lr, "0.0001"),
+                                    ("--sample", self.sample, "1e-3"), ("--ns-exponent", self.ns_exponent, "0.75")):
+            need(value is None or (_is_real(value) and math.isfinite(value)),
+                 f"{opt} must be a finite number (got {value!r}): NaN and infinity are not allowed; "
+                 f"give a number such as {example}")
+        need(self.dim > 0, f"--dim must be positive (got {self.dim}): word2vec uses 100-300")
+        need(self.window > 0, f"--window must be positive (got {self.window}): word2vec uses 5")
+        need(0 < self.epochs <= MAX_EPOCHS, f"--epochs must be positive (got {self.epochs})" if self.epochs <= 0 else
+             f"--epochs must be at most {MAX_EPOCHS:,} (got {self.epochs:,}): a run of that many passes never ends")
         need(self.negative >= 0, f"--negative must be >= 0 (got {self.negative})")
         need(self.loss != "ns" or self.negative > 0, "--negative must be positive with negative sampling (--loss ns)")
         need(self.min_count is None or self.min_count >= 1, f"--min-count must be at least 1 (got {self.min_count})")
         need(self.max_vocab is None or self.max_vocab >= 0, f"--max-vocab must be >= 0 (got {self.max_vocab})")
-        need(self.sample is None or self.sample >= 0, f"--sample must be >= 0 (got {self.sample})")
-        need(self.lr is None or self.lr > 0, f"--lr must be positive (got {self.lr})")
+        need(self.sample is None or self.sample >= 0,
+             f"--sample must be >= 0 (got {self.sample}): 0 turns subsampling off; word2vec uses 1e-3")
+        need(self.lr is None or self.lr > 0,
+             f"--lr must be positive (got {self.lr}): word2vec uses 0.025 (SGD), the textbook 0.01 (Adam)")
         need(self.min_lr is None or self.min_lr >= 0, f"--min-lr must be >= 0 (got {self.min_lr})")
+        need(self.lr is None or self.min_lr is None or self.min_lr <= self.lr,
+             f"--min-lr ({self.min_lr:g}) must not be above --lr ({self.lr:g}): the rate decays from --lr down to "
+             "--min-lr; lower --min-lr" if self.lr is not None and self.min_lr is not None else "")
         need(self.batch_size is None or self.batch_size > 0, f"--batch-size must be positive (got {self.batch_size})")
         need(self.threads > 0, f"--threads must be positive (got {self.threads})")
+        need(self.threads <= MAX_THREADS,
+             f"--threads must be at most {MAX_THREADS:,} (got {self.threads:,}): use about one per CPU core "
+             f"(this machine has {os.cpu_count() or 1})")
+        need(0 <= self.seed <= MAX_SEED,
+             f"--seed must be a whole number from 0 to 2**64 - 1 (got {self.seed}): use a non-negative seed")
         need(self.optimizer in (None, "adam", "sgd"), f"unknown optimizer {self.optimizer!r}: use adam or sgd")
         need(self.backend == "reference" or self.optimizer in (None, "sgd"),
              f"--optimizer {self.optimizer} is for the reference trainer: the {self.backend} backend runs "
              "word2vec.c's per-pair SGD (drop --optimizer, or use --backend reference)")
         need(self.max_sentence_length > 0, "max sentence length must be positive")
-        need(self.ns_exponent >= 0, "the noise exponent must be >= 0")
+        need(self.ns_exponent >= 0,
+             f"--ns-exponent (the noise exponent) must be >= 0 (got {self.ns_exponent}): word2vec uses 0.75")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -100,3 +155,307 @@ class TrainConfig:
     def from_dict(cls, values: dict) -> "TrainConfig":
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+# ---------------------------------------------------------------------------
+# Memory: what a run will allocate, checked before the first matrix is
+# ---------------------------------------------------------------------------
+@dataclass
+class MemoryNeed:
+    """What a training run will allocate beyond the encoded corpus (already in memory when this is
+    computed), in bytes: ``parts`` is [(bytes, what, lead, fix)], largest first, where ``lead`` names
+    the options that make that part big and ``fix`` says what to lower. Persistent parts (matrices,
+    optimizer state, tables, kernel buffers) plus the largest transient one (a minibatch, an epoch's
+    window arrays, the fixed evaluation sample); ``total`` is their sum."""
+
+    parts: list
+    at_least: bool = False  # the vocabulary and corpus were not known yet: a lower bound
+
+    @property
+    def total(self) -> int:
+        return sum(p[0] for p in self.parts)
+
+    @property
+    def breakdown(self) -> dict:
+        return {what: size for size, what, _, _ in self.parts}
+
+    def message(self, available: int) -> str:
+        """One line: who needs how much, for what; what the machine has; what to lower."""
+        _, _, lead, fix = self.parts[0]
+        shown = [f"{format_bytes(b)} for {what}" for b, what, _, _ in self.parts if b >= self.total / 100][:4]
+        amount = ("at least " if self.at_least else "") + format_bytes(self.total)
+        return (f"{lead} {amount} of memory ({', '.join(shown)}); this machine has "
+                f"{format_bytes(available)} available: {fix}")
+
+
+def format_bytes(n: float) -> str:
+    n = float(n)
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            break
+        n /= 1000
+    if unit == "PB" and n >= 1000:
+        return f"{n:.1e} PB"
+    return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+
+
+def memory_needed(cfg: TrainConfig, vocab_size: int | None = None, tokens: int | None = None,
+                  kept: int | None = None) -> MemoryNeed:
+    """Estimate the memory a run of ``cfg`` on a vocabulary of ``vocab_size`` words needs, before any
+    of it is allocated. ``tokens``: corpus tokens of the vocabulary; ``kept``: the expected tokens
+    after subsampling (both optional: the reference trainer's window arrays are then left out and its
+    minibatches taken as full). With ``vocab_size=None`` (before the corpus is read) it is a lower
+    bound: one word, one token, minibatches of one. Pure arithmetic on Python integers: any option
+    value, however absurd, gives a number.
+
+    Sizes, with V words, d = --dim, W = --window (C = 2W context slots), K = --negative (NS only),
+    B = --batch-size, P = a Huffman path's length (HS), S = the fixed sample's examples (4096):
+
+    * the two matrices, float32: (V + V_out)·d·4 (V_out = V−1 for HS), and for the reference
+      trainer with Adam its two moments per matrix, the same again ×2;
+    * the cpu kernel, per thread: its noise-id buffer 2·(C·K)+1 int64 (skip-gram; K for CBOW), C
+      context ids, 1000 sentence ids, 2·d floats;
+    * the reference trainer, per epoch: the window arrays of the kept tokens, ~36 bytes per
+      (token, context slot) while they are built, 5 after; per minibatch its gathered rows and their
+      gradients, 3·4·d bytes per row (skip-gram NS: B·C·(K+1) output rows, i.e. the textbook's
+      B×(2W)×(K+1)×d arrays), its noise draws (B·C·K·C bytes of clash tests), the full softmax's
+      B×V scores (×3), and the optimizer's per-row temporaries;
+    * every backend's fixed evaluation sample (``monitor.FixedSample``): S examples in float64,
+      S·C·d·16 bytes of context rows for CBOW, S·(K+1)·d·24 for NS, S·V·24 for the full softmax,
+      evaluated in chunks of at most 64 MB (at least one example).
+
+    The estimates were checked against tracemalloc's peak on small runs (within about 30%)."""
+    if any(getattr(cfg, f) is None for f in ("lr", "batch_size", "optimizer", "min_count")):
+        cfg = cfg.with_defaults()
+    z = _Sizes(cfg, vocab_size, tokens, kept)
+    parts = _persistent_parts(z)
+    transients = [_fixed_sample_part(z)]
+    if z.backend == "reference":
+        transients = max([_reference_epoch_parts(z, transients[0]), transients], key=lambda ps: sum(p[0] for p in ps))
+    parts += transients
+    words, kept = (z.V, z.kept) if z.known else (None, None)
+    parts = [(int(b), what, _lead(cfg, grows, words, kept), _fix(cfg, grows, other)) for b, what, grows, other in parts]
+    parts.sort(key=lambda p: -p[0])
+    return MemoryNeed(parts, at_least=not z.known)
+
+
+# Each part below: (bytes, what it is, the options it grows with, what else fixes it); "words"
+# stands for the vocabulary size and "tokens" for the corpus size.
+F32, F64 = 4, 8
+
+
+class _Sizes:
+    """The numbers :func:`memory_needed` works with, as Python integers (no overflow)."""
+
+    def __init__(self, cfg: TrainConfig, vocab_size, tokens, kept) -> None:
+        self.cfg = cfg
+        self.backend = "cpu" if cfg.backend == "auto" else cfg.backend
+        self.known = vocab_size is not None
+        self.V = max(int(vocab_size), 1) if self.known else 1
+        self.d, self.W, self.B = int(cfg.dim), int(cfg.window), int(cfg.batch_size)
+        if not self.known:  # the lower bound: one word, one token, minibatches of one
+            tokens, kept, self.B = 1, 1, 1
+        self.C = 2 * self.W
+        self.K = int(cfg.negative) if cfg.loss == "ns" else 0
+        self.tokens = max(int(tokens or 0), 0)
+        self.kept = self.tokens if kept is None else max(int(kept), 0)
+        self.V_out = max(self.V - 1, 1) if cfg.loss == "hs" else self.V
+        # the longest Huffman path: about log2(tokens / rarest count) (PTB: 18 for 887k tokens, 9,858 words)
+        self.P = min(max(self.V - 1, 1), max(self.V.bit_length(), self.tokens.bit_length()) + 4)
+        self.S = FIXED_SAMPLE_SOFTMAX if cfg.loss == "softmax" else FIXED_SAMPLE
+
+
+def _persistent_parts(z: _Sizes) -> list:
+    """The matrices, Adam's moments, the O(V) tables and the cpu kernel's per-thread buffers."""
+    cfg, V, d = z.cfg, z.V, z.d
+    matrices = (V + z.V_out) * d * F32
+    parts = [(matrices, f"the two {V:,}×{d:,} matrices" if z.known else "the two matrices", ("dim", "words"), "")]
+    if z.backend == "reference" and cfg.optimizer == "adam":
+        parts.append((2 * matrices, "Adam's moments", ("dim", "words"), "use --optimizer sgd"))
+    parts.append((V * 100 + (V * z.P * 5 if cfg.loss == "hs" else 0), "the noise and Huffman tables", ("words",), ""))
+    if z.backend == "cpu":
+        stride = z.C * z.K if cfg.model == "sg" else z.K
+        per_thread = (2 * stride + 1) * 8 + z.C * 8 + 1000 * 8 + 2 * d * F32
+        parts.append((int(cfg.threads) * per_thread,
+                      f"the cpu kernel's buffers ({cfg.threads:,} thread{'s' if cfg.threads != 1 else ''})",
+                      ("window", "negative", "threads"), ""))
+    return parts
+
+
+def _fixed_sample_part(z: _Sizes) -> tuple:
+    """``monitor.FixedSample``: drawing 4·S candidates (CBOW: their C context slots), then the loss
+    of S examples in float64 at every epoch's end."""
+    cfg, S, C, d, K, V = z.cfg, z.S, z.C, z.d, z.K, z.V
+    n = 4 * S
+    frac = z.kept / z.tokens if z.tokens else 1.0
+    draw = n * 80 if cfg.model == "sg" else n * C * (52 + 72 * frac)
+    evaluate = S * d * F64 + (2 * S * C * d * F64 if cfg.model == "cbow" else 0)
+    grows = ("window", "dim") if cfg.model == "cbow" else ("dim",)
+    if cfg.loss == "ns":
+        evaluate += 3 * S * (K + 1) * d * F64 + min(V, S * (K + 1)) * d * F64
+        grows += ("negative",)
+    elif cfg.loss == "hs":
+        evaluate += S * z.P * d * 20
+    else:
+        evaluate += 3 * S * V * F64 + V * d * F64
+        grows += ("words",)
+    evaluate = max(evaluate / S, min(evaluate, FIXED_SAMPLE_CHUNK_BYTES))  # chunks of at least one example
+    return (int(max(draw, evaluate)), f"the fixed evaluation sample ({S:,} examples)", grows,
+            "use --loss ns or hs" if cfg.loss == "softmax" else "")
+
+
+def _reference_epoch_parts(z: _Sizes, fixed: tuple) -> list:
+    """The reference trainer's epoch: its window arrays while built, or once built plus the larger
+    of a minibatch and the fixed sample's evaluation."""
+    cfg, C, d, K, V, W, kept = z.cfg, z.C, z.d, z.K, z.V, z.W, z.kept
+    filled = min(C, max(int(cfg.max_sentence_length) - 1, 1))  # a minibatch row's context slots in use, at most
+    pairs = cfg.model == "sg" and cfg.loss != "ns"  # skip-gram HS/softmax train on (center, context) pairs
+    build = 36 * kept * C + 21 * z.tokens
+    keep = 5 * kept * C + (16 * kept * (W + 1) if pairs else 0)
+    examples = kept * (W + 1) if pairs else kept
+    Bx = max(min(z.B, examples), 1) if z.tokens else z.B
+    in_rows = Bx if cfg.model == "sg" else Bx * filled
+    if cfg.loss == "ns":
+        out_rows = Bx * (filled * (K + 1) if cfg.model == "sg" else K + 1)
+    else:
+        out_rows = Bx * z.P if cfg.loss == "hs" else 0
+    batch = 3 * F32 * d * (in_rows + out_rows) + 8 * F32 * d * (min(V, in_rows) + min(z.V_out, out_rows))
+    grows = ("batch_size", "dim") + (("window",) if cfg.model == "cbow" else ())
+    if cfg.loss == "ns" and cfg.model == "sg":
+        batch += 2 * Bx * C * K * C + 40 * Bx * C * (K + 1)
+        grows += ("window", "negative")
+    elif cfg.loss == "softmax":
+        batch += 3 * F32 * Bx * V + 11 * F32 * V * d
+        grows += ("words",)
+    windows = ("the epoch's window arrays", ("window", "tokens"), "use --backend cpu (it builds no window arrays)")
+    during = max((batch, f"minibatches of {Bx:,} examples" if z.known else "a minibatch", grows,
+                  "use --loss ns or hs" if cfg.loss == "softmax" else ""), fixed, key=lambda p: p[0])
+    return [(keep, *windows), during] if keep + during[0] > build else [(build, *windows)]
+
+
+_SIZE_OPTIONS = ("dim", "window", "negative", "batch_size", "threads")  # in the order messages name them
+
+
+def _above_default(cfg: TrainConfig, name: str) -> bool:
+    default = {"batch_size": 512}.get(name, getattr(TrainConfig, name, None))
+    return default is not None and getattr(cfg, name) > default
+
+
+def _lead(cfg: TrainConfig, grows, words: int | None, tokens: int | None) -> str:
+    """The options that make a part big, e.g. "--dim 100,000 with 10,000 words": those of its
+    options above their defaults (all of them when none is)."""
+    names = [n for n in _SIZE_OPTIONS if n in grows]
+    big = [n for n in names if _above_default(cfg, n)] or names
+    text = _and([f"--{n.replace('_', '-')} {getattr(cfg, n):,}" for n in big])
+    extra = [f"{words:,} words"] if "words" in grows and words else []
+    extra += [f"{tokens:,} training tokens"] if "tokens" in grows and tokens else []
+    if not text:
+        return f"a vocabulary of {words or 1:,} words needs"
+    return text + (f" with {_and(extra)}" if extra else "") + (" need" if len(big) > 1 else " needs")
+
+
+def _and(items) -> str:
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + (items[-1] if items else "")
+
+
+def _fix(cfg: TrainConfig, grows, other: str) -> str:
+    names = [n for n in _SIZE_OPTIONS if n in grows]
+    big = [n for n in names if _above_default(cfg, n)] or names
+    fixes = [f"lower {' or '.join('--' + n.replace('_', '-') for n in big)}"] if big else []
+    if "words" in grows:
+        fixes.append("keep fewer words (--max-vocab, --min-count)")
+    if other:
+        fixes.append(other)
+    return ", ".join(fixes[:-1]) + (" or " if len(fixes) > 1 else "") + fixes[-1]
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate, as far as the system tells: /proc/meminfo's
+    MemAvailable (+ free swap), else sysconf's available (or total) physical pages; lowered to the
+    room left under a cgroup memory limit and under ``ulimit -v``. ``None`` when nothing is known."""
+    avail = None
+    try:
+        info = {}
+        with open("/proc/meminfo") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                fields = rest.split()
+                if fields and fields[0].isdigit():
+                    info[key] = int(fields[0]) * 1024
+        if "MemAvailable" in info:
+            avail = info["MemAvailable"] + info.get("SwapFree", 0)
+    except (OSError, ValueError):
+        pass
+    if avail is None:
+        for name in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
+            try:
+                pages, size = os.sysconf(name), os.sysconf("SC_PAGE_SIZE")
+            except (ValueError, OSError, AttributeError):
+                continue
+            if pages > 0 and size > 0:
+                avail = pages * size
+                break
+
+    def lower(room):
+        nonlocal avail
+        if room is not None:
+            avail = room if avail is None else min(avail, room)
+
+    for limit, usage, stat, inactive in (
+            ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.stat",
+             "inactive_file"),
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+             "/sys/fs/cgroup/memory/memory.stat", "total_inactive_file")):
+        try:
+            with open(limit) as f:
+                text = f.read().strip()
+            if text == "max" or int(text) >= 1 << 60:
+                continue
+            with open(usage) as f:
+                used = int(f.read().strip())
+            reclaimable = 0
+            try:
+                with open(stat) as f:
+                    for line in f:
+                        key, _, value = line.partition(" ")
+                        if key == inactive:
+                            reclaimable = int(value)
+            except (OSError, ValueError):
+                pass
+            lower(max(int(text) - used + reclaimable, 0))
+        except (OSError, ValueError):
+            continue
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS) if resource else (-1, None)
+        if resource and soft != resource.RLIM_INFINITY and soft > 0:
+            vm = 0
+            try:
+                with open("/proc/self/status") as f:
+                    for line in f:
+                        if line.startswith("VmSize:"):
+                            vm = int(line.split()[1]) * 1024
+            except (OSError, ValueError):
+                pass
+            lower(max(soft - vm, 0))
+    except (ValueError, OSError):
+        pass
+    return avail
+
+
+def check_memory(cfg: TrainConfig, vocab_size: int | None = None, tokens: int | None = None,
+                 kept: int | None = None, available: int | None = None) -> MemoryNeed:
+    """Raise :class:`ConfigError` when :func:`memory_needed` exceeds the memory available (``available``,
+    default :func:`available_memory`; no check when that is unknown); returns the estimate."""
+    need = memory_needed(cfg, vocab_size, tokens, kept)
+    available = available_memory() if available is None else available
+    if available is not None and need.total > available:
+        raise ConfigError(need.message(available))
+    return need

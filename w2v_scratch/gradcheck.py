@@ -35,11 +35,14 @@ Run it as ``w2v-scratch gradcheck``; the derivations are in docs/math.md.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import huffman
+from .errors import ConfigError
 from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
 from .models import CBOW, SkipGram
 from .reference import Step, loss_and_grads
@@ -237,6 +240,7 @@ def run(seed: int = 0, tol: float = TOL, eps: float = EPS, models=None, losses=N
     ``models`` / ``losses`` restrict the labels checked (default: all of :data:`MODELS`
     and :data:`LOSSES`). Each pair gets its own random problem drawn from ``seed``.
     """
+    check_options(seed, tol, eps)
     rows: list[GradCheckRow] = []
     seeds = np.random.SeedSequence(seed).spawn(len(MODELS) * len(LOSSES))
     k = 0
@@ -249,3 +253,16 @@ def run(seed: int = 0, tol: float = TOL, eps: float = EPS, models=None, losses=N
             p = make_problem(factory(), loss_label, rng)
             rows.extend(check_problem(p, model_label, loss_label, eps=eps, tol=tol))
     return rows
+
+
+def check_options(seed, tol, eps) -> None:
+    """Refuse impossible settings with a ``ConfigError``: the seed a whole number from 0 to 2**64 − 1
+    (as for training), ``tol`` a finite number > 0, ``eps`` a finite number in (0, 1) (a step of 1
+    or more is no derivative: the default 1e-5 balances truncation against rounding)."""
+    if not (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed <= 2**64 - 1):
+        raise ConfigError(f"--seed must be a whole number from 0 to 2**64 - 1 (got {seed}): use a non-negative seed")
+    for opt, value, rule, ok in (("--tol", tol, "a finite number > 0", lambda v: v > 0),
+                                 ("--eps", eps, "a finite number between 0 and 1", lambda v: 0 < v < 1)):
+        if not (isinstance(value, numbers.Real) and math.isfinite(value) and ok(value)):
+            default = TOL if opt == "--tol" else EPS
+            raise ConfigError(f"{opt} must be positive: {rule} (got {value}); the default is {default:g}")

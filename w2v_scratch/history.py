@@ -25,6 +25,12 @@ Keys (every backend writes all of them):
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from .errors import DivergenceError
+
 KEYS = ("epoch", "loss", "eval_loss", "seconds", "words", "trained_words", "examples", "words_per_sec",
         "trained_words_per_sec", "lr_end", "batch_losses")
 
@@ -58,3 +64,99 @@ def describe(record: dict, epochs: int) -> str:
 def mean_losses(loss_sums, counts) -> list[float]:
     """Σ loss / Σ count for each (sum, count) with a positive count, in order."""
     return [float(s) / float(c) for s, c in zip(loss_sums, counts) if c > 0]
+
+
+# ---------------------------------------------------------------------------
+# The divergence guard every backend runs (per minibatch / slice of work, and at every epoch's end)
+# ---------------------------------------------------------------------------
+# Measured on the bundled PTB (5 epochs, default settings unless said; cuda on an H100; the ratio is the largest
+# minibatch/slice loss over the untrained loss below, the norms the largest row norms at the end):
+#
+#   backend    model × loss   settings        ratio   max row norm (center / output)
+#   reference  sg × ns        Adam 0.01       1.00     6.4 /  8.8
+#   reference  cbow × ns      Adam 0.01       1.00    10.1 /  9.3
+#   reference  sg × hs        Adam 0.01       0.92    11.3 /  8.7
+#   reference  cbow × hs      Adam 0.01       0.92    13.2 /  9.2
+#   reference  sg × softmax   Adam 0.01       1.00     5.2 / 12.2
+#   reference  cbow × softmax Adam 0.01       1.00    10.0 / 12.0
+#   reference  sg × ns        SGD 0.01        1.00     0.1 /  0.2
+#   cpu        sg × ns        SGD 0.025       0.92     4.8 /  4.7
+#   cpu        sg × hs        SGD 0.025       0.77     4.9 /  5.5
+#   cpu        cbow × ns      SGD 0.05        0.92    16.6 /  4.4
+#   cpu        cbow × hs      SGD 0.05        0.77    15.2 /  6.4
+#   cpu        sg × ns        SGD 0.1 / 0.2   0.67     5.3 /  6.4
+#   cuda       sg × ns        SGD 0.025       0.97     4.3 /  5.0
+#   cuda       cbow × ns      SGD 0.05        0.97    16.0 /  4.5
+#   cuda       sg × hs        SGD 0.025       0.80     5.1 /  4.7
+#   cuda       cbow × hs      SGD 0.05        0.80    14.9 /  6.3
+#   cpu        sg × ns        SGD 0.5         NaN within 2 slices (norms 1e15, ratio 4e26 first)
+#   cpu        cbow × ns      SGD 0.5         NaN within 8 slices (norms 1e19)
+#   cpu        sg × hs        SGD 0.5         5,233  235 / 314: loss 51,000 nats per example
+#   cpu        cbow × hs      SGD 0.5         8,517  782 / 425: loss 82,000 nats per example
+#
+# Sane runs stay at or below the untrained loss and below norm 20; every run at lr 0.5 on PTB
+# blows up, to NaN (NS) or to a finite loss thousands of times the untrained one (HS: nodes with
+# |f| >= 6 are skipped, so a wrong saturated node is never corrected). On tiny corpora (the tests'
+# 24-word topic corpus, d = 16, K = 2, 4 epochs) lr 0.5 stays below ratio 1 and norm 10 except
+# cpu CBOW × HS (ratio 37, norm 29) and reference SGD × HS in batches of 32 (ratio 160+: diverged);
+# over the whole test suite the largest ratio is 6.3 (reference CBOW × HS, SGD 0.1) and the largest
+# norm 12.8. The limits sit far above the sane runs: a loss over LOSS_FACTOR times the untrained
+# loss, a row norm over MAX_ROW_NORM (the reference's Adam at lr 1e9 reaches 1e9–1e10 at once).
+LOSS_FACTOR = 50.0
+MAX_ROW_NORM = 1e4
+
+
+def untrained_loss(loss: str, negative: int, vocab_size: int) -> float:
+    """The loss per example (this module's unit) of a model whose scores are all 0, which is
+    about where every backend starts: NS (K+1)·log 2; the full softmax log V; HS the path length
+    times log 2, about log2 V + 1 bits, i.e. log V + log 2."""
+    V = max(int(vocab_size), 2)
+    if loss == "ns":
+        return (int(negative) + 1) * math.log(2)
+    if loss == "hs":
+        return math.log(V) + math.log(2)
+    return math.log(V)
+
+
+def check_loss(value: float, cfg, vocab_size: int, where: str) -> None:
+    """Raise :class:`DivergenceError` when a measured loss (per example) is NaN/inf or over
+    LOSS_FACTOR times the untrained loss. ``where``: "in epoch 2", "in epoch 1 (minibatch 7)"…"""
+    base = untrained_loss(cfg.loss, cfg.negative, vocab_size)
+    if not math.isfinite(value):
+        raise DivergenceError(f"training diverged: the loss became {value} {where}: lower --lr (now {cfg.lr:g})")
+    if value > LOSS_FACTOR * base:
+        raise DivergenceError(f"training diverged: the loss grew to {value:.3g} {where}, over {LOSS_FACTOR:g} times "
+                              f"the untrained model's {base:.3g}: lower --lr (now {cfg.lr:g})")
+
+
+def max_row_norm(table: np.ndarray, block: int = 1 << 16) -> float:
+    """The largest Euclidean row norm of ``table`` (NaN/inf if it holds any), without a float64
+    copy of the whole table: max|x|·sqrt(d) bounds it, and only when that bound is large are the
+    norms computed, a block of rows at a time."""
+    if table.size == 0:
+        return 0.0
+    top = max(float(table.max()), -float(table.min()))
+    if not math.isfinite(top):
+        return float("nan") if math.isnan(top) else float("inf")
+    if top * math.sqrt(table.shape[1]) <= MAX_ROW_NORM:
+        return top * math.sqrt(table.shape[1])  # an upper bound: enough to pass
+    best = 0.0
+    for start in range(0, table.shape[0], block):
+        rows = table[start:start + block].astype(np.float64)
+        best = max(best, float(np.sqrt(np.einsum("ij,ij->i", rows, rows).max())))
+    return best
+
+
+def check_vectors(tables: dict, cfg, where: str) -> None:
+    """Raise :class:`DivergenceError` when any of ``tables`` ({name: matrix or None}) holds NaN/inf,
+    or a row whose norm passes MAX_ROW_NORM."""
+    for name, table in tables.items():
+        if table is None:
+            continue
+        norm = max_row_norm(table)
+        if not math.isfinite(norm):
+            raise DivergenceError(f"training diverged {where}: the vectors hold NaN/inf; lower --lr (now {cfg.lr:g})")
+        if norm > MAX_ROW_NORM:
+            raise DivergenceError(f"training diverged {where}: a row of the {name} matrix grew to norm {norm:.3g} "
+                                  f"(sane runs stay below 20; the limit is {MAX_ROW_NORM:g}): lower --lr "
+                                  f"(now {cfg.lr:g})")

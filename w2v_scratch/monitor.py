@@ -33,6 +33,7 @@ from .sampling import AliasSampler, keep_probabilities
 SIZE = 4096          # examples for NS and HS
 SOFTMAX_SIZE = 512   # the full softmax costs V·d per example
 MAX_ROUNDS = 8       # rounds of 4·size candidates (subsampling rejects most pairs of frequent words)
+CHUNK_BYTES = 1 << 26  # float64 temporaries of one evaluated chunk of examples
 
 
 class FixedSample:
@@ -96,27 +97,43 @@ class FixedSample:
         ok = (rng.random(n) < keep[center]) & mask.any(axis=1)
         return contexts[ok], mask[ok], center[ok]
 
-    def hidden(self, center: np.ndarray) -> np.ndarray:
-        """h of every example, float64: W_in[center] (skip-gram) or the window's mean/sum (CBOW)."""
+    def hidden(self, center: np.ndarray, a: int = 0, b: int | None = None) -> np.ndarray:
+        """h of examples a..b, float64: W_in[center] (skip-gram) or the window's mean/sum (CBOW)."""
         if self.model == "sg":
-            return center[self.inputs].astype(np.float64)
-        rows = center[self.contexts].astype(np.float64) * self.mask[:, :, None]
-        h = rows.sum(axis=1)
-        return h / self.mask.sum(axis=1, keepdims=True) if self.cbow_mean else h
+            return center[self.inputs[a:b]].astype(np.float64)
+        mask = self.mask[a:b]
+        h = np.einsum("bc,bcd->bd", mask.astype(np.float64), center[self.contexts[a:b]])
+        return h / mask.sum(axis=1, keepdims=True) if self.cbow_mean else h
+
+    def chunk(self, d: int, V: int) -> int:
+        """Examples evaluated at once, so that their float64 temporaries stay near CHUNK_BYTES."""
+        if self.loss_name == "ns":
+            width = 3 * self.noise.shape[1] + 4
+        else:
+            width = 24 if self.loss_name == "hs" else 3 * V // d + 2
+        if self.model == "cbow":
+            width += self.contexts.shape[1]
+        return max(1, CHUNK_BYTES // (8 * d * width))
 
     def loss(self, center: np.ndarray, output: np.ndarray) -> float | None:
         """The mean loss per example with the parameters ``center`` (W_in) and ``output`` (W_out
-        for NS and softmax, the inner-node matrix for HS); ``None`` for a corpus with no pair."""
+        for NS and softmax, the inner-node matrix for HS); ``None`` for a corpus with no pair.
+        Evaluated a chunk of examples at a time (memory stays bounded at any dimension)."""
         if self.empty:
             return None
-        h = self.hidden(center)
-        if self.loss_name == "ns":
-            targets = np.concatenate([self.targets[:, None], self.noise], axis=1)
-            rows = np.unique(targets)
-            local = np.searchsorted(rows, targets)  # only the rows the sample uses, in float64
-            labels = np.zeros(targets.shape)
-            labels[:, 0] = 1
-            out = self.unit(h, output[rows].astype(np.float64), local, labels, np.ones(targets.shape))
-        else:
-            out = self.unit(h, output, self.targets)  # float32 rows meet float64 h: float64 scores
-        return float(out.loss.mean())
+        n, total = len(self.targets), 0.0
+        step = self.chunk(center.shape[1], len(output))
+        for a in range(0, n, step):
+            b = min(a + step, n)
+            h = self.hidden(center, a, b)
+            if self.loss_name == "ns":
+                targets = np.concatenate([self.targets[a:b, None], self.noise[a:b]], axis=1)
+                rows = np.unique(targets)
+                local = np.searchsorted(rows, targets)  # only the rows these examples use, in float64
+                labels = np.zeros(targets.shape)
+                labels[:, 0] = 1
+                out = self.unit(h, output[rows].astype(np.float64), local, labels, np.ones(targets.shape))
+            else:
+                out = self.unit(h, output, self.targets[a:b])  # float32 rows meet float64 h: float64 scores
+            total += float(out.loss.sum())
+        return total / n

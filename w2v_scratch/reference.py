@@ -24,7 +24,7 @@ from . import sampling
 from .config import TrainConfig
 from .checkpoint import NO_CHECKPOINTS, Checkpointer
 from .errors import DivergenceError
-from .history import epoch_record
+from .history import check_loss, check_vectors, epoch_record
 from .huffman import build as build_huffman
 from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
 from .models import make_model
@@ -184,13 +184,18 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
             else:
                 optimizer.tick()
             output = getattr(w2v, out_name)
-            losses, grads = loss_and_grads(model, loss, w2v.center, output, step)
-            optimizer.step("center", w2v.center, *grads["center"])
-            optimizer.step(out_name, output, *grads["output"])
-            step_sum = example_losses(step, losses)
+            where = f"in epoch {epoch + 1} (minibatch {k + 1} of {n_steps})"
+            try:  # no sane step overflows: an overflow (or NaN) is a divergence, caught where it happens
+                with np.errstate(over="raise", invalid="raise", divide="raise"):
+                    losses, grads = loss_and_grads(model, loss, w2v.center, output, step)
+                    optimizer.step("center", w2v.center, *grads["center"])
+                    optimizer.step(out_name, output, *grads["output"])
+                    step_sum = example_losses(step, losses)
+            except FloatingPointError as exc:
+                raise DivergenceError(f"training diverged {where}: a step overflowed ({exc}), so the vectors hold "
+                                      f"NaN/inf; lower --lr (now {cfg.lr:g})") from None
             batch_loss = step_sum / max(step.pairs, 1)
-            if not np.isfinite(batch_loss):
-                raise DivergenceError(f"the loss became {batch_loss} in epoch {epoch + 1}: lower --lr")
+            check_loss(batch_loss, cfg, len(vocab), where)  # NaN/inf, or far above the untrained loss
             totals["loss_sum"] += step_sum
             totals["examples"] += step.pairs
             totals["batch_losses"].append(batch_loss)
@@ -203,6 +208,7 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
                 checkpointer.save(w2v)
                 checkpointer.check_stop()
         seconds = totals["seconds"] + time.perf_counter() - start
+        check_vectors({"center": w2v.center, out_name: getattr(w2v, out_name)}, cfg, f"in epoch {epoch + 1}")
         record = epoch_record(
             epoch + 1, loss=totals["loss_sum"] / max(totals["examples"], 1),
             eval_loss=fixed.loss(w2v.center, getattr(w2v, out_name)), seconds=seconds,

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checkpoint import NO_CHECKPOINTS
 from .corpus import Corpus
 from .errors import ConfigError, DivergenceError
-from .history import describe, epoch_record, mean_losses
+from .history import check_loss, check_vectors, describe, epoch_record, mean_losses
 from .kernel_inputs import Tables
 from .kernel_inputs import ctx_scale as kernel_ctx_scale
 from .monitor import FixedSample
@@ -190,14 +191,29 @@ def train_slice(plan: Plan, t: int, pos: Position) -> None:
     cpu, cfg, tb = _kernels(), plan.cfg, plan.tables
     lo, hi = plan.work[t][pos.next_slice[t]]
     before = plan.stats[t].copy()
-    plan.lr_now[t] = cpu.train_chunk(
-        plan.ids, plan.offsets, lo, hi, plan.center, plan.output, tb.keep, tb.alias_prob, tb.alias_idx,
-        tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative,
-        bool(cfg.cbow_mean), np.float32(kernel_ctx_scale(cfg)), np.float32(cfg.lr), np.float32(cfg.min_lr),
-        plan.total_words, plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True)
+    where = f"in epoch {pos.epoch + 1}"
+    try:
+        plan.lr_now[t] = cpu.train_chunk(
+            plan.ids, plan.offsets, lo, hi, plan.center, plan.output, tb.keep, tb.alias_prob, tb.alias_idx,
+            tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative,
+            bool(cfg.cbow_mean), np.float32(kernel_ctx_scale(cfg)), _float32(cfg.lr), _float32(cfg.min_lr),
+            plan.total_words, plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True)
+    except (ZeroDivisionError, FloatingPointError):
+        # The kernels run with fastmath (no NaN assumed): once a vector has overflowed, a score is NaN and
+        # Numba's division-by-zero guard on 1/(1 + e^-|f|) fires. Only a diverged run gets here.
+        raise DivergenceError(f"training diverged {where}: the vectors overflowed and hold NaN/inf; "
+                              f"lower --lr (now {cfg.lr:g})") from None
     delta = plan.stats[t] - before
     pos.slice_losses[t].append([float(delta[cpu.ST_LOSS]), float(delta[cpu.ST_LOSS_PAIRS])])
     pos.next_slice[t] += 1
+    if delta[cpu.ST_LOSS_PAIRS] > 0:  # every slice, whatever the timing: NaN, or far above the untrained loss
+        check_loss(float(delta[cpu.ST_LOSS]) / float(delta[cpu.ST_LOSS_PAIRS]), cfg, plan.center.shape[0], where)
+
+
+def _float32(x: float) -> np.float32:
+    """A rate as the kernels take it; one beyond float32's range becomes inf (and the run a divergence)."""
+    with np.errstate(over="ignore"):
+        return np.float32(x)
 
 
 def run_pass(plan: Plan, pos: Position, checkpointer, on_report) -> None:
@@ -242,8 +258,9 @@ def finish_epoch(plan: Plan, pos: Position, seconds: float, fixed: FixedSample) 
     cpu = _kernels()
     ep = plan.totals() - pos.start_stats
     loss = ep[cpu.ST_LOSS] / max(ep[cpu.ST_LOSS_PAIRS], 1.0)
-    if not np.isfinite(loss) or not np.isfinite(plan.center[:1]).all():
-        raise DivergenceError(f"the loss became {loss} in epoch {pos.epoch + 1}: lower --lr")
+    where = f"in epoch {pos.epoch + 1}"
+    check_loss(loss, plan.cfg, plan.center.shape[0], where)
+    check_vectors({"center": plan.center, "output": plan.output}, plan.cfg, where)  # before anything uses them
     return epoch_record(pos.epoch + 1, loss=loss, eval_loss=fixed.loss(plan.center, plan.output),
                         seconds=seconds, words=ep[cpu.ST_RAW], trained_words=ep[cpu.ST_KEPT],
                         examples=ep[cpu.ST_PAIRS], lr_end=min(plan.lr_now), batch_losses=pos.batch_losses())
@@ -265,8 +282,8 @@ def warm_up(plan: Plan) -> float:
     t0 = time.perf_counter()
     cpu.train_chunk(plan.ids, plan.offsets, 0, 0, plan.center, plan.output, tb.keep, tb.alias_prob,
                     tb.alias_idx, tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs",
-                    cfg.window, cfg.negative, bool(cfg.cbow_mean), np.float32(1.0), np.float32(cfg.lr),
-                    np.float32(cfg.min_lr), 1, np.zeros(cpu.SLOT, np.int64), 0, _seed_state(0, 0, 0),
+                    cfg.window, cfg.negative, bool(cfg.cbow_mean), np.float32(1.0), _float32(cfg.lr),
+                    _float32(cfg.min_lr), 1, np.zeros(cpu.SLOT, np.int64), 0, _seed_state(0, 0, 0),
                     np.zeros(cpu.N_STATS), True)
     return time.perf_counter() - t0
 
@@ -282,8 +299,6 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     ``"resume"`` carries on from it, so with ``threads=1`` a resumed run ends bit for bit where
     an uninterrupted one does.
     """
-    from .checkpoint import NO_CHECKPOINTS
-
     checkpointer = checkpointer or NO_CHECKPOINTS
     log = log or (lambda msg: print(msg, file=sys.stderr))
     p = plan(w2v, corpus, cfg)
@@ -336,8 +351,8 @@ def _reporter(p: Plan, pos: Position, bar):
     def report() -> None:
         last = [s[-1] for s in pos.slice_losses if s and s[-1][1] > 0]
         running = sum(r[0] for r in last) / sum(r[1] for r in last) if last else None
-        if running is not None and not np.isfinite(running):
-            raise DivergenceError(f"the loss became {running} in epoch {pos.epoch + 1}: lower --lr")
+        if running is not None:  # each slice is checked as it ends (train_slice); this only stops sooner
+            check_loss(running, p.cfg, p.center.shape[0], f"in epoch {pos.epoch + 1}")
         if bar is not None:
             words = int(p.progress.sum())
             bar.update(words - shown[0])

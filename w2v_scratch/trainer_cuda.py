@@ -37,8 +37,9 @@ import time
 import numpy as np
 
 from .corpus import Corpus
-from .errors import ConfigError, DeviceError, DivergenceError
-from .history import describe, epoch_record, mean_losses
+from .config import format_bytes
+from .errors import ConfigError, DeviceError
+from .history import check_loss, check_vectors, describe, epoch_record, mean_losses
 from .kernel_inputs import Tables
 from .monitor import FixedSample
 from .optim import linear_decay
@@ -53,7 +54,7 @@ BATCH_GROUPS = 100  # batch_losses: the epoch's sentences in this many consecuti
 
 def _kernels():
     try:
-        from .kernels import cuda as cuda_kernels
+        from .kernels import cuda as cuda_kernels  # deferred: numba-cuda may be missing, and loads slowly
     except Exception as exc:  # numba-cuda missing or broken
         raise DeviceError(f"the CUDA kernels could not be loaded ({exc}): use --backend cpu") from None
     return cuda_kernels
@@ -69,7 +70,61 @@ def _extra(cfg, name, default):
     return (cfg.extra or {}).get(name, default)
 
 
+def _cuda_errors() -> tuple:
+    """The exception types of the CUDA driver, compiler and linker (none where numba-cuda is missing)."""
+    found = []
+    for module, names in (("numba.cuda.cudadrv.driver", ("CudaAPIError", "CudaDriverError", "LinkerError")),
+                          ("numba.cuda.cudadrv.error", ("CudaDriverError", "CudaRuntimeError", "NvvmError",
+                                                        "NvrtcError"))):
+        try:
+            mod = __import__(module, fromlist=list(names))
+        except Exception:
+            continue
+        found += [getattr(mod, n) for n in names if isinstance(getattr(mod, n, None), type)]
+    return tuple(found)
+
+
+def device_memory_needed(cfg, vocab_size: int, tokens: int, sentences: int) -> int:
+    """Bytes the cuda backend allocates on the GPU: the corpus (ids, their kept copy, offsets,
+    per-sentence lengths, losses and pairs), the tables and both matrices."""
+    V = max(int(vocab_size), 1)
+    V_out = max(V - 1, 1) if cfg.loss == "hs" else V
+    paths = V * 64 * 5 if cfg.loss == "hs" else 0
+    return (8 * tokens + 8 * (sentences + 1) + 20 * sentences + 12 * V + paths
+            + (V + V_out) * int(cfg.dim) * 4)
+
+
+def _check_device_memory(cuda, cfg, vocab_size: int, tokens: int, sentences: int) -> None:
+    try:
+        free, _ = cuda.current_context().get_memory_info()
+    except Exception:  # not every driver tells: the allocation itself then fails, as a DeviceError
+        return
+    need = device_memory_needed(cfg, vocab_size, tokens, sentences)
+    if need > free:
+        raise ConfigError(f"--dim {cfg.dim:,} with {vocab_size:,} words and {tokens:,} corpus tokens needs "
+                          f"{format_bytes(need)} of GPU memory; this GPU has {format_bytes(free)} free: lower --dim, "
+                          "keep fewer words (--max-vocab, --min-count), or use --backend cpu")
+
+
 def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None) -> None:
+    """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` on the GPU
+    (:func:`_train`), turning the CUDA driver's errors into one-line errors: out of GPU memory is
+    a ``ConfigError`` naming the options, anything else (a kernel too large to launch for its
+    --dim/--negative/--window, a driver fault) a ``DeviceError``."""
+    errors = _cuda_errors()
+    try:
+        _train(w2v, corpus, cfg, progress, log, checkpointer)
+    except errors as exc:
+        text = " ".join(str(exc).split())[:300]
+        if "OUT_OF_MEMORY" in text.upper() or "out of memory" in text.lower():
+            raise ConfigError(f"the GPU ran out of memory ({text}): lower --dim, keep fewer words (--max-vocab, "
+                              "--min-count), or use --backend cpu") from None
+        raise DeviceError(f"the CUDA kernel could not run with --dim {cfg.dim:,}, --window {cfg.window:,}, "
+                          f"--negative {cfg.negative:,} ({type(exc).__name__}: {text}): lower them, or use "
+                          "--backend cpu") from None
+
+
+def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None) -> None:
     """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` on the GPU.
 
     Checkpoints (``checkpointer``, see ``checkpoint.py``) are taken at epoch boundaries: every
@@ -84,7 +139,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     log = log or (lambda msg: print(msg, file=sys.stderr))
     check_supported(cfg)
     ck = _kernels()
-    from numba import cuda
+    from numba import cuda  # deferred: only cuda runs load the CUDA driver
 
     if not cuda.is_available():
         raise DeviceError("--backend cuda needs an NVIDIA GPU with a CUDA driver, and none was found: "
@@ -97,6 +152,8 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     n_sent = len(offsets) - 1
     N = int(len(corpus.ids))
     output_name = "context" if cfg.loss == "ns" else "inner_nodes"
+    V = len(w2v.vocab)
+    _check_device_memory(cuda, cfg, V, N, n_sent)
 
     t0 = time.perf_counter()
     kernel = ck.make_kernel(cfg.model, cfg.loss, cfg.dim, cfg.negative, cfg.window, atomic=atomic,
@@ -126,7 +183,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
     inv_total = 1.0 / total_run
     bar = None
     if progress:
-        from tqdm import tqdm
+        from tqdm import tqdm  # deferred: only runs with a progress bar need it
 
         bar = tqdm(total=(cfg.epochs - len(w2v.history)) * N, unit="word", unit_scale=True, desc="training",
                    leave=False, dynamic_ncols=True)
@@ -141,25 +198,14 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                 ck.launch_train(kernel, a, b, d_kept, d_kept_len, d_off, d_win, d_wout, d_prob, d_alias,
                                 d_codes, d_points, d_lengths, key, cfg.lr, cfg.min_lr, progress0, inv_total,
                                 ctx_scale, d_loss, d_pairs)
+                if b < n_sent:  # more launches to come: stop a diverging run now, not at the epoch's end
+                    _check_launch(cfg, V, d_loss, d_pairs, a, b, epoch)
                 if bar is not None:
                     cuda.synchronize()
                     bar.update(int(offsets[b] - offsets[a]))
                     bar.set_postfix(epoch=f"{epoch + 1}/{cfg.epochs}", refresh=False)
-            sent_loss, sent_pairs = d_loss.copy_to_host(), d_pairs.copy_to_host()
-            kept = int(d_kept_len.copy_to_host().sum())
-            seconds = time.perf_counter() - start
-            pairs = int(sent_pairs.sum())
-            loss = float(sent_loss.sum()) / max(pairs, 1)
-            if not np.isfinite(loss):
-                raise DivergenceError(f"the loss became {loss} in epoch {epoch + 1}: lower --lr")
-            w2v.center[...] = d_win.copy_to_host()
-            getattr(w2v, output_name)[...] = d_wout.copy_to_host()
-            groups = np.array_split(np.arange(n_sent), max(1, min(BATCH_GROUPS, n_sent)))
-            record = epoch_record(
-                epoch + 1, loss=loss, eval_loss=fixed.loss(w2v.center, getattr(w2v, output_name)),
-                seconds=seconds, words=N, trained_words=kept, examples=pairs,
-                lr_end=linear_decay(cfg.lr, cfg.min_lr, (epoch + 1) * N / total_run),
-                batch_losses=mean_losses([sent_loss[g].sum() for g in groups], [sent_pairs[g].sum() for g in groups]))
+            record = _end_epoch(w2v, cfg, epoch, start, fixed, (d_win, d_wout, d_loss, d_pairs, d_kept_len), N,
+                                (epoch + 1) * N / total_run)
             w2v.history.append(record)
             above(bar, log)(describe(record, cfg.epochs))
             if checkpointer is not None and checkpointer.due() and epoch + 1 < cfg.epochs:
@@ -179,10 +225,41 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                      device=_device_name(cuda))
 
 
+def _check_launch(cfg, vocab_size: int, d_loss, d_pairs, a: int, b: int, epoch: int) -> None:
+    """The divergence check of one launch's sentences a:b (their summed loss over their pairs)."""
+    pairs = int(d_pairs[a:b].copy_to_host().sum())
+    if pairs:
+        check_loss(float(d_loss[a:b].copy_to_host().sum()) / pairs, cfg, vocab_size, f"in epoch {epoch + 1}")
+
+
+def _end_epoch(w2v, cfg, epoch: int, start: float, fixed, arrays, words: int, progress: float) -> dict:
+    """Copy the epoch's losses and the matrices back, check them (a NaN/inf or exploded loss, a NaN/inf
+    or huge vector: ``history.check_loss``/``check_vectors``) and return the epoch's record."""
+    d_win, d_wout, d_loss, d_pairs, d_kept_len = arrays
+    output_name = "context" if cfg.loss == "ns" else "inner_nodes"
+    sent_loss, sent_pairs = d_loss.copy_to_host(), d_pairs.copy_to_host()
+    kept = int(d_kept_len.copy_to_host().sum())
+    seconds = time.perf_counter() - start
+    pairs = int(sent_pairs.sum())
+    loss = float(sent_loss.sum()) / max(pairs, 1)
+    where = f"in epoch {epoch + 1}"
+    check_loss(loss, cfg, len(w2v.vocab), where)  # NaN/inf, or far above the untrained loss
+    w2v.center[...] = d_win.copy_to_host()
+    getattr(w2v, output_name)[...] = d_wout.copy_to_host()
+    check_vectors({"center": w2v.center, output_name: getattr(w2v, output_name)}, cfg, where)
+    n_sent = len(sent_loss)
+    groups = np.array_split(np.arange(n_sent), max(1, min(BATCH_GROUPS, n_sent)))
+    return epoch_record(
+        epoch + 1, loss=loss, eval_loss=fixed.loss(w2v.center, getattr(w2v, output_name)),
+        seconds=seconds, words=words, trained_words=kept, examples=pairs,
+        lr_end=linear_decay(cfg.lr, cfg.min_lr, progress),
+        batch_losses=mean_losses([sent_loss[g].sum() for g in groups], [sent_pairs[g].sum() for g in groups]))
+
+
 def warm_up(ck, kernel, dim, d_prob, d_alias, d_codes, d_points, d_lengths) -> float:
     """Compile both kernels with the argument types training uses, on an empty sentence, so the
     first epoch's time is training only; returns the seconds it took."""
-    from numba import cuda
+    from numba import cuda  # deferred: only cuda runs load the CUDA driver
 
     t0 = time.perf_counter()
     ids = cuda.to_device(np.zeros(1, np.int32))

@@ -14,9 +14,13 @@ The parameters are named after their role, not word2vec.c's arrays:
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-from .config import TrainConfig
+from .config import TrainConfig, check_memory
+from .errors import ConfigError
+from .sampling import keep_probabilities
 from .vocab import Vocab
 
 
@@ -63,6 +67,7 @@ class Word2Vec:
         """
         cfg = self.config
         V, d = len(vocab), cfg.dim
+        check_fits(cfg, vocab)  # before the first allocation: a run that cannot fit fails in one line
         self.vocab = vocab
         self.history, self.state = [], {}  # a new run: a second fit() starts from scratch
         self.center = ((rng.random((V, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d))
@@ -92,7 +97,27 @@ class Word2Vec:
         return load_model(path)
 
 
-def _stderr(msg: str) -> None:
-    import sys
+def check_fits(cfg: TrainConfig, vocab: Vocab) -> None:
+    """What can only be checked once the vocabulary is known, before any weight is allocated:
 
+    * the memory the run will need (``config.check_memory``: the matrices, the optimizer's state,
+      the trainer's buffers) against the memory available — a ``ConfigError`` naming the option to
+      lower, rather than a ``MemoryError`` (or the kernel's OOM killer) halfway through;
+    * for negative sampling, that the noise weights count**ns_exponent stay finite.
+    """
+    rc = cfg.resolved()
+    counts = np.asarray(vocab.counts, dtype=np.float64)
+    tokens = int(counts.sum()) if len(counts) else 0
+    with np.errstate(all="ignore"):
+        keep = keep_probabilities(counts, rc.sample, rc.sample_rule) if tokens else counts
+        kept = int(np.nan_to_num((counts * keep).sum()))
+        weights = counts ** rc.ns_exponent
+    if rc.loss == "ns" and len(counts) and not (np.isfinite(weights).all() and 0 < weights.sum() < np.inf):
+        raise ConfigError(f"--ns-exponent {rc.ns_exponent:g} makes the noise weights count**{rc.ns_exponent:g} "
+                          f"overflow (the most frequent word occurs {int(counts.max()):,} times): use an exponent "
+                          "such as 0.75")
+    check_memory(rc, len(vocab), tokens, kept)
+
+
+def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr)

@@ -9,16 +9,16 @@ traceback instead.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+import warnings
 
-from ..errors import W2VError
+from ..errors import ConfigError, W2VError
 
 COMMANDS = ("train", "vectors", "gradcheck")  # modules of this package, in --help order
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
     parser = argparse.ArgumentParser(
         prog="w2v-scratch",
         description="word2vec from scratch: train, query and evaluate word vectors.",
@@ -46,17 +46,37 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        # Warnings (NumPy's "overflow encountered", "invalid value"...) are held back while the command
+        # runs: a failing run prints its one error line and nothing else (an overflow during training is
+        # caught by the trainers' divergence checks and reported as that line); a run that succeeds
+        # shows them afterwards, so nothing is hidden.
+        with warnings.catch_warnings(record=True) as caught:
+            code = int(args.func(args) or 0)
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        return code
     except W2VError as exc:
         if args.debug:
             raise
-        print(f"w2v-scratch {args.command}: error: {exc}", file=sys.stderr)
+        print(f"w2v-scratch {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return exc.exit_code
+    except MemoryError as exc:  # the last resort: sizes are checked before training (config.check_memory)
+        if args.debug:
+            raise
+        detail = _one_line(exc) or "an allocation failed"
+        print(f"w2v-scratch {args.command}: error: out of memory ({detail}): lower --dim, --window, --negative or "
+              "--batch-size, or keep fewer words with --max-vocab/--min-count", file=sys.stderr)
+        return ConfigError.exit_code
     except KeyboardInterrupt:
         print(f"w2v-scratch {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line (an error is always exactly one line on stderr)."""
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

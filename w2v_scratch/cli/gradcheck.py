@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import ConfigError
+from .. import gradcheck
 
 
 def register(sub) -> None:
@@ -38,12 +38,7 @@ def format_table(rows) -> str:
 
 
 def run(args) -> int:
-    from .. import gradcheck
-
-    if not args.tol > 0:
-        raise ConfigError("--tol must be positive")
-    if not args.eps > 0:
-        raise ConfigError("--eps must be positive")
+    gradcheck.check_options(args.seed, args.tol, args.eps)  # a ConfigError before any work
     rows = gradcheck.run(seed=args.seed, tol=args.tol, eps=args.eps)
     print(format_table(rows))
     print()
