@@ -10,12 +10,15 @@ import os
 import numpy as np
 import pytest
 
+from w2v_scratch import files, persist
 from w2v_scratch import io as io_mod
+from w2v_scratch import vocab as vocab_mod
 from w2v_scratch.cli import main
 from w2v_scratch.config import TrainConfig
 from w2v_scratch.embeddings import Embeddings
 from w2v_scratch.errors import FormatError
-from w2v_scratch.io import load_model, load_word2vec, save_glove, save_model, save_word2vec
+from w2v_scratch.io import load_word2vec, save_glove, save_word2vec
+from w2v_scratch.persist import save_model
 from w2v_scratch.vocab import Vocab
 from w2v_scratch.word2vec import Word2Vec
 
@@ -38,16 +41,20 @@ class Breaking:
         return getattr(self.f, name)
 
 
+WRITING_MODULES = [io_mod, persist, vocab_mod]  # each imported files.atomic_write under that name
+
+
 def break_writes(monkeypatch, budget: int, exc: BaseException, only: str | None = None) -> None:
     """Make every atomic write (or those whose path ends in ``only``) fail after ``budget`` bytes."""
-    real = io_mod.atomic_write
+    real = files.atomic_write
 
     @contextlib.contextmanager
     def breaking(path, mode="w"):
         with real(path, mode) as f:
             yield Breaking(f, budget, exc) if only is None or os.fspath(path).endswith(only) else f
 
-    monkeypatch.setattr(io_mod, "atomic_write", breaking)
+    for module in WRITING_MODULES:
+        monkeypatch.setattr(module, "atomic_write", breaking)
 
 
 def emb(seed: int, n: int = 300) -> Embeddings:
@@ -121,7 +128,7 @@ def test_failed_model_save_keeps_the_old_pair(tmp_path, monkeypatch, only, budge
         save_model(model(2), tmp_path / "m")
     assert {p: (tmp_path / p).read_bytes() for p in ("m.npz", "m.json")} == before
     assert sorted(os.listdir(tmp_path)) == ["m.json", "m.npz"]
-    assert_same_model(load_model(tmp_path / "m"), model(1))
+    assert_same_model(Word2Vec.load(tmp_path / "m"), model(1))
 
 
 def test_crash_between_the_two_renames_is_detected(tmp_path, monkeypatch):
@@ -143,9 +150,9 @@ def test_crash_between_the_two_renames_is_detected(tmp_path, monkeypatch):
     assert [os.path.basename(c) for c in calls] == ["m.json", "m.npz"]
     assert sorted(os.listdir(tmp_path)) == ["m.json", "m.npz"]  # the .npz temporary file is gone
     with pytest.raises(FormatError, match="different saves"):
-        load_model(tmp_path / "m")
+        Word2Vec.load(tmp_path / "m")
     save_model(model(2), tmp_path / "m")  # saving again repairs it
-    assert_same_model(load_model(tmp_path / "m"), model(2))
+    assert_same_model(Word2Vec.load(tmp_path / "m"), model(2))
 
 
 def test_ctrl_c_during_convert_keeps_the_old_output(capsys, tmp_path, monkeypatch):

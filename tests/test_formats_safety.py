@@ -40,12 +40,14 @@ import zipfile
 import numpy as np
 import pytest
 
+from w2v_scratch import inputs
 from w2v_scratch import io as io_mod
 from w2v_scratch.cli import main
 from w2v_scratch.embeddings import Embeddings
 from w2v_scratch.errors import ConfigError, FormatError, InputError
 from w2v_scratch.io import (detect_format, load_glove, load_vectors, load_word2vec, output_format, save_glove,
                             save_vectors, save_word2vec)
+from w2v_scratch.keyedvectors import KeyedVectors
 
 WORDS = ["king", "queen", "man", "woman", "naïve", "日本"]
 
@@ -207,7 +209,7 @@ def test_api_writers_follow_the_same_rules(tmp_path, emb):
     with pytest.raises(ConfigError, match="npz"):
         save_vectors(tmp_path / "v.npz", emb)
     with pytest.raises(ConfigError, match="pickle"):
-        emb.save(tmp_path / "v.pkl")
+        KeyedVectors.of(emb).save(tmp_path / "v.pkl")
     assert output_format("a/b/v.bin.gz") == "word2vec-binary"
     assert output_format("v.txt.bz2", "glove") == "glove"
     save_word2vec(tmp_path / "v.bin.xz", emb)  # binary, compressed, from the name alone
@@ -449,7 +451,7 @@ def test_devices_are_refused_at_once():
 
 
 def test_pipe_with_no_writer_is_refused_not_waited_on_forever(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(io_mod, "_FIFO_WAIT", 0.3)
+    monkeypatch.setattr(inputs, "FIFO_WAIT", 0.3)
     fifo = mkfifo(tmp_path / "pipe")
     start = time.monotonic()
     code, _, err = run(capsys, "similar", "the", "--vectors", fifo)

@@ -27,8 +27,9 @@ from numbers import Integral
 import numpy as np
 
 from .errors import FormatError, VocabError, W2VError
+from .evaluate import known_words, predict_analogies, read_analogies, text_lines
+from .ranking import COSMUL_EPS, top_k
 
-COSMUL_EPS = 1e-6  # Levy & Goldberg's epsilon, as gensim
 _KEY_TYPES = (str, int, np.integer)  # gensim's key types: a word, or an int row index
 ANALOGY_FUNCTIONS = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
 
@@ -418,7 +419,6 @@ class Embeddings:
         or counted incorrect with ``dummy4unknown``. The ranking is :func:`~w2v_scratch.evaluate.evaluate_analogies`'s
         (same answers as gensim). ``similarity_function="most_similar_cosmul"`` ranks by 3CosMul (gensim
         accepts the argument but always uses 3CosAdd); other names raise ``ValueError``."""
-        from .evaluate import _predict, known_words, read_analogies  # deferred: evaluate imports this module
 
         if similarity_function not in ANALOGY_FUNCTIONS:
             raise QueryError(f"unknown similarity_function {similarity_function!r}: "
@@ -431,7 +431,7 @@ class Embeddings:
         key = str.upper if case_insensitive else str
         scored = [q for _, questions in sections for q in questions if all(w in known for w in q)]
         rows = min(len(self), restrict_vocab or len(self))
-        right = iter(_predict(self, scored, known, key, rows, ANALOGY_FUNCTIONS[similarity_function]).tolist())
+        right = iter(predict_analogies(self, scored, known, key, rows, ANALOGY_FUNCTIONS[similarity_function]).tolist())
         out = []
         for name, questions in sections:
             section = {"section": name, "correct": [], "incorrect": []}
@@ -458,7 +458,6 @@ class Embeddings:
         no usable known pair raises ``ValueError``."""
         from scipy import stats  # heavy, and needed only here
 
-        from .evaluate import known_words  # deferred: evaluate imports this module
 
         known = known_words(self, restrict_vocab, case_insensitive)
         gold, rows, oov = [], [], 0
@@ -493,19 +492,6 @@ class Embeddings:
         oov_ratio = 100.0 * oov / (len(gold) if dummy4unknown else len(gold) + oov)
         return pearson, spearman, oov_ratio
 
-    # -- convenience -------------------------------------------------------------------
-    def save(self, path, format: str | None = None) -> None:
-        """Write the vectors (format from the extension: ``.bin`` binary, else word2vec text)."""
-        from .io import save_vectors
-
-        save_vectors(path, self, format=format)
-
-    @classmethod
-    def load(cls, path, format: str | None = None) -> "Embeddings":
-        from .io import load_vectors
-
-        return load_vectors(path, format=format)
-
 
 _NORM_VALUES = 1 << 20  # values normalised per step
 
@@ -535,36 +521,12 @@ def _unit(vector) -> np.ndarray:
 def _text_lines(path, encoding: str = "utf8"):
     """The lines of a text file (``.gz`` read too), CRLF turned into LF: UTF-8 files through
     :mod:`~w2v_scratch.evaluate`'s reader, other encodings (gensim's ``encoding=``) directly."""
-    from .evaluate import _lines  # deferred: evaluate imports this module
 
     if codecs.lookup(encoding).name == "utf-8":
-        yield from _lines(path)
+        yield from text_lines(path)
         return
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rt", encoding=encoding) as f:
         yield from f
 
 
-def top_k(scores: np.ndarray, k: int, exclude=None) -> tuple[np.ndarray, np.ndarray]:
-    """Column ids and values of the k largest entries of each row of ``scores`` (n, R), best first.
-
-    ``exclude[r]`` lists columns of row r to leave out (set to −inf first); slots
-    left without a candidate get id −1 and score −inf. ``scores`` is modified.
-    """
-    scores = np.atleast_2d(scores)
-    n, R = scores.shape
-    if exclude is not None:
-        for r, cols in enumerate(exclude):
-            cols = [c for c in cols if c < R]
-            scores[r, cols] = -np.inf
-    k = max(0, min(int(k), R))
-    if k < R:
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else np.empty((n, 0), np.intp)
-    else:
-        part = np.broadcast_to(np.arange(R), (n, R))
-    vals = np.take_along_axis(scores, part, axis=1)
-    order = np.argsort(-vals, axis=1, kind="stable")
-    ids = np.take_along_axis(part, order, axis=1).copy()
-    vals = np.take_along_axis(vals, order, axis=1)
-    ids[np.isneginf(vals)] = -1
-    return ids, vals

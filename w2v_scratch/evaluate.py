@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .embeddings import COSMUL_EPS, top_k
 from .errors import ConfigError, FormatError, InputError
+from .inputs import open_input
+from .ranking import COSMUL_EPS, top_k
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 METHODS = ("3cosadd", "3cosmul")
@@ -149,12 +150,10 @@ def known_words(emb, restrict_vocab: int | None, case_insensitive: bool) -> dict
     return known
 
 
-def _lines(path):
+def text_lines(path):
     """The lines of a UTF-8 text file (``.gz`` read too), CRLF turned into LF."""
-    from .io import _open
-
     try:
-        with _open(path, "rt") as f:
+        with open_input(path, "rt") as f:
             yield from f
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text: convert it to UTF-8") from None
@@ -170,7 +169,7 @@ def read_analogies(path, case_insensitive: bool = True) -> list[tuple[str | None
     before any header go to a section named None.
     """
     sections: list[tuple[str, list]] = []
-    for line in _lines(path):
+    for line in text_lines(path):
         if line.startswith(": "):
             sections.append((line.lstrip(": ").strip(), []))
             continue
@@ -197,7 +196,7 @@ def _chunk_scores(emb, ia, ib, ic, R: int, method: str) -> np.ndarray:
     return cb * cc / (ca + COSMUL_EPS)
 
 
-def _predict(emb, questions, known, key, R: int, method: str) -> np.ndarray:
+def predict_analogies(emb, questions, known, key, R: int, method: str) -> np.ndarray:
     """For each in-vocabulary question (a, b, c, d), whether the prediction equals d."""
     ids = np.array([[known[w] for w in q[:3]] for q in questions], dtype=np.intp).reshape(-1, 3)
     right = np.zeros(len(questions), dtype=bool)
@@ -247,7 +246,7 @@ def evaluate_analogies(emb, path=None, restrict_vocab: int | None = 30000, case_
                 owner.append(s)
             else:
                 result.skipped += 1
-    right = _predict(emb, scored, known, key, R, method)
+    right = predict_analogies(emb, scored, known, key, R, method)
     for s, ok in zip(owner, right.tolist()):
         result.sections[s].questions += 1
         result.sections[s].correct += ok
@@ -267,7 +266,7 @@ def evaluate_pairs(emb, path=None, restrict_vocab: int | None = 300000, case_ins
     path = bundled_pairs()[0] if path is None else path
     known = known_words(emb, restrict_vocab, case_insensitive)
     gold, ia, ib, oov, lines = [], [], [], 0, 0
-    for line in _lines(path):
+    for line in text_lines(path):
         if line.startswith("#"):
             continue
         parts = line.split(delimiter)

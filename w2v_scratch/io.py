@@ -1,4 +1,4 @@
-"""Reading and writing vectors and models (word2vec text/binary, GloVe, native).
+"""Word vector files: word2vec text and binary, GloVe, and the word vectors of a native model.
 
 Every writer goes through :func:`w2v_scratch.files.atomic_write`: the data goes to a
 temporary file in the destination folder, which is renamed over the destination only
@@ -15,7 +15,8 @@ Formats:
   the newline word2vec.c writes there is skipped on reading, as both tools do.
 * GloVe: word2vec text without the header line.
 * native model: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config,
-  history) — see :func:`save_model`. No pickle anywhere.
+  history) — written and read by ``persist.py``; its word vectors are read here too.
+  No pickle anywhere.
 
 Names and content. A vectors output is written in the format its name says
 (:func:`output_format`: ``.bin`` binary; ``.txt``, ``.vec`` or no suffix text;
@@ -55,32 +56,24 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
-import io
-import json
 import lzma
-import math
 import mmap
 import os
 import re
-import stat
-import time
-import uuid
-import zipfile
-import zlib
 
 import numpy as np
 
-from .errors import ConfigError, FormatError, InputError, W2VError
+from .embeddings import Embeddings
+from .errors import ConfigError, FormatError
 from .files import atomic_write, check_output
+from .inputs import READ, READ_MAX, SNIFF, Input, reading
+from .persist import read_model
 
 FORMATS = ("word2vec", "word2vec-binary", "glove", "native")
-MODEL_FORMAT = "w2v-scratch-model"
-MODEL_VERSION = 1
 _SPACE = re.compile(r"[ \t\n\r\x0b\x0c]")  # what the readers split on
 _BLOCK = 4096  # rows per growth step of a matrix being read
 _BLOCK_BYTES = 1 << 22  # ... and at most 4 MB per growth step, whatever the dimension
 # What a damaged compressed or zip file raises while being read.
-_CORRUPT = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 def check_writable(path) -> None:
@@ -280,198 +273,23 @@ def save_vectors(path, emb, format: str | None = None) -> None:
 
 # -- opening inputs ------------------------------------------------------------------
 # Compressed data is recognised by its first bytes (whatever the name says); one layer is undone.
-_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
-_DECOMPRESS = {"gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"), "bzip2": lambda f: bz2.BZ2File(f, "rb"),
-               "xz": lambda f: lzma.LZMAFile(f, "rb")}
-_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark: skipped, never part of the first word or header
-_READ = 1 << 16  # bytes asked for by a read: a request grows with the data that came, so a small or
-_READ_MAX = 1 << 24  # short file costs little memory, however large the sizes it claims
-_SNIFF = 1 << 16  # bytes looked at to tell the format (more for a wide first binary record)
-_FIFO_WAIT = 5.0  # seconds a named pipe may take to get a writer
 _MAX_LINE = 64 << 20  # no text vectors line is longer ...
 _LINE_SLACK, _VALUE_BYTES = 1 << 20, 128  # ... nor longer than this + this many bytes per value (d known)
 _MAX_WORD = 1 << 20  # a binary record's word ends (with its space) within this many bytes
 
 
-def _open_raw(path) -> tuple[io.FileIO, bytes]:
-    """The unbuffered file ``path`` opened for reading, and the bytes already read from it (a pipe's
-    first data), with one-line errors: a folder, a device (``/dev/zero`` never ends and cannot be
-    sized), a socket are refused. A pipe with a writer is read as long as the writer takes; a named
-    pipe that nothing writes to is refused after ``_FIFO_WAIT`` seconds, rather than hanging."""
-    p = os.fspath(path)
-    try:
-        mode = os.stat(p).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        raise InputError(f"{p} does not exist: check the path") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(mode):
-        raise InputError(f"{p} is a folder, not a file: give a file path")
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise InputError(f"{p} is a device, not a file (a device cannot be sized, and one like /dev/zero "
-                         "never ends): give a regular file or a pipe")
-    if stat.S_ISSOCK(mode):
-        raise InputError(f"{p} is a socket, not a file: give a regular file (or a pipe)")
-    try:
-        if not stat.S_ISFIFO(mode):
-            return io.FileIO(p, "rb"), b""
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)  # a blocking open would wait for a writer forever
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
-    try:
-        deadline = time.monotonic() + _FIFO_WAIT
-        while True:
-            try:
-                first = os.read(fd, _READ)
-            except BlockingIOError:  # a writer is there, its data not yet: wait for it like any reader
-                first = b""
-                break
-            if first:
-                break
-            if time.monotonic() > deadline:  # end of data at once: no writer (or one that wrote nothing)
-                raise InputError(f"{p} is a named pipe that nothing wrote to in {_FIFO_WAIT:g} s: "
-                                 "start the program that writes it first, or give a regular file")
-            time.sleep(0.02)
-        os.set_blocking(fd, True)
-        return io.FileIO(fd, "rb", closefd=True), first
-    except BaseException:
-        os.close(fd)
-        raise
 
 
-def _read_upto(f, n: int) -> bytes:
-    """Up to ``n`` bytes of ``f`` (fewer only at its end), read in bounded chunks."""
-    chunks, got, step = [], 0, _READ
-    while got < n:
-        ask = min(n - got, step)
-        chunk = f.read(ask)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        got += len(chunk)
-        if len(chunk) == ask:  # the data keeps coming: ask for more at a time
-            step = min(2 * step, _READ_MAX)
-    return b"".join(chunks)
 
 
-class _Stream(io.RawIOBase):
-    """The bytes ``head``, then the rest of ``source``; a damaged compressed stream raises OSError
-    (whatever the decompressor raised), so every caller catches one type."""
-
-    def __init__(self, head: bytes, source, also=None) -> None:
-        super().__init__()
-        self._head, self._source, self._also = memoryview(head), source, also
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        if len(self._head):
-            n = min(len(b), len(self._head))
-            b[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        try:
-            if isinstance(self._source, io.FileIO):  # straight into the caller's buffer
-                return self._source.readinto(b)
-            data = self._source.read(len(b))
-        except (EOFError, zlib.error, lzma.LZMAError) as exc:
-            raise OSError(str(exc) or type(exc).__name__) from None
-        b[:len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._source.close()
-                if self._also is not None:
-                    self._also.close()
-            finally:
-                super().close()
 
 
-class _Input:
-    """An input opened for reading: decompressed (gzip, bzip2, xz: recognised by content), a UTF-8
-    BOM skipped. :meth:`sample` gives its first bytes to look at; :attr:`stream` then reads it all
-    from the start (the sample is replayed, so a pipe is read once). :attr:`plain` is true for a
-    regular uncompressed file (which can be sized and mapped: its data begins at :attr:`offset`)."""
-
-    def __init__(self, path) -> None:
-        self.path = os.fspath(path)
-        self.raw, first = _open_raw(self.path)
-        try:
-            source = _Stream(first, self.raw) if first else self.raw
-            magic = _read_upto(source, 6)
-            self.compression = next((name for m, name in _MAGIC if magic.startswith(m)), None)
-            source = _Stream(magic, source)
-            if self.compression:
-                source = _Stream(b"", _DECOMPRESS[self.compression](source), also=source)
-            self.plain = self.compression is None and stat.S_ISREG(os.fstat(self.raw.fileno()).st_mode)
-            self._source, self._stream = source, None
-            self.head, self.complete, self.offset = b"", False, 0
-            self.sample(_SNIFF)
-            if self.head.startswith(_BOM):
-                self.head, self.offset = self.head[len(_BOM):], len(_BOM)
-        except BaseException:
-            self.raw.close()
-            raise
-
-    def sample(self, n: int) -> bytes:
-        """The first ``n`` bytes of the data (all of it if shorter: then :attr:`complete` is true)."""
-        if len(self.head) < n and not self.complete:
-            if self._stream is not None:
-                raise RuntimeError("the input is already being read")
-            more = _read_upto(self._source, n - len(self.head))
-            self.complete = len(more) < n - len(self.head)
-            self.head += more
-        return self.head
-
-    @property
-    def stream(self) -> io.BufferedReader:
-        if self._stream is None:
-            self._stream = io.BufferedReader(_Stream(self.head, self._source), _READ)
-        return self._stream
-
-    def close(self) -> None:
-        try:
-            (self._stream or self._source).close()
-        finally:
-            self.raw.close()
-
-    def __enter__(self) -> "_Input":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
-def _open(path, mode: str = "rb"):
-    """Open ``path`` for reading, decompressed (gzip, bzip2, xz) and without a UTF-8 BOM; ``mode``
-    "rb" or "rt" (UTF-8, universal newlines). A missing, unreadable or unsuitable file (a folder, a
-    device, a pipe nothing writes to) raises :class:`InputError`; a damaged compressed stream raises
-    OSError while being read."""
-    src = _Input(path)
-    f = src.stream
-    return f if "b" in mode else io.TextIOWrapper(f, encoding="utf-8")
 
 
-def _open_regular(path, what: str = "file") -> io.BufferedReader:
-    """Open a file that must be a regular file (a model's .npz is read by seeking, its .json read
-    whole: a pipe or a device could not be sized)."""
-    p = os.fspath(path)
-    if os.path.exists(p) and not os.path.isdir(p) and not os.path.isfile(p):
-        raise InputError(f"{what} {p} is not a regular file (a device or a pipe): give the file itself")
-    return io.BufferedReader(_open_raw(p)[0])
 
 
-@contextlib.contextmanager
-def _reading(path):
-    """Turn the errors of a damaged (compressed) file into a one-line :class:`FormatError`."""
-    try:
-        yield
-    except _CORRUPT as exc:
-        msg = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise FormatError(f"{os.fspath(path)} is corrupt or truncated ({msg}): get a fresh copy of the file") from None
 
 
 # -- telling formats apart -------------------------------------------------------------
@@ -588,7 +406,7 @@ def _text_or_binary(body: bytes, V: int, d: int, complete: bool) -> tuple[str, b
         return "word2vec", True
     fits, line_breaks = _binary_layout(body, V, d, complete)
     if _is_text(body, complete):  # a text file never holds control bytes or broken UTF-8; binary floats do
-        if fits and not line_breaks and _numeric_share(body[:_SNIFF]) < 0.5:
+        if fits and not line_breaks and _numeric_share(body[:SNIFF]) < 0.5:
             return "word2vec-binary", False  # printable floats (letters...), records clear of lines: binary
         return "word2vec", True  # text, even with decimal commas, a tab in a word, a short row...
     if fits:  # binary, even when it happens to be valid UTF-8
@@ -623,10 +441,10 @@ def _numeric_share(body: bytes) -> float:
     return max(shares, default=0.0)
 
 
-def _sniff(src: _Input) -> tuple[str, bool]:
+def _sniff(src: Input) -> tuple[str, bool]:
     """``(format, sure)`` of an opened vectors input, from its content: a named FormatError for a
     format we do not read (a fastText model, a pickle, an archive...) or for data that is no vectors file."""
-    path, head = src.path, src.sample(_SNIFF)
+    path, head = src.path, src.sample(SNIFF)
     foreign = _foreign(head)
     if foreign:
         raise FormatError(f"{path} is {foreign}")
@@ -647,7 +465,7 @@ def _sniff(src: _Input) -> tuple[str, bool]:
     V, d = header
     if d < 1:
         return "word2vec", False
-    head = src.sample(nl + 1 + min(4 * d, _MAX_LINE) + _SNIFF)
+    head = src.sample(nl + 1 + min(4 * d, _MAX_LINE) + SNIFF)
     return _text_or_binary(head[nl + 1:], V, d, src.complete)
 
 
@@ -660,7 +478,7 @@ def detect_format(path) -> str:
     p = os.fspath(path)
     if _is_native(p):
         return "native"
-    with _reading(p), _Input(p) as src:
+    with reading(p), Input(p) as src:
         return _sniff(src)[0]
 
 
@@ -684,8 +502,7 @@ def _read_header(f, path) -> tuple[int, int, int]:
     return head[0], head[1], len(line)
 
 
-def _finish(path, words, vectors, index=None) -> "Embeddings":
-    from .embeddings import Embeddings
+def _finish(path, words, vectors, index=None) -> Embeddings:
 
     bad = ~np.isfinite(vectors).all(axis=1)
     if bad.any():
@@ -730,10 +547,10 @@ def _line_cap(d: int | None) -> int:
     return _MAX_LINE if d is None else min(_MAX_LINE, _LINE_SLACK + _VALUE_BYTES * (d + 1))
 
 
-def _refuse_other_kind(src: _Input, want: str) -> None:
+def _refuse_other_kind(src: Input, want: str) -> None:
     """A FormatError if ``src`` is surely not ``want`` (word2vec text read as binary, or the reverse):
     a forced format never turns a file into garbage numbers."""
-    foreign = _foreign(src.sample(_SNIFF))
+    foreign = _foreign(src.sample(SNIFF))
     if foreign:
         raise FormatError(f"{src.path} is {foreign}")
     try:
@@ -749,11 +566,11 @@ def _refuse_other_kind(src: _Input, want: str) -> None:
                       "or leave --format out (the format is told from the content)")
 
 
-def _read_text(path, header: bool, limit: int | None, unicode_errors: str, src: _Input | None = None):
+def _read_text(path, header: bool, limit: int | None, unicode_errors: str, src: Input | None = None):
     """Rows ``word v1 ... vd`` (blank lines skipped), grown block by block as they are read."""
-    with _reading(path), contextlib.ExitStack() as stack:
+    with reading(path), contextlib.ExitStack() as stack:
         if src is None:
-            src = stack.enter_context(_Input(path))
+            src = stack.enter_context(Input(path))
             _refuse_other_kind(src, "word2vec" if header else "glove")
         return _parse_text(src.path, src.stream, header, limit, unicode_errors)
 
@@ -865,9 +682,9 @@ class _Window:
         have = len(self.buf) - self.pos
         if have >= n or self.eof:
             return have >= n
-        parts, step = [self.buf[self.pos:]], _READ
+        parts, step = [self.buf[self.pos:]], READ
         while have < n:
-            ask = min(step, max(n - have, _READ))
+            ask = min(step, max(n - have, READ))
             chunk = self.f.read(ask)
             if not chunk:
                 self.eof = True
@@ -875,7 +692,7 @@ class _Window:
             parts.append(chunk)
             have += len(chunk)
             if len(chunk) == ask:
-                step = min(2 * step, _READ_MAX)
+                step = min(2 * step, READ_MAX)
         self.buf, self.pos = b"".join(parts), 0
         return have >= n
 
@@ -891,12 +708,12 @@ class _Window:
                 return -1
 
 
-def _read_binary(path, limit: int | None, unicode_errors: str, src: _Input | None = None):
+def _read_binary(path, limit: int | None, unicode_errors: str, src: Input | None = None):
     """word2vec binary; for a regular file the header's count and dimension are checked against the
     file size first (and the file is mapped, not copied); a stream is read record by record."""
-    with _reading(path), contextlib.ExitStack() as stack:
+    with reading(path), contextlib.ExitStack() as stack:
         if src is None:
-            src = stack.enter_context(_Input(path))
+            src = stack.enter_context(Input(path))
             _refuse_other_kind(src, "word2vec-binary")
         path = src.path
         V, d, header_len = _read_header(src.stream, path)
@@ -977,7 +794,7 @@ def load_word2vec(path, binary: bool | None = None, limit: int | None = None, un
     """
     if binary is not None:
         return (_read_binary if binary else _read_text_w2v)(path, limit, unicode_errors)
-    with _reading(path), _Input(path) as src:
+    with reading(path), Input(path) as src:
         fmt, _ = _sniff(src)
         if fmt == "word2vec-binary":
             return _read_binary(path, limit, unicode_errors, src)
@@ -1000,9 +817,9 @@ def load_vectors(path, format: str | None = None, limit: int | None = None):
         raise ConfigError(f"unknown vectors format {format!r}: use one of {', '.join(FORMATS)}")
     p = os.fspath(path)
     if format == "native" or (format is None and _is_native(p)):
-        emb = load_model(path).wv
+        saved = read_model(path)
+        emb = Embeddings(saved.vocab.words, saved.center, counts=saved.vocab.counts)
         if limit is not None and limit < len(emb):
-            from .embeddings import Embeddings
 
             counts = None if emb.counts is None else emb.counts[:limit]
             emb = Embeddings(emb.words[:limit], emb.vectors[:limit], counts)
@@ -1011,7 +828,7 @@ def load_vectors(path, format: str | None = None, limit: int | None = None):
         if format == "glove":
             return load_glove(path, limit)
         return load_word2vec(path, binary=format == "word2vec-binary", limit=limit)
-    with _reading(p), _Input(p) as src:
+    with reading(p), Input(p) as src:
         fmt, _ = _sniff(src)
         if fmt == "word2vec-binary":
             return _read_binary(p, limit, "replace", src)
@@ -1019,252 +836,31 @@ def load_vectors(path, format: str | None = None, limit: int | None = None):
 
 
 # -- native model: path.npz + path.json ----------------------------------------------------
-def model_paths(path) -> tuple[str, str]:
-    """``(base.npz, base.json)`` for ``path`` with any ``.npz``/``.json`` suffix stripped."""
-    base = os.fspath(path)
-    for ext in (".npz", ".json"):
-        if base.endswith(ext):
-            base = base[: -len(ext)]
-    return base + ".npz", base + ".json"
 
 
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot store a {type(value).__name__} in the model's JSON")
 
 
-def save_model(model, path) -> None:
-    """Save a :class:`~w2v_scratch.word2vec.Word2Vec` as ``path.npz`` + ``path.json``.
-
-    The .npz holds ``center``, ``context`` / ``inner_nodes`` when present, every
-    numpy array of ``model.state`` as ``state__<name>``, and ``save_id``. The .json
-    holds the format version, the same ``save_id``, the config, the vocabulary with
-    counts, the history, the rest of ``state`` and each array's shape.
-
-    Both files are written in full to temporary names (and synced) before either is
-    renamed, so a failure while writing leaves the previous pair untouched. Only a
-    crash between the two renames can leave a new .json beside an old .npz: the
-    random ``save_id`` they share makes :func:`load_model` refuse such a pair
-    instead of mixing two saves.
-    """
-    if model.center is None or model.vocab is None:
-        raise W2VError("the model is not trained yet: nothing to save")
-    npz_path, json_path = model_paths(path)
-    arrays = {"center": model.center}
-    for name in ("context", "inner_nodes"):
-        if getattr(model, name) is not None:
-            arrays[name] = getattr(model, name)
-    state = {}
-    for key, value in (model.state or {}).items():
-        if isinstance(value, np.ndarray):
-            if value.dtype.hasobject:
-                raise TypeError(f"state[{key!r}] is an object array: it cannot be saved without pickle")
-            arrays[f"state__{key}"] = value
-        else:
-            state[key] = value
-    save_id = uuid.uuid4().hex
-    meta = {
-        "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
-        "save_id": save_id,
-        "config": model.config.to_dict(),
-        "vocab": {"words": list(model.vocab.words), "counts": np.asarray(model.vocab.counts).tolist()},
-        "arrays": {name: list(a.shape) for name, a in arrays.items()},
-        "history": model.history,
-        "state": state,
-    }
-    text = json.dumps(meta, default=_json_default, indent=1)  # before writing anything
-    arrays["save_id"] = np.array(save_id)
-    with atomic_write(npz_path, "wb") as npz:
-        np.savez(npz, **arrays)
-        npz.flush()
-        os.fsync(npz.fileno())
-        with atomic_write(json_path, "w") as f:  # renamed first, then the .npz
-            f.write(text)
 
 
-def _damaged(path, what: str) -> FormatError:
-    return FormatError(f"{path}: {what}: the file is damaged, save the model again")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _read_meta(json_path) -> dict:
-    with _reading(json_path), io.TextIOWrapper(_open_regular(json_path, "model file"), encoding="utf-8-sig") as f:
-        try:  # a regular file only: its size bounds what is read
-            meta = json.load(f)
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too deep
-            msg = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
-            raise FormatError(f"{json_path} is not valid JSON ({msg}): save the model again") from None
-    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
-        raise FormatError(f"{json_path} is not a w2v-scratch model file: give the path used with --save-model")
-    version = meta.get("version", 0)
-    if not _is_int(version):
-        raise _damaged(json_path, f"the format version {str(version)[:20]!r} is not an integer")
-    if version > MODEL_VERSION:
-        raise FormatError(f"{json_path} has model format version {version}: upgrade w2v-scratch to read it")
-    for key, kind in (("save_id", str), ("config", dict), ("vocab", dict), ("arrays", dict),
-                      ("history", list), ("state", dict)):
-        if key not in meta and key not in ("history", "state"):
-            raise FormatError(f"{json_path} has no {key!r} entry: the file is damaged, save the model again")
-        if key in meta and not isinstance(meta[key], kind):
-            raise _damaged(json_path, f"its {key!r} entry is not a JSON {'object' if kind is dict else kind.__name__}")
-    words, counts = meta["vocab"].get("words"), meta["vocab"].get("counts")
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-        raise _damaged(json_path, "the vocabulary's 'words' is not a list of strings")
-    if not isinstance(counts, list) or not all(_is_int(c) and 0 <= c < 2**63 for c in counts):
-        raise _damaged(json_path, "the vocabulary's 'counts' is not a list of non-negative integers")
-    if not words or len(words) != len(counts):
-        raise _damaged(json_path, f"{len(words)} words but {len(counts)} counts")
-    for name, shape in meta["arrays"].items():
-        if not isinstance(shape, list) or not all(_is_int(n) and n >= 0 for n in shape):
-            raise _damaged(json_path, f"the shape of {name[:40]!r} is not a list of non-negative integers")
-    return meta
 
 
-_NPZ_MAX_RATIO = 1100  # deflate expands at most 1032:1
 
 
-def _read_member(zf: zipfile.ZipFile, name: str, npz_path, disk_size: int) -> np.ndarray | None:
-    """The array ``name`` of an open .npz, None if absent. Every size the file claims (zip entry,
-    array header) is checked against the bytes really there before anything is allocated, and
-    object arrays (which only pickle can read) are refused."""
-    try:
-        info = zf.getinfo(name + ".npy")
-    except KeyError:
-        return None
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise _damaged(npz_path, f"the entry {name!r} uses an unsupported compression")
-    most = info.compress_size * (1 if info.compress_type == zipfile.ZIP_STORED else _NPZ_MAX_RATIO) + 64
-    if info.compress_size > disk_size or info.file_size > most:
-        raise _damaged(npz_path, f"the entry {name!r} claims more bytes than the file holds")
-    with zf.open(info) as fp:
-        version = np.lib.format.read_magic(fp)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
-        else:
-            raise _damaged(npz_path, f"the entry {name!r} has .npy version {version}, which is not supported")
-        if dtype.hasobject:
-            raise FormatError(
-                f"{npz_path}: the array {name!r} holds Python objects, which only pickle can read: refused "
-                "(w2v-scratch never writes one, and never unpickles); save the model again"
-            )
-        if not all(_is_int(n) and n >= 0 for n in shape):
-            raise _damaged(npz_path, f"the array {name!r} has the impossible shape {shape}")
-        count = math.prod(shape)
-        nbytes = count * dtype.itemsize
-        if nbytes > info.file_size:
-            raise _damaged(npz_path, f"the array {name!r} claims shape {shape} ({nbytes:,} bytes) "
-                                     f"but its entry holds {info.file_size:,} bytes")
-        buf = bytearray(nbytes)
-        view, got = memoryview(buf), 0
-        while got < nbytes:
-            chunk = fp.read(min(nbytes - got, 1 << 20))
-            if not chunk:
-                raise _damaged(npz_path, f"the array {name!r} is truncated")
-            view[got:got + len(chunk)] = chunk
-            got += len(chunk)
-        if fp.read(1):  # also makes zipfile check the entry's CRC
-            raise _damaged(npz_path, f"the array {name!r} has stray bytes after its data")
-    if count == 0:
-        return np.zeros(shape, dtype)
-    array = np.frombuffer(buf, dtype=dtype, count=count)
-    return array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
 
 
-def _read_arrays(npz_path, meta) -> dict[str, np.ndarray]:
-    """The arrays the .json lists (and ``save_id``), read with :func:`_read_member`: never pickle."""
-    try:
-        with _open_regular(npz_path, "model file") as f, zipfile.ZipFile(f) as zf:
-            disk_size = os.fstat(f.fileno()).st_size
-            save_id = _read_member(zf, "save_id", npz_path, disk_size)
-            if save_id is None or save_id.dtype.kind != "U" or str(save_id) != meta["save_id"]:
-                raise FormatError(
-                    f"{npz_path} and its .json come from different saves: use the pair written together, "
-                    "or save the model again"
-                )
-            arrays = {}
-            for name, shape in meta["arrays"].items():
-                arrays[name] = _read_member(zf, name, npz_path, disk_size)
-                if arrays[name] is None:
-                    raise FormatError(f"{npz_path} lacks the array {name!r}: the file is damaged, save the model again")
-                if list(arrays[name].shape) != list(shape):
-                    raise FormatError(
-                        f"{npz_path}: {name!r} has shape {arrays[name].shape}, the .json says {tuple(shape)}: "
-                        "the files do not match, save the model again"
-                    )
-            return arrays
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
-            RuntimeError, OverflowError) as exc:  # what zipfile and numpy's header parser raise on junk
-        msg = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
-        raise FormatError(f"{npz_path} is not a readable .npz file ({msg}): save the model again") from None
+
+
+
+
+# TEMPORARY (until train.py and checkpoint.py load models through Word2Vec): the old names.
+from .persist import model_paths, save_model  # noqa: E402,F401
 
 
 def load_model(path):
-    """Read a model written by :func:`save_model` back into a :class:`~w2v_scratch.word2vec.Word2Vec`,
-    checking that the two files match and that every matrix fits the vocabulary.
+    from .word2vec import Word2Vec  # noqa: temporary
 
-    Nothing is ever unpickled: arrays are read from the .npz's raw .npy entries, object
-    arrays are refused, and every claimed size is checked against the file first."""
-    from .config import TrainConfig
-    from .vocab import Vocab
-    from .word2vec import Word2Vec
-
-    npz_path, json_path = model_paths(path)
-    if not os.path.exists(npz_path) and not os.path.exists(json_path):
-        raise InputError(f"model file {npz_path} does not exist: give the path used with --save-model")
-    if not os.path.exists(json_path):  # an .npz alone is some other program's arrays: say so
-        with _open_regular(npz_path, "model file") as f:
-            magic = f.read(4)
-        what = "a NumPy .npz archive" if magic.startswith(b"PK") else "no .npz archive"
-        raise FormatError(f"{npz_path} is {what} with no {os.path.basename(json_path)} beside it: not a w2v-scratch "
-                          "model (train --save-model writes the .npz + .json pair); for other vectors, give them "
-                          "in word2vec text or binary format")
-    meta = _read_meta(json_path)  # a .json that is not ours is named before the .npz is looked for
-    if not os.path.exists(npz_path):
-        raise InputError(f"model file {npz_path} does not exist: give the path used with --save-model")
-    words, counts = meta["vocab"]["words"], meta["vocab"]["counts"]
-    try:
-        config = TrainConfig.from_dict(meta["config"])
-        config.validate()
-        if not _is_int(config.dim):
-            raise ConfigError(f"dim {config.dim!r} is not an integer")
-    except (W2VError, TypeError, ValueError) as exc:
-        raise _damaged(json_path, f"its config is invalid ({exc})") from None
-    try:
-        vocab = Vocab(words, counts)
-    except (W2VError, ValueError) as exc:
-        raise _damaged(json_path, f"its vocabulary is invalid ({exc})") from None
-    arrays = _read_arrays(npz_path, meta)
-    V, d = len(words), config.dim
-    expected = {"center": (V, d), "context": (V, d), "inner_nodes": (max(V - 1, 1), d)}
-    if "center" not in arrays:
-        raise FormatError(f"{json_path} lists no 'center' matrix: the file is damaged, save the model again")
-    for name, shape in expected.items():
-        if name in arrays:
-            if arrays[name].shape != shape:
-                raise FormatError(
-                    f"{npz_path}: {name!r} has shape {arrays[name].shape} but the vocabulary and config need "
-                    f"{shape}: the files do not match, save the model again"
-                )
-            if arrays[name].dtype.kind != "f":
-                raise _damaged(npz_path, f"{name!r} holds {arrays[name].dtype} values, not floats")
-            if not np.isfinite(arrays[name]).all():
-                raise FormatError(f"{npz_path}: {name!r} holds NaN or infinity: the training diverged")
-            arrays[name] = np.ascontiguousarray(arrays[name], dtype=np.float32)
-    model = Word2Vec(config)
-    model.vocab = vocab
-    model.center = arrays["center"]
-    model.context = arrays.get("context")
-    model.inner_nodes = arrays.get("inner_nodes")
-    model.history = list(meta.get("history", []))
-    model.state = dict(meta.get("state", {}))
-    for name, value in arrays.items():
-        if name.startswith("state__"):
-            model.state[name[len("state__"):]] = value
-    return model
+    return Word2Vec.load(path)

@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from .errors import ConfigError, W2VError
-from .io import atomic_write
+from .files import atomic_write
 
 FONT = 12
 

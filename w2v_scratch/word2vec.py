@@ -18,8 +18,10 @@ import sys
 
 import numpy as np
 
+from . import persist
 from .config import TrainConfig, check_memory
 from .errors import ConfigError
+from .keyedvectors import KeyedVectors
 from .sampling import keep_probabilities
 from .vocab import Vocab
 
@@ -76,25 +78,26 @@ class Word2Vec:
 
     # -- using the vectors ------------------------------------------------------
     @property
-    def wv(self):
-        """The word vectors (``center``) as an :class:`~w2v_scratch.embeddings.Embeddings`."""
-        from .embeddings import Embeddings
-
+    def wv(self) -> KeyedVectors:
+        """The word vectors (``center``, not a copy) as a
+        :class:`~w2v_scratch.keyedvectors.KeyedVectors`: gensim's queries and file calls."""
         if self.center is None:
             raise RuntimeError("the model is not trained yet: call fit() first")
-        return Embeddings(self.vocab.words, self.center, counts=self.vocab.counts)
+        return KeyedVectors(self.vocab.words, self.center, counts=self.vocab.counts)
 
     def save(self, path) -> None:
         """Native format: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config, history)."""
-        from .io import save_model
-
-        save_model(self, path)
+        persist.save_model(self, path)
 
     @classmethod
     def load(cls, path) -> "Word2Vec":
-        from .io import load_model
-
-        return load_model(path)
+        """A model saved by :meth:`save` (``persist.read_model`` checks every part)."""
+        saved = persist.read_model(path)
+        model = cls(saved.config)
+        model.vocab, model.center, model.context, model.inner_nodes = (saved.vocab, saved.center, saved.context,
+                                                                       saved.inner_nodes)
+        model.history, model.state = saved.history, saved.state
+        return model
 
 
 def check_fits(cfg: TrainConfig, vocab: Vocab) -> None:

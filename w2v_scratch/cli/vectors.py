@@ -20,7 +20,8 @@ import numpy as np
 from ..evaluate import (AnalogyResult, bundled_analogies, bundled_pairs, evaluate_analogies, evaluate_pairs,
                         stem)
 from ..files import check_outputs
-from ..io import FORMATS, load_vectors, model_paths, output_format, save_vectors
+from ..io import FORMATS, load_vectors, output_format, save_vectors
+from ..persist import model_paths
 from ..plot import plot_words  # light: matplotlib itself is imported when a picture is drawn
 
 VECTORS_HELP = ("word vectors: word2vec text or binary, GloVe text (plain, .gz, .bz2 or .xz), "
