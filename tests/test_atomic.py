@@ -54,7 +54,7 @@ def break_writes(monkeypatch, budget: int, exc: BaseException, only: str | None 
             yield Breaking(f, budget, exc) if only is None or os.fspath(path).endswith(only) else f
 
     for module in WRITING_MODULES:
-        monkeypatch.setattr(module, "atomic_write", breaking)
+        monkeypatch.setattr(module, "atomic_write", breaking, raising=False)
 
 
 def emb(seed: int, n: int = 300) -> Embeddings:
