@@ -10,7 +10,7 @@ import pytest
 from w2v_scratch import TrainConfig, Word2Vec
 from w2v_scratch.checkpoint import Checkpointer, Interrupted, parse_interval
 from w2v_scratch.errors import ConfigError, InputError
-from w2v_scratch.train import fit, resume
+from w2v_scratch.train import fit
 
 from conftest import make_topic_corpus
 
@@ -43,7 +43,7 @@ def test_reference_interrupt_and_resume_equals_uninterrupted(tmp_path, topic_cor
     with pytest.raises(Interrupted, match="--resume"):
         fit(Word2Vec(config), topic_corpus, checkpointer=StopAfter(ckpt, stop_at), **QUIET)
     assert (tmp_path / "ckpt.npz").exists() and (tmp_path / "ckpt.json").exists()
-    resumed = resume(ckpt, **QUIET)
+    resumed = Word2Vec.resume(ckpt, **QUIET)
     assert np.array_equal(resumed.center, whole.center)
     out = "context" if config.loss == "ns" else "inner_nodes"
     assert np.array_equal(getattr(resumed, out), getattr(whole, out))
@@ -56,12 +56,12 @@ def test_resume_refuses_a_finished_model_and_a_different_corpus(tmp_path, topic_
     done = fit(Word2Vec(cfg), topic_corpus, **QUIET)
     done.save(tmp_path / "done")
     with pytest.raises(InputError, match="nothing to resume"):
-        resume(tmp_path / "done", **QUIET)
+        Word2Vec.resume(tmp_path / "done", **QUIET)
     with pytest.raises(Interrupted):
         fit(Word2Vec(cfg), topic_corpus, checkpointer=StopAfter(tmp_path / "ck", 2), **QUIET)
     other = make_topic_corpus(tmp_path / "other.txt", n_sentences=50)
     with pytest.raises(InputError, match="same corpus"):
-        resume(tmp_path / "ck", corpus=other, **QUIET)
+        Word2Vec.resume(tmp_path / "ck", corpus=other, **QUIET)
 
 
 def test_parse_interval():

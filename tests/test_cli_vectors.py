@@ -101,7 +101,7 @@ def test_convert(capsys, vectors, tmp_path):
 
 def test_native_model_as_vectors(capsys, tmp_path):
     from w2v_scratch.config import TrainConfig
-    from w2v_scratch.io import save_model
+    from w2v_scratch.persist import save_model
     from w2v_scratch.vocab import Vocab
     from w2v_scratch.word2vec import Word2Vec
 

@@ -357,7 +357,7 @@ def test_debug_raises_with_the_traceback(capsys, tmp_path):
 
 def test_native_model_pair_from_two_saves(capsys, tmp_path):
     from w2v_scratch.config import TrainConfig
-    from w2v_scratch.io import save_model
+    from w2v_scratch.persist import save_model
     from w2v_scratch.vocab import Vocab
     from w2v_scratch.word2vec import Word2Vec
 

@@ -10,8 +10,10 @@ import pytest
 from w2v_scratch.config import TrainConfig
 from w2v_scratch.embeddings import Embeddings
 from w2v_scratch.errors import FormatError, InputError
-from w2v_scratch.io import (atomic_write, detect_format, load_glove, load_model, load_vectors, load_word2vec,
-                            save_glove, save_model, save_vectors, save_word2vec, save_word2vec_text)
+from w2v_scratch.files import atomic_write
+from w2v_scratch.io import (detect_format, load_glove, load_vectors, load_word2vec, save_glove, save_vectors,
+                            save_word2vec, save_word2vec_text)
+from w2v_scratch.persist import save_model
 from w2v_scratch.vocab import Vocab
 from w2v_scratch.word2vec import Word2Vec
 
@@ -156,7 +158,7 @@ def test_missing_and_unreadable(tmp_path):
     with pytest.raises(InputError, match="folder"):
         load_word2vec(tmp_path)
     with pytest.raises(InputError, match="does not exist"):
-        load_model(tmp_path / "nope")
+        Word2Vec.load(tmp_path / "nope")
 
 
 def test_unwritable_words(tmp_path):
@@ -218,7 +220,7 @@ def test_model_round_trip(tmp_path, loss):
     model = make_model(loss)
     save_model(model, tmp_path / "m.npz")  # the suffix is stripped
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.npz"]
-    back = load_model(tmp_path / "m")
+    back = Word2Vec.load(tmp_path / "m")
     assert back.config == model.config
     assert back.vocab.words == model.vocab.words
     np.testing.assert_array_equal(back.vocab.counts, model.vocab.counts)
@@ -242,24 +244,24 @@ def test_model_mismatches_are_detected(tmp_path):
     save_model(make_model(), tmp_path / "two")
     os.replace(tmp_path / "two.json", tmp_path / "one.json")
     with pytest.raises(FormatError, match="different saves"):
-        load_model(tmp_path / "one")
+        Word2Vec.load(tmp_path / "one")
 
     save_model(make_model(), tmp_path / "m")
     meta = json.loads((tmp_path / "m.json").read_text())
     meta["vocab"] = {"words": ["b", "a", "c"], "counts": [9, 5, 5]}
     (tmp_path / "m.json").write_text(json.dumps(meta))
     with pytest.raises(FormatError, match="shape"):
-        load_model(tmp_path / "m")
+        Word2Vec.load(tmp_path / "m")
 
     meta["vocab"] = {"words": ["b", "a", "c", "d"], "counts": [9, 5, 5, 2]}
     meta["arrays"]["missing"] = [1]
     (tmp_path / "m.json").write_text(json.dumps(meta))
     with pytest.raises(FormatError, match="lacks the array 'missing'"):
-        load_model(tmp_path / "m")
+        Word2Vec.load(tmp_path / "m")
 
     (tmp_path / "m.npz").write_bytes(b"not a zip")
     with pytest.raises(FormatError, match="npz"):
-        load_model(tmp_path / "m")
+        Word2Vec.load(tmp_path / "m")
     (tmp_path / "m.json").write_text("{")
     with pytest.raises(FormatError, match="JSON"):
-        load_model(tmp_path / "m")
+        Word2Vec.load(tmp_path / "m")

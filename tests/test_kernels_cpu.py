@@ -257,8 +257,7 @@ def test_checkpoint_mid_run_and_resume_is_bit_identical(corpus_file, tmp_path, m
     written mid-epoch ends there too."""
     from w2v_scratch import trainer_cpu
     from w2v_scratch.checkpoint import Checkpointer
-    from w2v_scratch.io import load_model
-    from w2v_scratch.train import fit, resume
+    from w2v_scratch.train import fit
     from w2v_scratch.word2vec import Word2Vec
 
     monkeypatch.setattr(trainer_cpu, "SLICE_WORDS", 500)  # many slices in the tiny corpus
@@ -279,9 +278,9 @@ def test_checkpoint_mid_run_and_resume_is_bit_identical(corpus_file, tmp_path, m
     w = fit(Word2Vec(**params), corpus_file, progress=False, log=lambda m: None, checkpointer=ck)
     assert ck.saved >= 1
     np.testing.assert_array_equal(w.center, plain.center)
-    saved = load_model(str(tmp_path / "ck"))
+    saved = Word2Vec.load(str(tmp_path / "ck"))
     assert "resume" in saved.state
-    r = resume(str(tmp_path / "ck"), progress=False, log=lambda m: None)
+    r = Word2Vec.resume(str(tmp_path / "ck"), progress=False, log=lambda m: None)
     np.testing.assert_array_equal(r.center, plain.center)
     assert "resume" not in r.state and len(r.history) == 2
 
@@ -294,4 +293,4 @@ def test_cli_corpus_cache_streams_the_encoded_corpus_from_disk(corpus_file, tmp_
                  "--output", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1", "--no-progress",
                  "--query"])
     assert code == 0, capsys.readouterr().err
-    assert (cache / "ids.int32").stat().st_size > 0 and out.exists()
+    assert any(p.stat().st_size > 0 for p in cache.glob("*.ids.int32")) and out.exists()

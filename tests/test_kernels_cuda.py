@@ -571,7 +571,7 @@ def test_backend_cuda_checkpoint_at_epoch_boundary_and_resume(tmp_path):
     the uninterrupted run's vectors (every draw derives from seed, epoch and sentence)."""
     from w2v_scratch import Word2Vec
     from w2v_scratch.checkpoint import Checkpointer, Interrupted
-    from w2v_scratch.train import fit, resume
+    from w2v_scratch.train import fit
 
     words = "the quick brown fox jumps over a lazy dog now".split()
     path = tmp_path / "tiny.txt"
@@ -590,7 +590,7 @@ def test_backend_cuda_checkpoint_at_epoch_boundary_and_resume(tmp_path):
     with pytest.raises(Interrupted):
         fit(Word2Vec(**params), str(path), checkpointer=StopNow(ckpt), **quiet)
     assert Word2Vec.load(ckpt).state["resume"] == {"backend": "cuda", "epoch": 1}
-    resumed = resume(ckpt, **quiet)
+    resumed = Word2Vec.resume(ckpt, **quiet)
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
     if IN_SIM:  # one warp at a time: every addition in the same order, bit for bit
         np.testing.assert_array_equal(resumed.center, whole.center)

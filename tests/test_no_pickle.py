@@ -14,7 +14,9 @@ import pytest
 
 from w2v_scratch.config import TrainConfig
 from w2v_scratch.errors import FormatError
-from w2v_scratch.io import load_model, load_vectors, save_model
+from w2v_scratch.io import load_vectors
+from w2v_scratch.persist import save_model
+from w2v_scratch.word2vec import Word2Vec
 from w2v_scratch.vocab import Vocab
 from w2v_scratch.word2vec import Word2Vec
 
@@ -98,7 +100,7 @@ def test_object_array_in_a_model_is_refused_not_executed(tmp_path, entry):
     marker = tmp_path / "pwned"
     replace_entries(npz, {f"{entry}.npy": object_npy(marker)})
     with pytest.raises(FormatError, match="Python objects|different saves"):
-        load_model(tmp_path / "m")
+        Word2Vec.load(tmp_path / "m")
     with pytest.raises(FormatError):
         load_vectors(npz)
     assert not marker.exists()
@@ -108,7 +110,7 @@ def test_unlisted_object_entry_is_never_read(tmp_path):
     npz = saved_model(tmp_path)
     marker = tmp_path / "pwned"
     replace_entries(npz, {"extra.npy": object_npy(marker)})
-    assert load_model(tmp_path / "m").vocab.words == ["a", "b"]
+    assert Word2Vec.load(tmp_path / "m").vocab.words == ["a", "b"]
     assert not marker.exists()
 
 
@@ -121,5 +123,5 @@ def test_savez_object_array_model_is_refused(tmp_path):
     arrays["center"] = np.array([[Payload(str(marker))] * 2] * 2, dtype=object)
     np.savez(npz, **arrays)
     with pytest.raises(FormatError, match="Python objects"):
-        load_model(tmp_path / "m")
+        Word2Vec.load(tmp_path / "m")
     assert not marker.exists()

@@ -855,12 +855,3 @@ def load_vectors(path, format: str | None = None, limit: int | None = None):
 
 
 
-
-# TEMPORARY (until train.py and checkpoint.py load models through Word2Vec): the old names.
-from .persist import model_paths, save_model  # noqa: E402,F401
-
-
-def load_model(path):
-    from .word2vec import Word2Vec  # noqa: temporary
-
-    return Word2Vec.load(path)

@@ -86,14 +86,9 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .corpus import MAX_SENTENCE_LENGTH, iter_sentences, resolve
+from .corpus import MAX_SENTENCE_LENGTH, iter_sentences, memory_budget, resolve
 from .errors import ConfigError, InputError
 from .files import atomic_write, check_outputs
-
-try:  # the corpus reader's memory budget (a share of what this process may use)
-    from .corpus import memory_budget as _memory_budget
-except ImportError:  # pragma: no cover - older corpus module
-    _memory_budget = None
 
 SCORINGS = ("word2vec", "gensim")
 COUNTINGS = ("tool", "pairs")
@@ -208,7 +203,7 @@ class Phrases:
         return self
 
     def _count_batches(self, batches: Iterable[tuple[list[str], np.ndarray]]) -> None:
-        budget = _memory_budget() if _memory_budget is not None else None
+        budget = memory_budget()
         self._last = -1  # each call counts one text: no pair spans two calls
         for flat, lengths in batches:
             self._count(flat, lengths)

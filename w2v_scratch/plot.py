@@ -20,8 +20,8 @@ FONT = 12
 
 def _figure(width: float, height: float):
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred: the plot extra may be missing
+        from matplotlib.figure import Figure  # deferred: the plot extra may be missing
     except ImportError:
         raise W2VError("plotting needs matplotlib: install the plot extra: pip install 'w2v-scratch[plot]'") from None
     fig = Figure(figsize=(width, height), layout="constrained")

@@ -10,20 +10,22 @@ Backends:
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 import numpy as np
 
 from . import corpus as corpus_mod
-from .checkpoint import NO_CHECKPOINTS, Checkpointer
-from .errors import ConfigError, DeviceError, InputError, DivergenceError
+from . import reference, sampling, trainer_cpu, trainer_cuda
+from .checkpoint import NO_CHECKPOINTS, Checkpointer, validate_resume
+from .errors import ConfigError, DeviceError, DivergenceError, InputError
 from .history import describe
 
 
 def cuda_available() -> bool:
     try:
-        from numba import cuda
+        from numba import cuda  # deferred: loading the CUDA driver is slow, and may fail
 
         return bool(cuda.is_available())
     except Exception:  # no driver, no toolkit: no GPU
@@ -52,71 +54,97 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkp
     """
     log = log or (lambda msg: print(msg, file=sys.stderr))
     cfg = w2v.config.resolved()
+    check_seed(cfg.seed)
     backend = choose_backend(cfg.backend, log)
     if backend != "reference" and cfg.loss == "softmax":
         raise ConfigError("the full softmax is only in the reference trainer: use --backend reference or --loss ns|hs")
     cfg.backend = backend
     w2v.config = cfg
+    if corpus_cache is not None:
+        corpus_mod.check_cache_dir(corpus_cache)
     t0 = time.perf_counter()
-    vocab, encoded = corpus_mod.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length,
-                                     cache_dir=corpus_cache)
-    log(f"corpus: {len(encoded):,} tokens in {encoded.n_sentences:,} sentences, "
-        f"vocabulary {len(vocab):,} words (min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
-    rng = np.random.default_rng(cfg.seed)
-    w2v.init_weights(vocab, rng)
-    w2v.state.update(corpus=_absolute(corpus), corpus_tokens=len(encoded))
-    return _run(w2v, encoded, cfg, rng, progress, log, checkpointer)
+    with checkpointer.hold():  # another run on this checkpoint path is refused before any reading
+        vocab, encoded = corpus_mod.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length,
+                                         cache_dir=corpus_cache, report=log if progress else None)
+        log(f"corpus: {len(encoded):,} tokens in {encoded.n_sentences:,} sentences, "
+            f"vocabulary {len(vocab):,} words (min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
+        rng = np.random.default_rng(cfg.seed)
+        w2v.init_weights(vocab, rng)
+        w2v.state.update(corpus=_absolute(corpus), corpus_tokens=len(encoded))
+        return _run(w2v, encoded, cfg, rng, progress, log, checkpointer)
 
 
-def resume(path, corpus=None, progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS,
+def check_seed(seed) -> None:
+    """The generators take a seed in [0, 2**64): refuse anything else with one line."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**64:
+        raise ConfigError(f"--seed must be an integer from 0 to 2**64-1 (got {seed!r})")
+
+
+def resume(model, path, corpus=None, progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS,
            corpus_cache=None):
-    """Load the checkpoint at ``path`` and carry its run on to the end; returns the model.
+    """Carry on to the end the run of ``model``, loaded from the checkpoint at ``path``
+    (``Word2Vec.load_checkpoint``); returns the model.
 
     The corpus is re-read (from ``corpus``, or the path saved in the checkpoint) and encoded
-    with the checkpoint's vocabulary; it must be the same corpus (same token count).
+    with the checkpoint's vocabulary; it must be the same corpus (same token count). Every field
+    of the saved position is checked first (``checkpoint.validate_resume``).
     """
-    from .io import load_model
-
     log = log or (lambda msg: print(msg, file=sys.stderr))
-    w2v = load_model(path)
-    if "resume" not in w2v.state:
-        raise InputError(f"{path} is a finished model, not a checkpoint: there is nothing to resume")
+    w2v = model
     cfg = w2v.config.resolved()
+    check_seed(cfg.seed)
+    validate_resume(path, w2v, cfg)  # what needs no corpus, before reading it
     corpus = corpus or w2v.state.get("corpus")
     if corpus is None:
         raise InputError(f"{path} does not say which corpus it was trained on: give --corpus")
+    report = log if progress else None
     if corpus_cache is not None:
-        encoded = corpus_mod.encode_memmap(corpus, w2v.vocab, corpus_cache, cfg.max_sentence_length)
-    else:
-        encoded = corpus_mod.Corpus.encode(corpus, w2v.vocab, cfg.max_sentence_length)
-    if len(encoded) != w2v.state.get("corpus_tokens", len(encoded)):
-        raise InputError(f"corpus {corpus} has {len(encoded):,} tokens of the vocabulary, but the checkpoint was "
-                         f"trained on {w2v.state['corpus_tokens']:,}: give the same corpus with --corpus")
-    position = w2v.state["resume"]
-    log(f"resuming {path}: epoch {position.get('epoch', 0) + 1}/{cfg.epochs} of a {cfg.backend} run on {corpus}")
-    w2v.state["corpus"] = _absolute(corpus)
-    return _run(w2v, encoded, cfg, np.random.default_rng(cfg.seed), progress, log, checkpointer)
+        corpus_mod.check_cache_dir(corpus_cache)
+    with checkpointer.hold():
+        if corpus_cache is not None:
+            encoded = corpus_mod.encode_memmap(corpus, w2v.vocab, corpus_cache, cfg.max_sentence_length, report)
+        else:
+            encoded = corpus_mod.Corpus.encode(corpus, w2v.vocab, cfg.max_sentence_length, report)
+        if len(encoded) != w2v.state.get("corpus_tokens", len(encoded)):
+            raise InputError(f"corpus {corpus} has {len(encoded):,} tokens of the vocabulary, but the checkpoint was "
+                             f"trained on {w2v.state['corpus_tokens']:,}: give the same corpus with --corpus")
+        validate_resume(path, w2v, cfg, encoded, **_position_limits(w2v, cfg, encoded))
+        position = w2v.state["resume"]
+        log(f"resuming {path}: epoch {position['epoch'] + 1}/{cfg.epochs} of a {cfg.backend} run on {corpus}")
+        w2v.state["corpus"] = _absolute(corpus)
+        return _run(w2v, encoded, cfg, np.random.default_rng(cfg.seed), progress, log, checkpointer)
+
+
+def _position_limits(w2v, cfg, encoded) -> dict:
+    """What a resumed position is checked against on this corpus (``checkpoint.validate_resume``):
+    the cpu workers' slices, or the reference trainer's minibatch count of an epoch."""
+    if cfg.backend == "cpu":
+        offsets = np.asarray(encoded.offsets)
+        return {"work": [trainer_cpu.slices(offsets, lo, hi) for lo, hi in trainer_cpu.partition(offsets, cfg.threads)]}
+    if cfg.backend == "reference":
+        def epoch_batches(rng) -> int:  # the first steps of reference.train's epoch, from the same generator
+            keep = sampling.keep_probabilities(w2v.vocab.counts, cfg.sample, cfg.sample_rule)
+            ids, offsets = sampling.subsample(encoded.ids, encoded.offsets, keep, rng)
+            _, _, cmask = sampling.centers_and_contexts(ids, offsets, cfg.window, rng)
+            return -(-reference.n_examples(cfg, cmask) // cfg.batch_size)
+
+        return {"epoch_batches": epoch_batches}
+    return {}
 
 
 def _absolute(corpus) -> str:
     """The corpus as a checkpoint should remember it: a bundled name as is, a path made absolute."""
-    import os
-
     name = str(corpus)
     return name if name in corpus_mod.BUNDLED else os.path.abspath(name)
 
 
 def _run(w2v, encoded, cfg, rng, progress, log, checkpointer):
-    with checkpointer.catch_interrupt():
+    with checkpointer.hold(), checkpointer.catch_interrupt():
         if cfg.backend == "reference":
             _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer)
         elif cfg.backend == "cpu":
-            from . import trainer_cpu
-
             trainer_cpu.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer)
         else:
-            from . import trainer_cuda
-
             trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer)
     check_finite(w2v)
     return w2v
@@ -131,9 +159,7 @@ def check_finite(w2v) -> None:
 
 
 def _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer) -> None:
-    from tqdm import tqdm
-
-    from . import reference
+    from tqdm import tqdm  # deferred: only runs with a progress bar need it
 
     bar = None
 

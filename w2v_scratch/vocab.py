@@ -13,6 +13,7 @@ from typing import Iterable
 
 import numpy as np
 
+from .files import atomic_write
 from .errors import FormatError, InputError, VocabError
 
 
@@ -39,17 +40,24 @@ class Vocab:
     @classmethod
     def from_counter(cls, counter: Counter, min_count: int = 1, max_vocab: int | None = None) -> "Vocab":
         """Keep words with count >= ``min_count``, the ``max_vocab`` most frequent at most."""
-        items = [(w, c) for w, c in counter.items() if c >= min_count]
-        # Stable sort on count: ties keep first-appearance order (Counter is insertion ordered).
-        items.sort(key=lambda wc: -wc[1])
+        return cls.select(list(counter), [counter[w] for w in counter], min_count, max_vocab)[0]
+
+    @classmethod
+    def select(cls, words: list[str], counts, min_count: int = 1,
+               max_vocab: int | None = None) -> tuple["Vocab", np.ndarray]:
+        """The vocabulary of the words (in order of first appearance) with count >= ``min_count``,
+        the ``max_vocab`` most frequent at most, most frequent first (ties keep their order), and
+        for each of its words its index in ``words``."""
+        counts = np.asarray(counts, dtype=np.int64)
+        order = np.argsort(-counts, kind="stable")
+        order = order[counts[order] >= min_count]
         if max_vocab is not None and max_vocab > 0:
-            items = items[:max_vocab]
-        if not items:
+            order = order[:max_vocab]
+        if not len(order):
             raise VocabError(
                 f"no word occurs at least {min_count} times: lower --min-count or use a larger corpus"
             )
-        words = [w for w, _ in items]
-        return cls(words, np.array([c for _, c in items], dtype=np.int64))
+        return cls([words[i] for i in order.tolist()], counts[order]), order
 
     @classmethod
     def build(cls, sentences: Iterable[list[str]], min_count: int = 1, max_vocab: int | None = None) -> "Vocab":
@@ -92,7 +100,6 @@ class Vocab:
     # -- save / load --------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Write ``word count`` lines (UTF-8), atomically."""
-        from .io import atomic_write  # io imports nothing from here at module level
 
         with atomic_write(path, "w") as f:
             for w, c in zip(self.words, self.counts.tolist()):

@@ -18,7 +18,8 @@ import sys
 
 import numpy as np
 
-from . import persist
+from . import persist, train
+from .checkpoint import Checkpointer, read_checkpoint
 from .config import TrainConfig, check_memory
 from .errors import ConfigError
 from .keyedvectors import KeyedVectors
@@ -44,21 +45,15 @@ class Word2Vec:
         With ``checkpoint=PATH`` the full training state is written to PATH.npz/.json every
         ``checkpoint_every`` seconds and on Ctrl-C; :meth:`resume` carries such a run on.
         """
-        from .checkpoint import Checkpointer
-        from .train import fit
-
-        return fit(self, corpus, progress=progress, log=log,
-                   checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr))
+        return train.fit(self, corpus, progress=progress, log=log,
+                         checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr))
 
     @classmethod
     def resume(cls, checkpoint, corpus=None, progress: bool = True, log=None,
                checkpoint_every: float | None = None) -> "Word2Vec":
         """Load a checkpoint written by :meth:`fit` and train to the end of its run."""
-        from .checkpoint import Checkpointer
-        from .train import resume
-
-        return resume(checkpoint, corpus, progress=progress, log=log,
-                      checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr))
+        return train.resume(cls.load_checkpoint(checkpoint), checkpoint, corpus, progress=progress, log=log,
+                            checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr))
 
     def init_weights(self, vocab: Vocab, rng: np.random.Generator) -> None:
         """Allocate the parameters for ``vocab``.
@@ -92,7 +87,15 @@ class Word2Vec:
     @classmethod
     def load(cls, path) -> "Word2Vec":
         """A model saved by :meth:`save` (``persist.read_model`` checks every part)."""
-        saved = persist.read_model(path)
+        return cls._from_saved(persist.read_model(path))
+
+    @classmethod
+    def load_checkpoint(cls, path) -> "Word2Vec":
+        """The model of a checkpoint, its resume position checked (``checkpoint.read_checkpoint``)."""
+        return cls._from_saved(read_checkpoint(path))
+
+    @classmethod
+    def _from_saved(cls, saved) -> "Word2Vec":
         model = cls(saved.config)
         model.vocab, model.center, model.context, model.inner_nodes = (saved.vocab, saved.center, saved.context,
                                                                        saved.inner_nodes)
