@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from w2v_scratch.checkpoint import Checkpointer
+
 
 def make_topic_corpus(path, n_sentences=400, length=12, topics=3, words_per_topic=8, seed=0):
     """Sentences that each draw words from one topic: words of a topic share contexts,
@@ -32,3 +34,17 @@ try:
         _settings.load_profile("ci")
 except ImportError:  # hypothesis is in the dev extra
     pass
+
+
+class StopAfter(Checkpointer):
+    """A checkpointer that plays Ctrl-C after ``n`` chunk boundaries."""
+
+    def __init__(self, path, n):
+        super().__init__(path)
+        self.n = n
+
+    def due(self):
+        self.n -= 1
+        if self.n == 0:
+            self.stop_requested.set()
+        return super().due()

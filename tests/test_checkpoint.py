@@ -1,34 +1,18 @@
-import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 
 from w2v_scratch import TrainConfig, Word2Vec
-from w2v_scratch.checkpoint import Checkpointer, Interrupted, parse_interval
+from w2v_scratch.checkpoint import Interrupted, parse_interval
 from w2v_scratch.errors import ConfigError, InputError
 from w2v_scratch.train import fit
 
-from conftest import make_topic_corpus
+from conftest import StopAfter, make_topic_corpus
 
 QUIET = dict(progress=False, log=lambda m: None)
-
-
-class StopAfter(Checkpointer):
-    """A checkpointer that plays Ctrl-C after ``n`` chunk boundaries."""
-
-    def __init__(self, path, n):
-        super().__init__(path)
-        self.n = n
-
-    def due(self):
-        self.n -= 1
-        if self.n == 0:
-            self.stop_requested.set()
-        return super().due()
 
 
 @pytest.mark.parametrize("cfg", [

@@ -16,7 +16,6 @@ from w2v_scratch.config import TrainConfig
 from w2v_scratch.errors import FormatError
 from w2v_scratch.io import load_vectors
 from w2v_scratch.persist import save_model
-from w2v_scratch.word2vec import Word2Vec
 from w2v_scratch.vocab import Vocab
 from w2v_scratch.word2vec import Word2Vec
 

@@ -32,7 +32,7 @@ from w2v_scratch.cli import main
 from w2v_scratch.errors import ConfigError, FormatError, InputError, W2VError
 from w2v_scratch.train import fit
 
-from conftest import make_topic_corpus
+from conftest import StopAfter, make_topic_corpus
 
 FAST = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--no-progress", "--query"]
 QUIET = dict(progress=False, log=lambda m: None)
@@ -56,20 +56,6 @@ def assert_one_line(code, err, error, *needles):
 def leftovers(folder) -> list[str]:
     """Hidden temporary files and lock files left in ``folder``."""
     return sorted(p for p in os.listdir(folder) if p.endswith((".tmp", ".lock")))
-
-
-class StopAfter(Checkpointer):
-    """A checkpointer that plays Ctrl-C after ``n`` chunk boundaries."""
-
-    def __init__(self, path, n):
-        super().__init__(path)
-        self.n = n
-
-    def due(self):
-        self.n -= 1
-        if self.n == 0:
-            self.stop_requested.set()
-        return super().due()
 
 
 # -- 1. outputs --------------------------------------------------------------------------------------------

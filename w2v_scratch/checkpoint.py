@@ -42,7 +42,7 @@ except ImportError:  # Windows: runs sharing a checkpoint are not locked out
 from . import persist
 from .config import LOSSES, MODELS
 from .errors import ConfigError, FormatError, InputError, W2VError
-from .files import same_file
+from .files import file_signature, same_file
 from .history import KEYS
 
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as shells report it
@@ -243,17 +243,6 @@ def lock(path):
 
 
 # -- removing a finished run's checkpoints, and only them ------------------------------------------------------
-def file_signature(path):
-    """What identifies one written version of a regular file (None if there is none)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
 def remove_checkpoint_files(signatures: dict, keep=()) -> list[str]:
     """Delete each file of ``signatures`` (path → :func:`file_signature`) that is still the very
     file that was written or loaded (same inode, size and time: never a file another run wrote

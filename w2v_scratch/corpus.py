@@ -32,7 +32,6 @@ import hashlib
 import json
 import lzma
 import os
-import stat
 import tempfile
 import time
 import zlib
@@ -44,6 +43,7 @@ from typing import Iterator
 import numpy as np
 
 from .errors import ConfigError, InputError, W2VError
+from .files import file_signature
 from .vocab import Vocab
 
 try:
@@ -285,12 +285,7 @@ class _Chunks:
         return self
 
     def __exit__(self, *exc) -> None:
-        for f in self.files:
-            with contextlib.suppress(OSError):
-                f.close()
-        for tmp in self.paths:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _discard_temps(self)
 
 
 def _read(path: str, max_sentence_length: int, chunks: _Chunks, report=None) -> tuple[list[str], np.ndarray]:
@@ -416,12 +411,17 @@ class _FileOut:
             return Corpus(np.memmap(self.paths[0], np.int32, "r"), np.memmap(self.paths[1], np.int64, "r"))
 
     def close(self) -> None:
-        for f in self.files:
-            with contextlib.suppress(OSError):
-                f.close()
-        for tmp in self.paths:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _discard_temps(self)
+
+
+def _discard_temps(holder) -> None:
+    """Close ``holder.files`` and delete ``holder.paths`` (the temporary files of :func:`_open_temps`)."""
+    for f in holder.files:
+        with contextlib.suppress(OSError):
+            f.close()
+    for tmp in holder.paths:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _remap(chunks: _Chunks, table: np.ndarray, out, corpus) -> None:
@@ -511,13 +511,8 @@ def _cache_folder(folder) -> str:
 def _identity(path: str):
     """What names a regular corpus file's cache: its real path, inode, size and modification time.
     None for a pipe or device (its cache is never reused)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return [os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+    signature = file_signature(path)
+    return None if signature is None else [os.path.realpath(path), *signature]
 
 
 def _key(*parts) -> str:

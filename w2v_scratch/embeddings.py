@@ -27,7 +27,7 @@ from numbers import Integral
 import numpy as np
 
 from .errors import FormatError, VocabError, W2VError
-from .evaluate import known_words, predict_analogies, read_analogies, text_lines
+from .evaluate import known_words, pair_judgement, predict_analogies, read_analogies, text_lines
 from .ranking import COSMUL_EPS, top_k
 
 _KEY_TYPES = (str, int, np.integer)  # gensim's key types: a word, or an int row index
@@ -462,25 +462,18 @@ class Embeddings:
         known = known_words(self, restrict_vocab, case_insensitive)
         gold, rows, oov = [], [], 0
         for line in _text_lines(pairs, encoding):
-            if not line or line.startswith("#"):
+            judgement = pair_judgement(line, delimiter, case_insensitive)
+            if judgement is None:
                 continue
-            parts = line.split(delimiter)
-            if case_insensitive:
-                parts = [p.upper() for p in parts]
-            if len(parts) != 3:
-                continue
-            try:
-                score = float(parts[2])
-            except ValueError:
-                continue
-            if parts[0] not in known or parts[1] not in known:
+            a, b, score = judgement
+            if a not in known or b not in known:
                 oov += 1
                 if dummy4unknown:
                     gold.append(score)
                     rows.append((-1, -1))
                 continue
             gold.append(score)
-            rows.append((known[parts[0]], known[parts[1]]))
+            rows.append((known[a], known[b]))
         if not gold:
             raise QueryError(f"No valid similarity judgements found in {pairs}: either invalid format or "
                              f"all are out-of-vocabulary in {self!r}")

@@ -254,6 +254,22 @@ def evaluate_analogies(emb, path=None, restrict_vocab: int | None = 30000, case_
 
 
 # -- word pairs ------------------------------------------------------------------------------------------
+def pair_judgement(line: str, delimiter: str | None, case_insensitive: bool):
+    """One line of a word-pair file as ``(word1, word2, score)``, or None for a comment (``#``), a blank
+    line or a malformed one (not three fields, or a score that is not a number), which gensim skips too."""
+    if not line or line.startswith("#"):
+        return None
+    parts = line.split(delimiter)
+    if case_insensitive:
+        parts = [p.upper() for p in parts]
+    if len(parts) != 3:
+        return None
+    try:
+        return parts[0], parts[1], float(parts[2])
+    except ValueError:
+        return None
+
+
 def evaluate_pairs(emb, path=None, restrict_vocab: int | None = 300000, case_insensitive: bool = True,
                    delimiter: str | None = None) -> PairsResult:
     """Spearman's rho (and Pearson's r) between the gold scores of a word-pair file and the
@@ -267,24 +283,17 @@ def evaluate_pairs(emb, path=None, restrict_vocab: int | None = 300000, case_ins
     known = known_words(emb, restrict_vocab, case_insensitive)
     gold, ia, ib, oov, lines = [], [], [], 0, 0
     for line in text_lines(path):
-        if line.startswith("#"):
+        judgement = pair_judgement(line, delimiter, case_insensitive)
+        if judgement is None:
             continue
-        parts = line.split(delimiter)
-        if case_insensitive:
-            parts = [p.upper() for p in parts]
-        if len(parts) != 3:
-            continue
-        try:
-            score = float(parts[2])
-        except ValueError:
-            continue
+        a, b, score = judgement
         lines += 1
-        if parts[0] not in known or parts[1] not in known:
+        if a not in known or b not in known:
             oov += 1
             continue
         gold.append(score)
-        ia.append(known[parts[0]])
-        ib.append(known[parts[1]])
+        ia.append(known[a])
+        ib.append(known[b])
     if not lines:
         raise FormatError(f"{path} holds no word pairs: give lines 'word1 word2 score' (tab or space separated)")
     model = np.einsum("ij,ij->i", emb.normed[ia], emb.normed[ib]) if gold else np.zeros(0)

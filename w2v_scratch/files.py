@@ -165,3 +165,15 @@ def atomic_write(path, mode: str = "w"):
         if isinstance(exc, OSError) and not isinstance(exc, InputError):
             raise InputError(f"cannot write {p}: {exc.strerror or exc}") from None
         raise
+
+
+def file_signature(path):
+    """What identifies one written version of a regular file: ``(device, inode, size, mtime_ns)``;
+    None if ``path`` is missing or not a regular file (a pipe, a device)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
