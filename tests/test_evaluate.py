@@ -223,3 +223,17 @@ def test_3cosmul_matches_gensim_most_similar_cosmul(bundled_emb, tmp_path):
     ours = evaluate_analogies(bundled_emb, path, restrict_vocab=None, case_insensitive=False, method="3cosmul")
     want = sum(kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=1)[0][0] == d for a, b, c, d in questions)
     assert ours.questions == len(questions) and ours.correct == want
+
+
+def test_a_line_without_end_is_refused_not_read_whole(tmp_path, emb, monkeypatch):
+    """A file with no newline (a binary blob, a device) stops at the line cap instead of filling memory."""
+    import w2v_scratch.evaluate as evaluate
+    monkeypatch.setattr(evaluate, "MAX_LINE_CHARS", 1000)
+    blob = tmp_path / "blob.txt"
+    blob.write_text("a b c d\n" + "x" * 5000)
+    for run in (evaluate_analogies, evaluate_pairs):
+        with pytest.raises(FormatError, match="line 2 is longer than 1,000 characters"):
+            run(emb, str(blob))
+    blob.write_text("a b c d\n" + "x" * 999 + "\n")  # at the cap: read (and ignored as malformed)
+    with pytest.raises(FormatError, match="no analogy questions|no word pairs"):
+        evaluate_pairs(emb, str(blob))

@@ -150,11 +150,20 @@ def known_words(emb, restrict_vocab: int | None, case_insensitive: bool) -> dict
     return known
 
 
+MAX_LINE_CHARS = 1 << 20  # no line of an analogy or word-pair file is anywhere near this long
+
+
 def text_lines(path):
-    """The lines of a UTF-8 text file (``.gz`` read too), CRLF turned into LF."""
+    """The lines of a UTF-8 text file (``.gz`` read too), CRLF turned into LF. A line longer than
+    :data:`MAX_LINE_CHARS` characters (say, a binary file or a device with no newline) stops the read
+    with a FormatError, so memory stays bounded."""
     try:
         with open_input(path, "rt") as f:
-            yield from f
+            for lineno, line in enumerate(iter(lambda: f.readline(MAX_LINE_CHARS + 1), ""), 1):
+                if len(line) > MAX_LINE_CHARS:
+                    raise FormatError(f"{path}: line {lineno} is longer than {MAX_LINE_CHARS:,} characters: "
+                                      "give a text file of short lines (an analogy or word-pair file)")
+                yield line
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text: convert it to UTF-8") from None
     except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz
