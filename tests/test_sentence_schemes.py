@@ -1,0 +1,139 @@
+"""A whole sentence through the cpu training kernel, against the NumPy reference.
+
+The one-step tests (test_kernels_cpu.py) check one pair. Here ``kernels.cpu.train_chunk`` trains a
+short sentence of skip-gram NS pairs, and the test replays it independently: word2vec.c's random
+stream (its LCG, emulated with Python integers) gives each position's window radius and noise ids,
+and the reference's own loss and gradient (``reference.loss_and_grads`` with ``SkipGram`` and
+``NegativeSampling``) gives each update, in float64. Both noise schemes are checked:
+
+* word2vec.c's (``shared_noise=False``): every (context, center) pair draws its own K noise ids;
+* HogBatch's (``shared_noise=True``, docs/math.md section 12): the K ids are drawn once per window
+  and every pair of the window uses them. Each pair's update is still the exact gradient of that
+  pair's loss; only the sampling differs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from w2v_scratch.kernels import cpu
+from w2v_scratch.losses import NegativeSampling
+from w2v_scratch.models import SkipGram
+from w2v_scratch.optim import SGD
+from w2v_scratch.reference import Step, loss_and_grads
+from w2v_scratch.sampling import AliasSampler
+
+V, D, WINDOW, K, ALPHA = 40, 8, 3, 4, 0.05
+MASK = (1 << 64) - 1
+
+
+class LCG:
+    """word2vec.c's generator, next = next · 25214903917 + 11 (mod 2^64), and the kernel's two
+    ways of reading it (``rand_below``, ``rand_unit``)."""
+
+    def __init__(self, seed: int) -> None:
+        self.state = seed
+
+    def next(self) -> int:
+        self.state = (self.state * int(cpu.LCG_MUL) + int(cpu.LCG_ADD)) & MASK
+        return self.state
+
+    def below(self, n: int) -> int:
+        return ((self.next() >> 32) * n) >> 32
+
+    def unit(self) -> float:
+        return np.float32(self.next() >> 40) * np.float32(1.0 / 16777216.0)
+
+    def noise(self, prob, alias) -> int:
+        col = self.below(len(prob))
+        return col if self.unit() < prob[col] else int(alias[col])
+
+
+def replay_draws(n: int, lcg: LCG, prob, alias, shared: bool):
+    """Each position's window [lo, hi) and noise ids: one list of K ids per window when ``shared``,
+    else one per pair, in the order the pairs train."""
+    plan = []
+    for i in range(n):
+        R = WINDOW - lcg.below(WINDOW)
+        lo, hi = max(i - R, 0), min(i + R + 1, n)
+        pairs = hi - lo - 1
+        draws = (K if pairs > 0 else 0) if shared else pairs * K
+        ids = [lcg.noise(prob, alias) for _ in range(draws)]
+        plan.append((lo, hi, ids))
+    return plan
+
+
+def reference_pair(center, output, inp, word, noise):
+    """One skip-gram NS pair as the kernel applies it: the targets one after another (each output row
+    moves before the next target is scored, which matters only when a noise id repeats), the input
+    row's step summed and applied at the end; a noise id equal to ``word`` is skipped. Each target's
+    gradient is the reference's."""
+    h = center[inp].copy()
+    step_center = np.zeros_like(h)
+    sgd = SGD(ALPHA)
+    for target, label in [(word, 1.0)] + [(t, 0.0) for t in noise if t != word]:
+        scratch = np.vstack([h])  # the input row as the reference sees it: fixed during the pair
+        _, grads = loss_and_grads(SkipGram(), NegativeSampling(normalize=False), scratch, output,
+                                  Step(np.array([0]), (np.array([[target]]), np.array([[label]]),
+                                                       np.ones((1, 1))), 1))
+        rows, g = grads["center"]
+        step_center += -ALPHA * g[0]
+        sgd.step("output", output, *grads["output"])
+    center[inp] += step_center
+
+
+def reference_sentence(center, output, sentence, plan, shared: bool):
+    for i, (lo, hi, ids) in enumerate(plan):
+        q = 0
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            noise = ids if shared else ids[q:q + K]
+            reference_pair(center, output, sentence[j], sentence[i], noise)
+            q += K
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["word2vec.c", "shared-noise"])
+def test_a_sentence_matches_the_reference_draw_for_draw(shared):
+    rng = np.random.default_rng(3)
+    sentence = rng.integers(0, V, size=11)
+    counts = np.sort(rng.integers(1, 200, size=V))[::-1]
+    sampler = AliasSampler.unigram(counts)
+    prob, alias = sampler.prob.astype(np.float32), sampler.alias.astype(np.int32)
+    center = (rng.standard_normal((V, D)) * 0.3).astype(np.float32)
+    output = (rng.standard_normal((V, D)) * 0.3).astype(np.float32)
+    seed = 12345
+
+    c_k, o_k = center.copy(), output.copy()
+    state = np.array([seed], np.uint64)
+    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k, o_k,
+                    np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32),
+                    np.zeros(1, np.int32), True, False, WINDOW, K, True, np.float32(0.0),
+                    np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0, state,
+                    np.zeros(5), False, shared)
+
+    lcg = LCG(seed)
+    plan = replay_draws(len(sentence), lcg, prob, alias, shared)
+    assert int(state[0]) == lcg.state  # the kernel made exactly the draws replayed, no more
+    per_window = [len(ids) for _, _, ids in plan]
+    pairs = [hi - lo - 1 for lo, hi, _ in plan]
+    assert per_window == ([K] * len(plan) if shared else [p * K for p in pairs])
+
+    c_r, o_r = center.astype(np.float64), output.astype(np.float64)
+    reference_sentence(c_r, o_r, sentence, plan, shared)
+    assert np.abs(c_r - center).max() > 1e-3  # the sentence moved the vectors
+    np.testing.assert_allclose(c_k, c_r, rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(o_k, o_r, rtol=1e-4, atol=2e-5)
+
+
+def test_shared_noise_draws_k_ids_per_window_not_per_pair():
+    """The saving the scheme buys: K draws per window instead of K per pair (2R pairs)."""
+    n = 200
+    sampler = AliasSampler.unigram(np.arange(V, 0, -1))
+    exact = replay_draws(n, LCG(7), sampler.prob, sampler.alias, shared=False)
+    shared = replay_draws(n, LCG(7), sampler.prob, sampler.alias, shared=True)
+    n_exact = sum(len(ids) for *_, ids in exact)
+    n_shared = sum(len(ids) for *_, ids in shared)
+    assert n_shared == K * n
+    assert n_exact > 3 * n_shared  # a mean radius of (WINDOW + 1) / 2 = 2: about 4 pairs per window
