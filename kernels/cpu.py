@@ -72,7 +72,7 @@ from numba.extending import intrinsic
 MAX_EXP = np.float32(6.0)
 MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept words per pseudo-sentence
 LR_REFRESH = 10_000  # raw words between learning-rate refreshes, as word2vec.c
-LOSS_EVERY = 4  # the training kernel computes the loss of every 4th pair (log1p is not free)
+LOSS_EVERY = 16  # the training kernel computes the loss of every 16th pair (exp and log1p are not free)
 SLOT = 8  # int64 stride of the per-thread progress slots (one cache line each)
 LCG_MUL = np.uint64(25214903917)
 LCG_ADD = np.uint64(11)
@@ -179,6 +179,8 @@ def logistic_step(output_flat, out_row, xs, xo, ud, label, alpha, skip_saturated
     f = np.float32(0.0)
     for k in range(ud):
         f += xs[xo + k] * output_flat[out_row + k]
+    if skip_saturated and not want_loss and (f <= -MAX_EXP or f >= MAX_EXP):
+        return np.float32(0.0)  # skipped, and no loss asked: no exp to pay
     e = np.exp(-abs(f))
     loss = np.float32(0.0)
     if want_loss:  # softplus(z) = max(z, 0) + log1p(e^{−|z|}), |z| = |f|

@@ -18,7 +18,7 @@ randomness is word2vec.c's LCG seeded from (seed, thread, epoch), so ``threads=1
 seed is reproducible; the learning rate is the project's one schedule
 (``optim.linear_decay``: α0 − (α0 − α_min)·p, word2vec.c floors α0(1 − p) at α0·10⁻⁴
 instead), refreshed every 10k raw words from per-thread progress counters; the loss is
-exact (float32 per example, float64 sums) on a systematic sample of every 4th example
+exact (float32 per example, float64 sums) on a systematic sample of every 16th example
 (``kernels.cpu.LOSS_EVERY``) and recorded per slice of work, so ``history`` is the same
 whatever the thread timing (``history.py`` defines every field).
 
@@ -288,10 +288,11 @@ def warm_up(plan: Plan) -> float:
     return time.perf_counter() - t0
 
 
-def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None) -> None:
+def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None, on_epoch=None) -> None:
     """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` in place.
 
-    Appends one record per epoch to ``w2v.history`` (``history.py``) and puts
+    Appends one record per epoch to ``w2v.history`` (``history.py``), then calls
+    ``on_epoch(record)`` when given (``Word2Vec``'s callbacks), and puts
     ``compile_seconds`` and ``train_seconds`` in ``w2v.state``. With a ``checkpointer``
     (``checkpoint.py``), when a checkpoint is due every worker stops at its next slice boundary,
     the :class:`Position` goes into ``w2v.state["resume"]`` and the model is saved; training
@@ -325,6 +326,8 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
             record = finish_epoch(p, pos, pos.seconds, fixed)
             w2v.history.append(record)
             say(describe(record, cfg.epochs))
+            if on_epoch is not None:
+                on_epoch(record)
             if checkpointer.due() and epoch + 1 < cfg.epochs:
                 checkpoint(w2v, p, Position.start(p, epoch + 1), checkpointer)
     finally:
