@@ -80,3 +80,65 @@ def test_format_bytes():
     assert format_bytes(8e9) == "8.0 GB"
     assert format_bytes(2.5e15) == "2.5 PB"
     assert format_bytes(1e30) == "1.0e+15 PB"
+
+
+# -- Word2Vec(**params): the project's names, gensim's names, the fast default ---------------------------------
+def test_gensim_names_map_to_fields():
+    from w2v_scratch.config import config_from_params
+
+    cfg = config_from_params(dict(vector_size=50, window=3, min_count=2, workers=2, sg=0, hs=1, negative=0,
+                                  alpha=0.03, min_alpha=0.001, sample=0, seed=7, epochs=4, cbow_mean=0,
+                                  ns_exponent=0.5, max_final_vocab=100, batch_words=10000, sorted_vocab=1))
+    assert (cfg.dim, cfg.window, cfg.min_count, cfg.threads, cfg.model, cfg.loss, cfg.negative) == \
+        (50, 3, 2, 2, "cbow", "hs", 0)
+    assert (cfg.lr, cfg.min_lr, cfg.sample, cfg.seed, cfg.epochs, cfg.cbow_mean, cfg.ns_exponent, cfg.max_vocab) == \
+        (0.03, 0.001, 0, 7, 4, False, 0.5, 100)
+    assert cfg.backend == "cpu"
+    assert config_from_params(dict(sg=1, hs=0)).model == "sg" and config_from_params(dict(sg=1)).loss == "ns"
+    assert config_from_params(dict(max_vocab_size=50, max_final_vocab=80)).max_vocab == 50
+
+
+def test_the_fast_default_applies_only_without_a_backend_or_threads():
+    from w2v_scratch.config import config_from_params, fast_threads
+
+    assert 1 <= fast_threads() <= MAX_THREADS
+    assert config_from_params({}).threads == fast_threads()
+    assert config_from_params(dict(backend="auto")).threads == fast_threads()
+    assert config_from_params(dict(backend="reference")).threads == 1
+    assert config_from_params(dict(workers=1)).threads == 1
+    base = TrainConfig(dim=4)
+    assert config_from_params(dict(vector_size=8), base=base) == TrainConfig(dim=8)  # a base keeps its defaults
+
+
+@pytest.mark.parametrize("params,error,needle", [
+    (dict(hs=1), ConfigError, r"hs=1 with negative=5 trains both losses in gensim"),
+    (dict(hs=1, negative=3), ConfigError, "add negative=0"),
+    (dict(negative=0), ConfigError, "negative=0 with hs=0 trains nothing"),
+    (dict(hs=0, negative=0), ConfigError, "trains nothing"),
+    (dict(vector_size=8, dim=8), ConfigError, "vector_size= and dim= both set dim: give one of them"),
+    (dict(sg=1, model="cbow"), ConfigError, "both set model"),
+    (dict(hs=1, negative=0, loss="ns"), ConfigError, "both set loss"),
+    (dict(sg=2), ConfigError, r"sg must be 0 \(CBOW\) or 1 \(skip-gram\)"),
+    (dict(hs="yes"), ConfigError, "hs must be 0"),
+    (dict(trim_rule=len), ConfigError, "trim_rule=.* is not supported"),
+    (dict(sorted_vocab=0), ConfigError, "always sorted"),
+    (dict(shrink_windows=False), ConfigError, "shrink_windows=False is not supported"),
+    (dict(null_word=1), ConfigError, "no padding word"),
+    (dict(max_vocab_size=0), ConfigError, "max_vocab_size must be a positive whole number"),
+    (dict(vectorsize=8), TypeError, "unexpected keyword argument 'vectorsize'"),
+])
+def test_gensim_values_we_do_not_have_are_refused(params, error, needle):
+    from w2v_scratch.config import config_from_params
+
+    with pytest.raises(error, match=needle) as info:
+        config_from_params(params)
+    assert "\n" not in str(info.value)
+
+
+def test_vocabulary_file_fields(tmp_path):
+    cfg = TrainConfig(save_vocab=tmp_path / "v.txt", read_vocab=tmp_path / "r.txt")
+    assert cfg.save_vocab == str(tmp_path / "v.txt") and cfg.read_vocab == str(tmp_path / "r.txt")
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    assert TrainConfig().save_vocab is None and TrainConfig().read_vocab is None
+    refused(r"--save-vocab must be a file path \(got ''\)", save_vocab="")
+    refused(r"--read-vocab must be a file path \(got 3\)", read_vocab=3)

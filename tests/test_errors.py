@@ -174,12 +174,14 @@ def test_options_are_checked_before_the_corpus(capsys, tmp_path):
     assert_fails(code, err, ConfigError, "--dim")
 
 
-def test_unknown_backend_is_an_argparse_usage_error(capsys, tmp_path, topic_corpus):
+def test_unknown_backend_is_a_one_line_argparse_error(capsys, tmp_path, topic_corpus):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "--corpus", str(topic_corpus), "--output", str(tmp_path / "v.txt"), "--backend", "tpu"])
     err = capsys.readouterr().err
     assert exit_.value.code == 2
-    assert err.startswith("usage:") and "invalid choice: 'tpu'" in err.splitlines()[-1]
+    assert err.count("\n") == 1 and "usage:" not in err
+    assert err.startswith("w2v-scratch train: error: argument --backend: invalid choice: 'tpu'")
+    assert err.rstrip().endswith("see w2v-scratch train --help")
     assert "Traceback" not in err
     assert leftovers(tmp_path, [topic_corpus]) == []
 

@@ -64,3 +64,17 @@ def test_check_outputs_refuses_an_input_and_a_collision(tmp_path):
     with pytest.raises(ConfigError, match="same file"):
         files.check_outputs({"--output": tmp_path / "v.txt", "--plot": tmp_path / "./v.txt"})
     files.check_outputs({"--output": tmp_path / "v.txt", "--plot": tmp_path / "loss.png"}, {"the corpus": corpus})
+
+
+def test_dev_stdout_into_a_pipe_is_written(tmp_path):
+    """``/dev/stdout`` resolves to ``pipe:[N]`` when stdout is a pipe (no such path): the write goes
+    through the name given, into the pipe, and the output check passes before the work starts."""
+    import subprocess
+    import sys
+    code = ("from w2v_scratch import files\n"
+            "files.check_output('/dev/stdout')\n"
+            "with files.atomic_write('/dev/stdout', 'w') as f:\n"
+            "    f.write('through the pipe\\n')\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "through the pipe\n"

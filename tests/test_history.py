@@ -22,7 +22,7 @@ def corpus(tmp_path_factory):
 
 
 def fit(corpus, **kw):
-    params = dict(dim=8, epochs=2, min_count=1, seed=3, window=2, negative=3)
+    params = dict(dim=8, epochs=2, min_count=1, seed=3, window=2, negative=3, threads=1)
     params.update(kw)
     return Word2Vec(**params).fit(corpus, **QUIET)
 

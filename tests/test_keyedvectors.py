@@ -410,7 +410,7 @@ def test_evaluate_word_pairs_delimiter_and_encoding(pair, tmp_path):
 # -- model.wv ----------------------------------------------------------------------------------------
 def test_trained_model_wv_matches_gensim(tmp_path):
     corpus = make_topic_corpus(tmp_path / "topics.txt")
-    model = Word2Vec(dim=8, epochs=2, min_count=1, seed=3, window=2, negative=3)
+    model = Word2Vec(dim=8, epochs=2, min_count=1, seed=3, window=2, negative=3, threads=1)
     model.fit(str(corpus), progress=False, log=lambda m: None)
     wv = model.wv
     kv = KeyedVectors(wv.vector_size)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from w2v_scratch.embeddings import Embeddings
-from w2v_scratch.errors import ConfigError, VocabError, W2VError
+from w2v_scratch.errors import ConfigError, MissingDependency, VocabError, W2VError
 from w2v_scratch.plot import moving_average, pca_2d, plot_loss, plot_words
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -59,5 +59,5 @@ def test_missing_matplotlib_is_a_clear_error(tmp_path, monkeypatch):
         if name == "matplotlib" or name.startswith("matplotlib."):
             monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes "import matplotlib..." fail
-    with pytest.raises(W2VError, match=r"pip install 'w2v-scratch\[plot\]'"):
+    with pytest.raises(MissingDependency, match=r"pip install 'w2v-scratch\[plot\]'"):
         plot_loss([{"epoch": 1, "loss": 1.0}], tmp_path / "x.png")

@@ -29,7 +29,7 @@ def test_reference_trainer_learns_every_pair(topic_corpus, model, loss):
 
 
 def test_same_seed_same_vectors(topic_corpus):
-    cfg = dict(dim=8, epochs=1, min_count=1, batch_size=64)
+    cfg = dict(backend="reference", dim=8, epochs=1, min_count=1, batch_size=64)
     a = Word2Vec(seed=3, **cfg).fit(topic_corpus, progress=False, log=lambda m: None)
     b = Word2Vec(seed=3, **cfg).fit(topic_corpus, progress=False, log=lambda m: None)
     c = Word2Vec(seed=4, **cfg).fit(topic_corpus, progress=False, log=lambda m: None)
@@ -38,7 +38,7 @@ def test_same_seed_same_vectors(topic_corpus):
 
 
 def test_sgd_reference_with_linear_decay(topic_corpus):
-    w2v = Word2Vec(dim=8, epochs=2, min_count=1, optimizer="sgd", lr=0.5, batch_size=32).fit(
+    w2v = Word2Vec(backend="reference", dim=8, epochs=2, min_count=1, optimizer="sgd", lr=0.5, batch_size=32).fit(
         topic_corpus, progress=False, log=lambda m: None)
     assert w2v.history[1]["loss"] < w2v.history[0]["loss"]
 

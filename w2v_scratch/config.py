@@ -10,6 +10,15 @@ Two families of defaults:
   decaying linearly to ``min_lr``.
 
 Any field left as ``None`` takes its backend's default in :meth:`TrainConfig.resolved`.
+
+``TrainConfig()`` itself defaults to the textbook run (``backend="reference"``, one thread), which
+is what ``w2v-scratch train`` runs with no options. :func:`config_from_params` builds the config
+of ``Word2Vec(**params)``: the project's field names or gensim's (``vector_size``, ``sg``, ``hs``,
+``workers``, ...), and — unless a backend is named — the fast one (``backend="cpu"`` on every core).
+
+Two fields name files rather than hyperparameters: ``save_vocab`` (write the vocabulary, one
+``word count`` line per word, word2vec.c's ``-save-vocab``) and ``read_vocab`` (take the vocabulary
+and its counts from such a file instead of counting the corpus, word2vec.c's ``-read-vocab``).
 """
 
 from __future__ import annotations
@@ -68,7 +77,15 @@ class TrainConfig:
     seed: int = 1
     backend: str = "reference"
     max_sentence_length: int = 10_000
+    save_vocab: str | None = None
+    read_vocab: str | None = None
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("save_vocab", "read_vocab"):  # a pathlib.Path is kept as its string: configs go to JSON
+            value = getattr(self, name)
+            if isinstance(value, os.PathLike):
+                setattr(self, name, os.fspath(value))
 
     def resolved(self) -> "TrainConfig":
         """A copy with every ``None`` replaced by the backend's default, then validated, and checked
@@ -147,6 +164,9 @@ class TrainConfig:
         need(self.max_sentence_length > 0, "max sentence length must be positive")
         need(self.ns_exponent >= 0,
              f"--ns-exponent (the noise exponent) must be >= 0 (got {self.ns_exponent}): word2vec uses 0.75")
+        for opt, value in (("--save-vocab", self.save_vocab), ("--read-vocab", self.read_vocab)):
+            need(value is None or (isinstance(value, str) and value.strip() != ""),
+                 f"{opt} must be a file path (got {_short(value)})")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -157,12 +177,124 @@ class TrainConfig:
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
+def _short(value) -> str:
+    """``repr(value)`` cut to 40 characters (a message never embeds a whole object)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+# ---------------------------------------------------------------------------
+# Word2Vec(**params): the project's names, gensim's names, and the fast default
+# ---------------------------------------------------------------------------
+FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))
+# gensim's Word2Vec keywords that are a field here under another name
+GENSIM_RENAMED = {"vector_size": "dim", "alpha": "lr", "min_alpha": "min_lr", "workers": "threads",
+                  "max_final_vocab": "max_vocab"}
+# gensim's keywords for behaviour this project has one way only: the values accepted, and why
+GENSIM_FIXED = {
+    "sorted_vocab": ((1, True), "the vocabulary is always sorted by frequency"),
+    "null_word": ((0, False), "there is no padding word"),
+    "shrink_windows": ((1, True), "the window radius is always drawn in 1..window, as in word2vec.c"),
+    "trim_rule": ((None,), "there are no trim rules: use min_count or max_final_vocab"),
+    "hashfxn": ((None, hash), "initial vectors come from seed alone"),
+}
+GENSIM_IGNORED = ("batch_words",)  # gensim's job size: the cpu backend cuts its own slices (trainer_cpu)
+
+
+def fast_threads() -> int:
+    """The CPU cores this process may run on (its affinity mask, else ``os.cpu_count()``), at most
+    MAX_THREADS: the cpu backend's thread count when ``Word2Vec`` is given none."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no affinity call (macOS, Windows)
+        n = os.cpu_count() or 1
+    return max(1, min(n, MAX_THREADS))
+
+
+def config_from_params(params: dict, base: TrainConfig | None = None) -> TrainConfig:
+    """The config of ``Word2Vec(**params)``: ``params`` holds TrainConfig field names and/or gensim's
+    keyword names (:func:`gensim_fields` maps them). With a ``base`` config they replace its fields;
+    without one, an unnamed backend is ``"cpu"`` (the fast trainer, word2vec.c's defaults), and the
+    cpu or auto backend without ``threads``/``workers`` runs on every core (:func:`fast_threads`).
+    An unknown keyword is a ``TypeError``, as in any Python call."""
+    values = gensim_fields(params)
+    if base is not None:
+        return dataclasses.replace(base, **values)
+    values.setdefault("backend", "cpu")
+    if "threads" not in values and values["backend"] in ("cpu", "auto"):
+        values["threads"] = fast_threads()
+    return TrainConfig(**values)
+
+
+def gensim_fields(params: dict) -> dict:
+    """TrainConfig fields from keywords, gensim's names mapped: ``vector_size``→dim, ``alpha``→lr,
+    ``min_alpha``→min_lr, ``workers``→threads, ``max_final_vocab`` and ``max_vocab_size``→max_vocab
+    (the smaller), ``sg``→model, ``hs``/``negative``→loss, ``cbow_mean`` 0/1→False/True. A field
+    set twice (``dim`` and ``vector_size``) is a ConfigError; so is a gensim value this project
+    does not have (``hs=1`` with ``negative`` > 0, ``sorted_vocab=0``, a ``trim_rule``...)."""
+    values, source = {}, {}
+
+    def put(name: str, value, given: str) -> None:
+        if name in values:
+            raise ConfigError(f"{source[name]}= and {given}= both set {name}: give one of them")
+        values[name], source[name] = value, given
+
+    for given, value in params.items():
+        if given in FIELDS:
+            put(given, value, given)
+        elif given in GENSIM_RENAMED:
+            put(GENSIM_RENAMED[given], value, given)
+        elif given in GENSIM_FIXED:
+            allowed, why = GENSIM_FIXED[given]
+            if not any(value is a or (type(value) in (int, bool) and value == a) for a in allowed):
+                raise ConfigError(f"{given}={_short(value)} is not supported: {why}")
+        elif given not in ("sg", "hs", "max_vocab_size") + GENSIM_IGNORED:
+            raise TypeError(f"Word2Vec() got an unexpected keyword argument {given!r}")
+    if "sg" in params:
+        put("model", "sg" if _flag(params["sg"], "sg", "0 (CBOW) or 1 (skip-gram)") else "cbow", "sg")
+    if isinstance(values.get("cbow_mean"), numbers.Integral) and values["cbow_mean"] in (0, 1):
+        values["cbow_mean"] = bool(values["cbow_mean"])
+    _gensim_loss(params, values, put)
+    cap = params.get("max_vocab_size")
+    if cap is not None:
+        if not _is_int(cap) or cap < 1:
+            raise ConfigError(f"max_vocab_size must be a positive whole number (got {_short(cap)})")
+        if _is_int(values.get("max_vocab")) and values["max_vocab"] > 0:
+            cap = min(cap, values["max_vocab"])
+        values["max_vocab"] = cap
+    return values
+
+
+def _flag(value, name: str, meaning: str) -> bool:
+    if type(value) not in (int, bool) or value not in (0, 1):
+        raise ConfigError(f"{name} must be {meaning} (got {_short(value)})")
+    return bool(value)
+
+
+def _gensim_loss(params: dict, values: dict, put) -> None:
+    """gensim's ``hs``/``negative`` → ``loss``: hs=1 with negative=0 is hierarchical softmax, hs=0
+    with negative > 0 negative sampling. gensim trains both with hs=1 and negative > 0 (its default
+    negative is 5): refused here, as is hs=0 with negative=0, which trains nothing."""
+    negative = values.get("negative", 5)
+    if "hs" in params:
+        if _flag(params["hs"], "hs", "0 (negative sampling) or 1 (hierarchical softmax)"):
+            if not _is_int(negative) or negative != 0:
+                raise ConfigError(f"hs=1 with negative={_short(negative)} trains both losses in gensim; w2v-scratch "
+                                  "trains one: add negative=0 for hierarchical softmax alone, or use hs=0")
+            put("loss", "hs", "hs")
+        else:
+            put("loss", "ns", "hs")
+    if "loss" not in params and values.get("loss", "ns") == "ns" and _is_int(negative) and negative == 0:
+        raise ConfigError("negative=0 with hs=0 trains nothing: give negative=5 (negative sampling), "
+                          "or hs=1 with negative=0 (hierarchical softmax)")
 
 
 # ---------------------------------------------------------------------------

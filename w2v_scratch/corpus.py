@@ -18,6 +18,10 @@
   and renamed into place: runs sharing DIR never rewrite a file another has
   mapped, and a complete entry is reused.
 
+Python data (a list of token lists, a generator...) goes through the same :func:`scan` and
+:func:`renumber` (``sentences.py`` checks and cuts its sentences), so it gives the same vocabulary
+and ids as the file with one sentence per line.
+
 An encoded corpus is two NumPy arrays, never a list of Python strings:
 ``ids`` (int32, every in-vocabulary token in order) and ``offsets`` (int64,
 sentence ``s`` is ``ids[offsets[s]:offsets[s+1]]``).
@@ -289,9 +293,15 @@ class _Chunks:
 
 
 def _read(path: str, max_sentence_length: int, chunks: _Chunks, report=None) -> tuple[list[str], np.ndarray]:
-    """Read the corpus once: every token gets a provisional id (order of first appearance), the
-    ids go to ``chunks``, and the words and their counts come back. Memory is bounded: past
-    :func:`memory_budget` the read stops with an error (a corpus larger than memory needs
+    """Read the corpus file once (:func:`scan` of its sentences, :func:`iter_sentences`)."""
+    return scan(iter_sentences(path, max_sentence_length), path, chunks, report)
+
+
+def scan(sentences, name: str, chunks: _Chunks, report=None) -> tuple[list[str], np.ndarray]:
+    """Read ``sentences`` (token lists, already cut to the maximum sentence length) once: every
+    token gets a provisional id (order of first appearance), the ids go to ``chunks``, and the
+    words and their counts come back; ``name`` names the corpus in messages. Memory is bounded:
+    past :func:`memory_budget` the read stops with an error (a corpus larger than memory needs
     ``--corpus-cache``; an endless stream never ends)."""
     index: defaultdict = defaultdict()
     index.default_factory = index.__len__  # a new word gets the next id
@@ -322,15 +332,15 @@ def _read(path: str, max_sentence_length: int, chunks: _Chunks, report=None) -> 
             what, fix = (("its encoding", "give a finite corpus, or keep the encoding on disk with --corpus-cache DIR")
                          if chunks.in_memory else ("its vocabulary", "give a finite corpus"))
             raise InputError(
-                f"corpus {path} does not fit in memory: after {n_tokens:,} tokens ({len(index):,} distinct words) "
+                f"corpus {name} does not fit in memory: after {n_tokens:,} tokens ({len(index):,} distinct words) "
                 f"{what} passed {budget / 2**30:.1f} GB, {MEMORY_FRACTION:.0%} of the memory this process may use "
                 f"(is it an endless stream?): {fix}")
         if report is not None and time.monotonic() - last_report >= _REPORT_SECONDS:
-            report(f"reading {path}: {n_tokens:,} tokens, {len(index):,} distinct words so far")
+            report(f"reading {name}: {n_tokens:,} tokens, {len(index):,} distinct words so far")
             last_report = time.monotonic()
 
     try:
-        for sentence in iter_sentences(path, max_sentence_length):
+        for sentence in sentences:
             flat.extend(sentence)
             lengths.append(len(sentence))
             if len(flat) >= _FLUSH_TOKENS:
@@ -340,8 +350,38 @@ def _read(path: str, max_sentence_length: int, chunks: _Chunks, report=None) -> 
         return list(index), counts[: len(index)]
     except MemoryError:
         flat.clear()
-        raise InputError(f"corpus {path} does not fit in memory: the memory ran out after {n_tokens:,} tokens "
+        raise InputError(f"corpus {name} does not fit in memory: the memory ran out after {n_tokens:,} tokens "
                          f"and {len(index):,} distinct words; use --corpus-cache DIR, or a smaller corpus") from None
+
+
+def provisional(cache_dir=None) -> _Chunks:
+    """Where :func:`scan` puts the provisional ids: memory, or hidden temporary files in
+    ``cache_dir`` (created if missing; deleted when the store is closed)."""
+    return _Chunks(None if cache_dir is None else _cache_folder(cache_dir))
+
+
+def renumber(chunks: _Chunks, words: list[str], counts: np.ndarray, name, min_count: int, max_vocab,
+             vocab: Vocab | None = None) -> tuple[Vocab, Corpus]:
+    """The vocabulary and the encoded corpus from a :func:`scan`: the words counted ``min_count``
+    times (the ``max_vocab`` most frequent at most), renumbered by frequency — or, given a
+    ``vocab``, that vocabulary's ids (its other words dropped). Sentences left empty are dropped.
+    The ids go where the provisional ones were: memory, or (a cache folder) files there, mapped
+    read-only and unlinked at once (never reused: the corpus is not a file with an identity)."""
+    if vocab is None:
+        vocab, kept = _build_vocab(name, words, counts, min_count, max_vocab)
+        table = _select_table(len(words), kept)
+    else:
+        table = _vocab_table(words, vocab)
+    if chunks.in_memory:
+        out = _MemoryOut()
+        _remap(chunks, table, out, name)
+        return vocab, out.finish()
+    out = _FileOut(chunks.folder)
+    try:
+        _remap(chunks, table, out, name)
+        return vocab, _publish(out, chunks.folder, None)
+    finally:
+        out.close()
 
 
 def _vocab_table(words: list[str], vocab: Vocab) -> np.ndarray:
@@ -626,7 +666,8 @@ def encode_memmap(corpus, vocab, folder, max_sentence_length: int = MAX_SENTENCE
 
 
 def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = None,
-         max_sentence_length: int = MAX_SENTENCE_LENGTH, cache_dir=None, report=None) -> tuple[Vocab, Corpus]:
+         max_sentence_length: int = MAX_SENTENCE_LENGTH, cache_dir=None, report=None,
+         vocab: Vocab | None = None) -> tuple[Vocab, Corpus]:
     """Read a corpus once: the vocabulary and the encoded corpus. Every token is encoded with a
     provisional id (order of first appearance) while the words are counted; the ids are then
     renumbered by frequency and the words under ``min_count`` dropped. So a corpus read from a
@@ -635,8 +676,16 @@ def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = 
     With ``cache_dir`` the encoded ids go to memory-mapped files there (:func:`encode_memmap`)
     instead of memory, for corpora larger than memory; the vocabulary is kept beside them, so a
     second run on the same corpus file with the same options reads nothing.
+
+    Given a ``vocab`` (``--read-vocab``), the corpus's own counts are not used: it is encoded with
+    that vocabulary (:meth:`Corpus.encode`, or :func:`encode_memmap` with ``cache_dir``), its
+    other words dropped.
     """
     path = resolve(corpus)
+    if vocab is not None:
+        if cache_dir is None:
+            return vocab, Corpus.encode(corpus, vocab, max_sentence_length, report)
+        return vocab, encode_memmap(corpus, vocab, cache_dir, max_sentence_length, report)
     if cache_dir is None:
         with _Chunks() as chunks:
             words, counts = _read(path, max_sentence_length, chunks, report)

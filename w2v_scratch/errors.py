@@ -45,3 +45,10 @@ class DivergenceError(W2VError):
     """Training produced NaN/inf: the learning rate is too high."""
 
     exit_code = 8
+
+
+class MissingDependency(W2VError):
+    """An optional dependency is not installed (matplotlib for pictures): the message names the
+    ``pip install`` command that adds it."""
+
+    exit_code = 9

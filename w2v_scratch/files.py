@@ -23,8 +23,20 @@ from .errors import ConfigError, InputError
 
 
 def _target(path: str) -> str:
-    """The file a write to ``path`` lands in: symbolic links followed, relative paths absolute."""
-    return os.path.realpath(os.path.abspath(path))
+    """The file a write to ``path`` lands in: symbolic links followed, relative paths absolute.
+    A link that ends in a stream with no name of its own (``/dev/stdout`` when stdout is a pipe
+    resolves to ``pipe:[N]``, which does not exist as a path) stays the path given: opening that
+    path reaches the stream."""
+    given = os.path.abspath(path)
+    real = os.path.realpath(given)
+    if real != given and not os.path.lexists(real):
+        try:
+            mode = os.stat(given).st_mode
+        except OSError:
+            return real
+        if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            return given
+    return real
 
 
 def _kind(path: str) -> str | None:

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from .errors import ConfigError, W2VError
+from .errors import ConfigError, MissingDependency, W2VError
 from .files import atomic_write
 
 FONT = 12
@@ -23,7 +23,7 @@ def _figure(width: float, height: float):
         from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred: the plot extra may be missing
         from matplotlib.figure import Figure  # deferred: the plot extra may be missing
     except ImportError:
-        raise W2VError("plotting needs matplotlib: install the plot extra: pip install 'w2v-scratch[plot]'") from None
+        raise MissingDependency("plotting needs matplotlib: install the plot extra: pip install 'w2v-scratch[plot]'") from None
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig

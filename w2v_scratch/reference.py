@@ -145,10 +145,12 @@ def _restore_position(w2v, optimizer):
 def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
           on_batch: Callable[[int, float, int], None] | None = None,
           on_epoch: Callable[[dict], None] | None = None,
-          checkpointer: Checkpointer = NO_CHECKPOINTS) -> None:
+          checkpointer: Checkpointer = NO_CHECKPOINTS, init: bool = True) -> None:
     """Train ``w2v`` (a Word2Vec with weights allocated) on the encoded ``corpus`` in place.
 
     ``on_batch(pairs, mean_loss, batches_in_epoch)`` and ``on_epoch(record)`` report progress.
+    With Adam a new run starts from :func:`init_weights`; ``init=False`` keeps the weights as they
+    are (training continued on vectors already trained, ``Word2Vec.train``).
     If ``w2v.state`` holds a ``"resume"`` position (a loaded checkpoint), training carries on
     from it: the epoch's batches are regenerated from the saved generator state and the ones
     already trained are skipped, so the result is the same as an uninterrupted run.
@@ -162,7 +164,7 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
     out_name = output_name(cfg)
     fixed = FixedSample(corpus, vocab, cfg)
     resume = _restore_position(w2v, optimizer) if "resume" in w2v.state else None
-    if resume is None:
+    if resume is None and init:
         init_weights(w2v, cfg, rng)
     first_epoch = resume["epoch"] if resume else 0
     for epoch in range(first_epoch, cfg.epochs):

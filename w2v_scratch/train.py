@@ -1,5 +1,9 @@
 """The training entry point: read the corpus, pick a backend, train, report.
 
+:func:`fit` starts a run (a corpus file, ``"ptb"``, or Python token lists: ``sentences.py``),
+:func:`resume` carries a checkpointed one on, :func:`train_more` continues training vectors
+already trained (``Word2Vec.train``); :class:`Callbacks` calls gensim-style callbacks.
+
 Backends:
 
 * ``reference`` — the NumPy minibatch trainer (``reference.py``), any model × loss, Adam or SGD;
@@ -10,6 +14,7 @@ Backends:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -17,10 +22,12 @@ import time
 import numpy as np
 
 from . import corpus as corpus_mod
-from . import reference, sampling, trainer_cpu, trainer_cuda
+from . import reference, sampling, sentences, trainer_cpu, trainer_cuda
 from .checkpoint import NO_CHECKPOINTS, Checkpointer, validate_resume
-from .errors import ConfigError, DeviceError, DivergenceError, InputError
+from .errors import ConfigError, DeviceError, DivergenceError, InputError, VocabError
+from .files import check_outputs
 from .history import describe
+from .vocab import Vocab
 
 
 def cuda_available() -> bool:
@@ -43,16 +50,28 @@ def choose_backend(name: str, log=None) -> str:
 
 
 def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS,
-        corpus_cache=None):
+        corpus_cache=None, callbacks=()):
     """Train ``w2v`` (a :class:`~w2v_scratch.word2vec.Word2Vec`) on ``corpus``; returns it.
 
+    ``corpus``: a file path, ``"ptb"``, or an iterable of token lists (``sentences.py``), read once.
     ``corpus_cache``: a folder where the encoded corpus is kept as memory-mapped files, so a
     corpus larger than memory streams from disk (the cpu backend reads the maps directly).
 
     With a ``checkpointer`` (see ``checkpoint.py``) the run writes checkpoints at its
-    intervals, and Ctrl-C writes one and raises ``Interrupted``.
+    intervals, and Ctrl-C writes one and raises ``Interrupted``. ``callbacks``: objects with
+    gensim's ``on_train_begin``/``on_epoch_begin``/``on_epoch_end``/``on_train_end`` (:class:`Callbacks`).
     """
-    log = log or (lambda msg: print(msg, file=sys.stderr))
+    log = log or _stderr
+    cfg = prepare(w2v, corpus, log, corpus_cache)
+    hooks = Callbacks(w2v, callbacks, cfg.epochs, cfg.backend)
+    with checkpointer.hold():  # another run on this checkpoint path is refused before any reading
+        encoded, rng = read(w2v, corpus, cfg, progress, log, corpus_cache)
+        return _run(w2v, encoded, cfg, rng, progress, log, checkpointer, hooks)
+
+
+def prepare(w2v, corpus, log, corpus_cache=None):
+    """What is checked before anything is read: the config (resolved, seed, backend chosen and
+    stored in ``w2v.config``), the corpus's type, the vocabulary files, the cache folder."""
     cfg = w2v.config.resolved()
     check_seed(cfg.seed)
     backend = choose_backend(cfg.backend, log)
@@ -60,18 +79,51 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkp
         raise ConfigError("the full softmax is only in the reference trainer: use --backend reference or --loss ns|hs")
     cfg.backend = backend
     w2v.config = cfg
+    sentences.check(corpus)
+    if cfg.save_vocab is not None:  # never onto an input
+        inputs = {"the corpus": corpus_mod.resolve(corpus) if sentences.is_path(corpus) else None,
+                  "--read-vocab": cfg.read_vocab}
+        check_outputs({"--save-vocab": cfg.save_vocab}, inputs=inputs)
     if corpus_cache is not None:
         corpus_mod.check_cache_dir(corpus_cache)
+    return cfg
+
+
+def read(w2v, corpus, cfg, progress: bool, log, corpus_cache=None):
+    """Read ``corpus`` once: its vocabulary (counted, or ``cfg.read_vocab``'s), written to
+    ``cfg.save_vocab`` when set, and its encoding; then allocate the weights of a new run.
+    Returns the encoded corpus and the run's random generator (the one ``init_weights`` drew from)."""
     t0 = time.perf_counter()
-    with checkpointer.hold():  # another run on this checkpoint path is refused before any reading
+    given = Vocab.read(cfg.read_vocab, cfg.min_count, cfg.max_vocab) if cfg.read_vocab is not None else None
+    report = log if progress else None
+    if sentences.is_path(corpus):
         vocab, encoded = corpus_mod.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length,
-                                         cache_dir=corpus_cache, report=log if progress else None)
-        log(f"corpus: {len(encoded):,} tokens in {encoded.n_sentences:,} sentences, "
-            f"vocabulary {len(vocab):,} words (min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
-        rng = np.random.default_rng(cfg.seed)
-        w2v.init_weights(vocab, rng)
-        w2v.state.update(corpus=_absolute(corpus), corpus_tokens=len(encoded))
-        return _run(w2v, encoded, cfg, rng, progress, log, checkpointer)
+                                         cache_dir=corpus_cache, report=report, vocab=given)
+    else:
+        vocab, encoded = sentences.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length,
+                                        cache_dir=corpus_cache, report=report, vocab=given)
+    source = f"from {cfg.read_vocab}, " if given is not None else ""
+    log(f"corpus: {len(encoded):,} tokens in {encoded.n_sentences:,} sentences, vocabulary {len(vocab):,} words "
+        f"({source}min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
+    if cfg.save_vocab is not None:
+        vocab.save(cfg.save_vocab)
+        log(f"wrote the vocabulary to {cfg.save_vocab}")
+    rng = np.random.default_rng(cfg.seed)
+    w2v.init_weights(vocab, rng)
+    if sentences.is_path(corpus):
+        w2v.state["corpus"] = _absolute(corpus)
+    w2v.state.update(corpus_tokens=len(encoded), corpus_sentences=encoded.n_sentences)
+    return encoded, rng
+
+
+def encode(corpus, vocab, cfg, report=None, corpus_cache=None):
+    """``corpus`` (a path or token lists) encoded with ``vocab``: other words and empty sentences dropped."""
+    sentences.check(corpus)
+    if not sentences.is_path(corpus):
+        return sentences.encode(corpus, vocab, cfg.max_sentence_length, corpus_cache, report)
+    if corpus_cache is not None:
+        return corpus_mod.encode_memmap(corpus, vocab, corpus_cache, cfg.max_sentence_length, report)
+    return corpus_mod.Corpus.encode(corpus, vocab, cfg.max_sentence_length, report)
 
 
 def check_seed(seed) -> None:
@@ -89,29 +141,30 @@ def resume(model, path, corpus=None, progress: bool = True, log=None, checkpoint
     with the checkpoint's vocabulary; it must be the same corpus (same token count). Every field
     of the saved position is checked first (``checkpoint.validate_resume``).
     """
-    log = log or (lambda msg: print(msg, file=sys.stderr))
+    log = log or _stderr
     w2v = model
     cfg = w2v.config.resolved()
     check_seed(cfg.seed)
     validate_resume(path, w2v, cfg)  # what needs no corpus, before reading it
-    corpus = corpus or w2v.state.get("corpus")
+    if corpus is None or (isinstance(corpus, str) and not corpus):
+        corpus = w2v.state.get("corpus")
     if corpus is None:
-        raise InputError(f"{path} does not say which corpus it was trained on: give --corpus")
+        raise InputError(f"{path} does not say which corpus it was trained on (token lists are not saved): give "
+                         "--corpus (Word2Vec.resume: corpus=)")
     report = log if progress else None
     if corpus_cache is not None:
         corpus_mod.check_cache_dir(corpus_cache)
+    name = sentences.describe(corpus)
     with checkpointer.hold():
-        if corpus_cache is not None:
-            encoded = corpus_mod.encode_memmap(corpus, w2v.vocab, corpus_cache, cfg.max_sentence_length, report)
-        else:
-            encoded = corpus_mod.Corpus.encode(corpus, w2v.vocab, cfg.max_sentence_length, report)
+        encoded = encode(corpus, w2v.vocab, cfg, report, corpus_cache)
         if len(encoded) != w2v.state.get("corpus_tokens", len(encoded)):
-            raise InputError(f"corpus {corpus} has {len(encoded):,} tokens of the vocabulary, but the checkpoint was "
+            raise InputError(f"corpus {name} has {len(encoded):,} tokens of the vocabulary, but the checkpoint was "
                              f"trained on {w2v.state['corpus_tokens']:,}: give the same corpus with --corpus")
         validate_resume(path, w2v, cfg, encoded, **_position_limits(w2v, cfg, encoded))
         position = w2v.state["resume"]
-        log(f"resuming {path}: epoch {position['epoch'] + 1}/{cfg.epochs} of a {cfg.backend} run on {corpus}")
-        w2v.state["corpus"] = _absolute(corpus)
+        log(f"resuming {path}: epoch {position['epoch'] + 1}/{cfg.epochs} of a {cfg.backend} run on {name}")
+        if sentences.is_path(corpus):
+            w2v.state["corpus"] = _absolute(corpus)
         return _run(w2v, encoded, cfg, np.random.default_rng(cfg.seed), progress, log, checkpointer)
 
 
@@ -138,15 +191,23 @@ def _absolute(corpus) -> str:
     return name if name in corpus_mod.BUNDLED else os.path.abspath(name)
 
 
-def _run(w2v, encoded, cfg, rng, progress, log, checkpointer):
+def _run(w2v, encoded, cfg, rng, progress, log, checkpointer, hooks=None, init: bool = True):
+    """Train ``w2v`` on ``encoded`` with the backend of ``cfg``; ``hooks``: a :class:`Callbacks`;
+    ``init=False``: the reference trainer keeps the weights as they are (continued training)."""
     with checkpointer.hold(), checkpointer.catch_interrupt():
+        if hooks is not None:
+            hooks.train_begin()
+        on_epoch = hooks.epoch_end if hooks is not None else None
         if cfg.backend == "reference":
-            _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer)
+            _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer, on_epoch, init)
         elif cfg.backend == "cpu":
-            trainer_cpu.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer)
+            trainer_cpu.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer,
+                              on_epoch=on_epoch)
         else:
             trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer)
     check_finite(w2v)
+    if hooks is not None:
+        hooks.train_end()
     return w2v
 
 
@@ -158,7 +219,7 @@ def check_finite(w2v) -> None:
             raise DivergenceError("training diverged: the vectors hold NaN/inf; lower --lr")
 
 
-def _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer) -> None:
+def _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer, on_record=None, init=True) -> None:
     from tqdm import tqdm  # deferred: only runs with a progress bar need it
 
     bar = None
@@ -177,5 +238,135 @@ def _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer) -> Non
             bar.close()
             bar = None
         log(describe(record, cfg.epochs))
+        if on_record is not None:
+            on_record(record)
 
-    reference.train(w2v, encoded, cfg, rng, on_batch=on_batch, on_epoch=on_epoch, checkpointer=checkpointer)
+    reference.train(w2v, encoded, cfg, rng, on_batch=on_batch, on_epoch=on_epoch, checkpointer=checkpointer,
+                    init=init)
+
+
+# ---------------------------------------------------------------------------
+# Callbacks (gensim's CallbackAny2Vec protocol) and continued training (Word2Vec.train)
+# ---------------------------------------------------------------------------
+CALLBACK_METHODS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end")
+
+
+class Callbacks:
+    """gensim's callback protocol (``CallbackAny2Vec``), duck-typed: a callback is any object with
+    one or more of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end``
+    (gensim's own ``CallbackAny2Vec`` subclasses included), each called with the ``Word2Vec`` being
+    trained, callbacks in the order given:
+
+    * ``on_train_begin`` before the first epoch, ``on_train_end`` after the last (and after the
+      vectors are checked finite);
+    * ``on_epoch_begin`` before each epoch (the next epoch's right after the previous one's end);
+    * ``on_epoch_end`` once the epoch's record is ``model.history[-1]`` (so
+      ``model.get_latest_training_loss()`` is that epoch's loss), the vectors as the epoch left them.
+
+    The cuda trainer has no epoch hook: a callback with an epoch method is refused with it.
+    ``record(r)``, when given, puts the epoch's record into the model first (continued training)."""
+
+    def __init__(self, model, callbacks, epochs: int, backend: str, record=None) -> None:
+        self.model, self.epochs, self.record, self.done = model, epochs, record, 0
+        self.callbacks = checked_callbacks(callbacks)
+        if backend == "cuda" and any(hasattr(cb, m) for cb in self.callbacks for m in CALLBACK_METHODS[1:3]):
+            raise ConfigError("callbacks with on_epoch_begin/on_epoch_end need the cpu or reference backend (the "
+                              "cuda trainer has no epoch hook): use backend='cpu', or give no epoch callback")
+
+    def call(self, method: str) -> None:
+        for cb in self.callbacks:
+            hook = getattr(cb, method, None)
+            if hook is not None:
+                hook(self.model)
+
+    def train_begin(self) -> None:
+        self.call("on_train_begin")
+        self.call("on_epoch_begin")
+
+    def epoch_end(self, record: dict) -> None:
+        self.done += 1
+        if self.record is not None:
+            self.record(record)
+        self.call("on_epoch_end")
+        if self.done < self.epochs:
+            self.call("on_epoch_begin")
+
+    def train_end(self) -> None:
+        self.call("on_train_end")
+
+
+def checked_callbacks(callbacks) -> tuple:
+    """``callbacks`` as a tuple, each one checked to have a callable callback method (None: none)."""
+    if callbacks is None:
+        return ()
+    if any(hasattr(callbacks, m) for m in CALLBACK_METHODS) or not hasattr(callbacks, "__iter__"):
+        raise ConfigError(f"callbacks must be a list of callback objects (got a {type(callbacks).__name__}): "
+                          "write callbacks=[cb]")
+    out = tuple(callbacks)
+    for i, cb in enumerate(out):
+        methods = [m for m in CALLBACK_METHODS if hasattr(cb, m)]
+        if not methods or not all(callable(getattr(cb, m)) for m in methods):
+            raise ConfigError(f"callback {i} (a {type(cb).__name__}) has no callable on_train_begin, on_epoch_begin, "
+                              "on_epoch_end or on_train_end: give objects like gensim's CallbackAny2Vec")
+    return out
+
+
+class _Continued:
+    """What the trainer trains in :func:`train_more`: the model's matrices (the same arrays,
+    updated in place) and vocabulary, with a config, history and state of the call's own."""
+
+    def __init__(self, model, cfg) -> None:
+        self.config, self.vocab = cfg, model.vocab
+        self.center, self.context, self.inner_nodes = model.center, model.context, model.inner_nodes
+        self.history: list[dict] = []
+        self.state: dict = {}
+
+
+def run_seed(seed: int, epochs_done: int) -> int:
+    """The seed of a run that continues a model after ``epochs_done`` epochs: ``seed`` itself for
+    the first, then a different one per starting point (so more epochs do not replay the first
+    epochs' draws)."""
+    return (seed + 0x9E3779B97F4A7C15 * epochs_done) % 2**64
+
+
+def train_more(model, corpus, epochs=None, lr=None, min_lr=None, progress: bool = True, log=None, callbacks=(),
+               rng=None) -> tuple[int, int]:
+    """Train the vectors ``model`` has (after ``fit``, ``build_vocab`` or ``load``) for ``epochs``
+    epochs (default: its config's) on ``corpus`` (a path or token lists, read once); returns
+    (words trained after subsampling, corpus words), summed over the epochs, as gensim's train().
+
+    * Words of ``corpus`` not in the model's vocabulary are dropped, and sentences left empty:
+      the vocabulary never grows (gensim does the same without ``build_vocab(update=True)``).
+    * The learning rate decays linearly from ``lr`` (default: the model's) to ``min_lr`` (default:
+      the model's, at most ``lr``) over these epochs, as gensim's start_alpha → end_alpha; with the
+      reference trainer's Adam, ``lr`` is Adam's constant rate and its moments start at zero.
+    * The draws come from :func:`run_seed` (the model's seed and the epochs it has done), or ``rng``
+      when given: ``build_vocab`` hands on its generator, so build_vocab + train = fit.
+    * The epochs' records are appended to ``model.history``, numbered on from its last epoch.
+    * No checkpoints are written.
+    """
+    log = log or _stderr
+    if model.vocab is None or model.center is None:
+        raise VocabError("the model has no vocabulary yet: call build_vocab(sentences) first, or fit(sentences)")
+    done = len(model.history)
+    base = model.config.resolved()
+    if min_lr is None:
+        min_lr = base.min_lr if lr is None else min(base.min_lr, lr)
+    cfg = dataclasses.replace(base, epochs=base.epochs if epochs is None else epochs, lr=base.lr if lr is None else lr,
+                              min_lr=min_lr, seed=run_seed(base.seed, done)).resolved()
+    cfg.backend = choose_backend(cfg.backend, log)
+    hooks = Callbacks(model, callbacks, cfg.epochs, cfg.backend,
+                      record=lambda r: model.history.append(dict(r, epoch=done + r["epoch"])))
+    encoded = encode(corpus, model.vocab, cfg, log if progress else None)
+    log(f"continued training: {len(encoded):,} tokens of the vocabulary in {encoded.n_sentences:,} sentences, "
+        f"{cfg.epochs} epochs, lr {cfg.lr:g} to {cfg.min_lr:g}")
+    run = _Continued(model, cfg)
+    rng = np.random.default_rng(cfg.seed) if rng is None else rng
+    _run(run, encoded, cfg, rng, progress, log, NO_CHECKPOINTS, hooks, init=done == 0)
+    model.state.update(run.state)
+    records = model.history[done:]
+    return sum(r["trained_words"] for r in records), sum(r["words"] for r in records)
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr)

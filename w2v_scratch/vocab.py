@@ -2,7 +2,8 @@
 
 Id 0 is the most frequent word. Ties keep the order of first appearance in the
 corpus, so the same corpus always gives the same ids. Saved as plain text, one
-``word count`` per line (the format of word2vec.c's ``-save-vocab``).
+``word count`` per line (the format of word2vec.c's ``-save-vocab``); :meth:`Vocab.read`
+takes such a file as a run's vocabulary (word2vec.c's ``-read-vocab``).
 """
 
 from __future__ import annotations
@@ -106,9 +107,25 @@ class Vocab:
                 f.write(f"{w} {c}\n")
 
     @classmethod
+    def read(cls, path: str | os.PathLike, min_count: int = 1, max_vocab: int | None = None) -> "Vocab":
+        """A run's vocabulary from a ``word count`` file (word2vec.c's ``-read-vocab``): the words
+        and counts of the file (:meth:`load`), then, as word2vec.c does, those counted under
+        ``min_count`` dropped, and (this project's option) the ``max_vocab`` most frequent kept.
+        word2vec.c's own files start with ``</s>``, its newline token; sentences here have no such
+        token, so that line is skipped."""
+        saved = cls.load(path)
+        keep = [i for i, w in enumerate(saved.words) if w != "</s>"]
+        words, counts = [saved.words[i] for i in keep], saved.counts[keep]
+        try:
+            return cls.select(words, counts, min_count, max_vocab)[0]
+        except VocabError:
+            raise VocabError(f"vocabulary file {path} has no word counted at least {min_count} times: "
+                             "lower --min-count, or give another file") from None
+
+    @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
         """Read a file written by :meth:`save` (or word2vec.c's ``-save-vocab``)."""
-        words, counts = [], []
+        words, counts, first = [], [], {}
         try:
             with open(path, encoding="utf-8") as f:
                 for lineno, line in enumerate(f, 1):
@@ -121,6 +138,10 @@ class Vocab:
                             f"vocabulary file {path}:{lineno}: expected 'word count', got {line.strip()[:60]!r}: "
                             "fix or remove the line"
                         )
+                    if parts[0] in first:
+                        raise FormatError(f"vocabulary file {path}:{lineno}: the word {parts[0][:60]!r} twice "
+                                          f"(first on line {first[parts[0]]}): remove the duplicate")
+                    first[parts[0]] = lineno
                     words.append(parts[0])
                     counts.append(int(count))
         except FileNotFoundError:

@@ -1,9 +1,15 @@
 """``Word2Vec``: the object a Python user trains, queries and saves.
 
     >>> from w2v_scratch import Word2Vec
-    >>> model = Word2Vec(model="sg", loss="ns", epochs=5).fit("ptb")
+    >>> model = Word2Vec(model="sg", loss="ns", epochs=5).fit("ptb")   # a file, "ptb", or token lists
     >>> model.wv.most_similar("chip", topn=3)
     >>> model.save("ptb-model")          # native .npz + .json, no pickle
+
+The project's own names (the fields of :class:`~w2v_scratch.config.TrainConfig`: ``model``,
+``loss``, ``dim``, ``lr``, ``threads``...) are the primary API. gensim's constructor, keywords,
+``build_vocab``/``train`` and callbacks work too (:class:`Word2Vec` lists what differs)::
+
+    >>> model = Word2Vec(sentences, vector_size=100, window=5, min_count=1, workers=4)
 
 The parameters are named after their role, not word2vec.c's arrays:
 
@@ -20,38 +26,184 @@ import numpy as np
 
 from . import persist, train
 from .checkpoint import Checkpointer, read_checkpoint
-from .config import TrainConfig, check_memory
+from .config import TrainConfig, check_memory, config_from_params
 from .errors import ConfigError
 from .keyedvectors import KeyedVectors
 from .sampling import keep_probabilities
 from .vocab import Vocab
 
 
+def _setting(field: str, convert=None, doc: str = "") -> property:
+    """A read-only gensim attribute: the config's ``field`` (its backend's default when unset)."""
+    def get(self):
+        value = getattr(self.config.with_defaults(), field)
+        return convert(self, value) if convert else value
+
+    return property(get, doc=doc or f"gensim's name for ``config.{field}`` (read-only).")
+
+
 class Word2Vec:
-    def __init__(self, config: TrainConfig | None = None, **params) -> None:
-        self.config = config if config is not None else TrainConfig(**params)
+    """Word vectors trained by word2vec: skip-gram or CBOW, with negative sampling or hierarchical
+    (or, reference backend, full) softmax.
+
+    ``Word2Vec(**params)`` takes TrainConfig's fields, or a ``TrainConfig`` (first argument or
+    ``config=``, keywords then replace its fields); ``fit(corpus)`` trains. Without a ``backend``
+    it is ``"cpu"``: word2vec.c's SGD in the Numba kernels with word2vec.c's defaults (min count 5,
+    sample 1e-3, lr 0.025 skip-gram / 0.05 CBOW), on every core when ``threads`` is not given
+    (``config.fast_threads``). ``backend="reference"`` is the textbook's NumPy trainer (Adam, min
+    count 10, sample 1e-4) — the default of ``TrainConfig()`` and of ``w2v-scratch train``. With
+    ``threads=1`` and a seed a run is reproducible; more threads race (Hogwild), as in word2vec.c
+    and gensim.
+
+    gensim's constructor works as well: given ``sentences`` (token lists, or a path) or
+    ``corpus_file`` it trains at once. Its keywords map to fields (``config.gensim_fields``):
+    ``vector_size``→dim; ``workers``→threads; ``alpha``/``min_alpha``→lr/min_lr; ``sg=1``/``0``→
+    model "sg"/"cbow"; ``hs=0`` with ``negative`` > 0→loss "ns", ``hs=1, negative=0``→loss "hs";
+    ``cbow_mean`` 1/0→True/False; ``max_final_vocab`` and ``max_vocab_size``→max_vocab (the
+    smaller); window, min_count, sample, seed, epochs, negative, ns_exponent keep their names.
+    ``compute_loss``, ``batch_words`` and ``comment`` are accepted and change nothing (the loss is
+    always recorded). What differs from gensim:
+
+    * skip-gram is the default model (gensim's is CBOW, ``sg=0``): pass ``sg=0`` for CBOW;
+    * CBOW's default rate is word2vec.c's 0.05 (gensim: 0.025); min_alpha defaults to lr·1e-4
+      (gensim: 0.0001); workers defaults to every core (gensim: 3);
+    * ``hs=1`` with ``negative`` > 0 (gensim's default negative is 5) trains both losses in gensim:
+      refused here, one loss per model; so is ``hs=0, negative=0`` (gensim trains nothing);
+    * CBOW with ``cbow_mean=0`` (sum) adds the error undivided to every context row, as word2vec.c
+      does (gensim divides it by the number of context words); the mean mode is word2vec.c's in both;
+    * ``max_final_vocab=N`` keeps exactly the N most frequent words (gensim raises min_count until
+      at most N are left); ``max_vocab_size`` caps the final vocabulary the same way, every word
+      counted exactly (gensim prunes rare words while counting);
+    * :meth:`get_latest_training_loss` is the last epoch's mean loss per example (gensim: a running
+      sum over the train() call, 0 unless compute_loss=True);
+    * a one-shot generator works (the corpus is read once; gensim needs a re-iterable); a sentence
+      longer than 10,000 tokens is cut into pieces, none dropped (gensim drops the rest);
+    * refused with a ConfigError: ``trim_rule``, ``sorted_vocab=0``, ``null_word=1``,
+      ``shrink_windows=False``, a ``hashfxn`` other than ``hash``, ``build_vocab(update=True)``.
+
+    ``callbacks`` (gensim's ``CallbackAny2Vec`` shape, ``train.Callbacks``) are kept and used by
+    the constructor's training and by :meth:`fit`; :meth:`train` uses those it is given, as gensim.
+    ``progress`` (a progress bar) and ``log`` (where the run's lines go; default stderr) are the
+    defaults of fit/build_vocab/train. An unknown keyword is a TypeError.
+    """
+
+    def __init__(self, sentences=None, *, config: TrainConfig | None = None, corpus_file=None, callbacks=(),
+                 compute_loss: bool = False, comment=None, progress: bool = True, log=None, **params) -> None:
+        if isinstance(sentences, TrainConfig):
+            if config is not None:
+                raise ConfigError("two configs given (first argument and config=): give one")
+            sentences, config = None, sentences
+        if config is not None and not isinstance(config, TrainConfig):
+            raise ConfigError(f"config must be a TrainConfig (got {type(config).__name__}): give sentences as the "
+                              "first argument, options as keywords")
+        self.config = config_from_params(params, base=config) if params or config is None else config
         self.vocab: Vocab | None = None
         self.center: np.ndarray | None = None
         self.context: np.ndarray | None = None
         self.inner_nodes: np.ndarray | None = None
         self.history: list[dict] = []  # one record per epoch: loss, words/sec, ...
         self.state: dict = {}  # position in the run, for checkpoints and resume
+        self.callbacks = train.checked_callbacks(callbacks)
+        self.compute_loss, self.comment = compute_loss, comment  # gensim's; the loss is always recorded
+        self.progress, self.log = progress, log
+        self._rng = None  # build_vocab's generator, for the train() that follows it
+        if sentences is not None or corpus_file is not None:
+            self.fit(_one_corpus(sentences, corpus_file, "sentences"))
 
     # -- training -------------------------------------------------------------
-    def fit(self, corpus="ptb", progress: bool = True, log=None, checkpoint=None,
-            checkpoint_every: float | None = None) -> "Word2Vec":
-        """Build the vocabulary of ``corpus`` (a path, or ``"ptb"``), then train on it.
+    def fit(self, corpus="ptb", progress: bool | None = None, log=None, checkpoint=None,
+            checkpoint_every: float | None = None, callbacks=None) -> "Word2Vec":
+        """Build the vocabulary of ``corpus`` (a path, ``"ptb"``, or an iterable of token lists,
+        read once: ``sentences.py``), then train on it; returns the model.
 
         With ``checkpoint=PATH`` the full training state is written to PATH.npz/.json every
         ``checkpoint_every`` seconds and on Ctrl-C; :meth:`resume` carries such a run on.
+        ``callbacks``: default, the constructor's. ``progress``/``log``: default, the constructor's.
         """
-        return train.fit(self, corpus, progress=progress, log=log,
-                         checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr))
+        log = log or self.log
+        return train.fit(self, corpus, progress=self.progress if progress is None else progress, log=log,
+                         checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr),
+                         callbacks=self.callbacks if callbacks is None else callbacks)
+
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update: bool = False, progress_per: int = 10000,
+                    keep_raw_vocab: bool = False, trim_rule=None, *, progress: bool | None = None,
+                    log=None) -> None:
+        """gensim's ``build_vocab``: read the corpus once (token lists or ``corpus_file``), keep its
+        vocabulary (``min_count``, ``max_vocab``, or the config's ``read_vocab``; written to its
+        ``save_vocab`` when set) and allocate new vectors — a new model, as gensim's; :meth:`train`
+        then trains them. Sets
+        :attr:`corpus_count` and :attr:`corpus_total_words`. ``progress_per`` and
+        ``keep_raw_vocab`` change nothing; ``update=True`` (adding words to a trained model) and a
+        ``trim_rule`` are refused."""
+        if update:
+            raise ConfigError("build_vocab(update=True) is not supported: the vocabulary of a trained model never "
+                              "grows; train a new model on all the sentences")
+        if trim_rule is not None:
+            raise ConfigError("trim_rule is not supported: use min_count, max_final_vocab or read_vocab")
+        corpus = _one_corpus(corpus_iterable, corpus_file, "corpus_iterable")
+        log = log or self.log or _stderr
+        cfg = train.prepare(self, corpus, log)
+        _, self._rng = train.read(self, corpus, cfg, self.progress if progress is None else progress, log)
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None, epochs=None,
+              start_alpha=None, end_alpha=None, word_count: int = 0, queue_factor: int = 2,
+              report_delay: float = 1.0, compute_loss: bool = False, callbacks=(), *, progress: bool | None = None,
+              log=None) -> tuple[int, int]:
+        """gensim's ``train``: train the vectors (after :meth:`build_vocab`, :meth:`fit` or
+        :meth:`load`) ``epochs`` epochs more (default: the config's; ``model.epochs`` is left as it
+        is) on ``corpus_iterable`` or ``corpus_file``, read once. Returns (words trained after
+        subsampling, corpus words), as gensim.
+
+        Words not in the vocabulary are dropped (the vocabulary never grows, as in gensim without
+        ``build_vocab(update=True)``). The rate decays linearly from ``start_alpha`` (default:
+        the config's lr) to ``end_alpha`` (default: its min_lr, at most start_alpha) over these
+        epochs; the epoch records go on in :attr:`history`. ``total_examples``, ``total_words``,
+        ``word_count``, ``queue_factor``, ``report_delay`` and ``compute_loss`` change nothing:
+        the schedule is measured on the corpus itself. ``callbacks``: only those given here, as
+        gensim. See ``train.train_more``."""
+        corpus = _one_corpus(corpus_iterable, corpus_file, "corpus_iterable")
+        rng, self._rng = (self._rng if not self.history else None), None
+        return train.train_more(self, corpus, epochs=epochs, lr=start_alpha, min_lr=end_alpha,
+                                progress=self.progress if progress is None else progress, log=log or self.log,
+                                callbacks=callbacks, rng=rng)
+
+    def get_latest_training_loss(self) -> float:
+        """The mean loss per trained example of the last epoch (``history[-1]["loss"]``, see
+        ``history.py``), 0.0 before any epoch. Not gensim's number, a running sum over train()."""
+        return float(self.history[-1]["loss"]) if self.history else 0.0
+
+    @property
+    def corpus_count(self) -> int:
+        """Sentences of the corpus the vocabulary was built from, after long ones were cut into
+        pieces and empty ones dropped (gensim: the documents read)."""
+        return int(self.state.get("corpus_sentences", 0))
+
+    @property
+    def corpus_total_words(self) -> int:
+        """Tokens of that corpus in the vocabulary (gensim counts every token read)."""
+        return int(self.state.get("corpus_tokens", 0))
+
+    vector_size = _setting("dim")
+    window = _setting("window")
+    min_count = _setting("min_count")
+    epochs = _setting("epochs")
+    sample = _setting("sample")
+    seed = _setting("seed")
+    ns_exponent = _setting("ns_exponent")
+    workers = _setting("threads")
+    alpha = _setting("lr")
+    min_alpha = _setting("min_lr")
+    sg = _setting("model", lambda self, v: int(v == "sg"), "1 for skip-gram, 0 for CBOW (gensim's ``sg``).")
+    hs = _setting("loss", lambda self, v: int(v == "hs"), "1 for hierarchical softmax (gensim's ``hs``).")
+    negative = _setting("negative", lambda self, v: v if self.config.loss == "ns" else 0,
+                        "Noise words per example with negative sampling, else 0 (gensim's ``negative``).")
+    cbow_mean = _setting("cbow_mean", lambda self, v: int(v), "1: CBOW averages its context vectors; 0: sums.")
 
     @classmethod
     def resume(cls, checkpoint, corpus=None, progress: bool = True, log=None,
                checkpoint_every: float | None = None) -> "Word2Vec":
-        """Load a checkpoint written by :meth:`fit` and train to the end of its run."""
+        """Load a checkpoint written by :meth:`fit` and train to the end of its run (``corpus``: the
+        run's, when it was not a file — token lists are not saved in the checkpoint)."""
         return train.resume(cls.load_checkpoint(checkpoint), checkpoint, corpus, progress=progress, log=log,
                             checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr))
 
@@ -77,7 +229,7 @@ class Word2Vec:
         """The word vectors (``center``, not a copy) as a
         :class:`~w2v_scratch.keyedvectors.KeyedVectors`: gensim's queries and file calls."""
         if self.center is None:
-            raise RuntimeError("the model is not trained yet: call fit() first")
+            raise RuntimeError("the model is not trained yet: call fit() (or build_vocab()) first")
         return KeyedVectors(self.vocab.words, self.center, counts=self.vocab.counts)
 
     def save(self, path) -> None:
@@ -123,6 +275,15 @@ def check_fits(cfg: TrainConfig, vocab: Vocab) -> None:
                           f"overflow (the most frequent word occurs {int(counts.max()):,} times): use an exponent "
                           "such as 0.75")
     check_memory(rc, len(vocab), tokens, kept)
+
+
+def _one_corpus(corpus, corpus_file, name: str):
+    """The corpus of a gensim-style call: exactly one of token lists (``name``) and ``corpus_file``."""
+    if corpus is not None and corpus_file is not None:
+        raise ConfigError(f"give {name} or corpus_file, not both")
+    if corpus is None and corpus_file is None:
+        raise ConfigError(f"give the sentences ({name}=) or a file (corpus_file=)")
+    return corpus if corpus is not None else corpus_file
 
 
 def _stderr(msg: str) -> None:

@@ -3,7 +3,8 @@
 Each subcommand lives in its own module with a ``register(subparsers)`` function
 that adds its parser and sets ``func``. Any :class:`~w2v_scratch.errors.W2VError`
 becomes one line on stderr and the error's exit status; ``--debug`` shows the
-traceback instead.
+traceback instead. A command line argparse cannot parse is one line too
+(:class:`~w2v_scratch.cli.common.Parser`), exit status 2.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ import sys
 import warnings
 
 from ..errors import ConfigError, W2VError
+from .common import EXIT_STATUSES, PROG, HelpFormatter, Parser, version
 
-COMMANDS = ("train", "vectors", "gradcheck")  # modules of this package, in --help order
+COMMANDS = ("train", "vectors", "tools", "gradcheck")  # modules of this package, in --help order
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="w2v-scratch",
-        description="word2vec from scratch: train, query and evaluate word vectors.",
+    parser = Parser(
+        prog=PROG,
+        description="word2vec from scratch: train, query and evaluate word vectors, and word2vec.c's tools "
+                    "(phrases, word classes). 'w2v-scratch COMMAND --help' documents each command.",
+        epilog=f"{EXIT_STATUSES} gradcheck exits 1 when a gradient disagrees with finite differences.",
+        formatter_class=HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
@@ -36,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in sub.choices.values():  # --debug works after the subcommand too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="show the full traceback on errors")
+    parser.commands = dict(sub.choices)  # an unknown argument is reported by its subcommand
     return parser
 
 

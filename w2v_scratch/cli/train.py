@@ -1,46 +1,125 @@
-"""``w2v-scratch train``: train vectors and write them out."""
+"""``w2v-scratch train``: train vectors (or word2vec.c's word classes) and write them out.
+
+Every field of :class:`~w2v_scratch.config.TrainConfig` has an option: those in :data:`OPTIONS`
+are written out by hand (name, choices, help); any other field gets ``--field-name`` made from its
+type and default (:func:`field_option`), so a field added to the config is never out of reach.
+Each such option defaults to None in the parser: a field left unset keeps ``TrainConfig``'s own
+default (or its backend's, see ``TrainConfig.resolved``), and with ``--resume`` an option that is
+given is known to be given, and refused if it differs from the resumed run's value.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import stat
-import sys
+import typing
 
+from .. import progress
 from ..checkpoint import (Checkpointer, Interrupted, Terminated, checkpoint_paths, file_signature, lock, lock_path,
                           parse_interval, remove_checkpoint_files, terminate_by_unwinding)
+from ..classes import save_classes, word_classes
 from ..config import BACKENDS, LOSSES, MODELS, TrainConfig
 from ..corpus import BUNDLED, check_cache_dir, resolve
-from ..errors import ConfigError, W2VError
+from ..errors import ConfigError
 from ..files import check_outputs, same_file
 from ..io import save_word2vec
 from ..plot import plot_loss
 from ..train import check_seed, fit, resume
 from ..word2vec import Word2Vec
+from .common import EXIT_STATUSES, HelpFormatter, positive, require
 
-# Options that define a run, with their defaults: None in the parser, so that an option given with
-# --resume is known to be given (and refused if it differs from the resumed run's value).
-DEFAULTS = dict(model="sg", loss="ns", backend="reference", dim=100, window=5, negative=5, epochs=5, threads=1,
-                seed=1, cbow_sum=False)
-RUN_OPTIONS = {"--model": "model", "--loss": "loss", "--backend": "backend", "--dim": "dim", "--window": "window",
-               "--negative": "negative", "--min-count": "min_count", "--max-vocab": "max_vocab",
-               "--sample": "sample", "--sample-rule": "sample_rule", "--epochs": "epochs",
-               "--batch-size": "batch_size", "--lr": "lr", "--min-lr": "min_lr", "--optimizer": "optimizer",
-               "--cbow-sum": "cbow_sum", "--threads": "threads", "--seed": "seed"}
-EPILOG = ("Exit status: 0 done; 2 argument syntax; 3 input file; 4 option; 5 vocabulary; 6 file format (a damaged "
-          "checkpoint too); 7 device; 8 divergence; 130 Ctrl-C; 143 SIGTERM. Ctrl-C and SIGTERM write a checkpoint "
-          "first (at the next chunk boundary; a second one stops at once). Every output is checked before the "
-          "corpus is read: none may be an input (the corpus, the checkpoint being resumed) or another output.")
+# TrainConfig field → its option: argparse keywords plus "option" (the flag, when not --field-name) and
+# "help" (the field's default is added in brackets where it is one value; see _help).
+OPTIONS = {
+    "model": dict(choices=MODELS, help="skip-gram or CBOW"),
+    "loss": dict(choices=LOSSES, help="negative sampling, hierarchical softmax, or full softmax (reference only)"),
+    "backend": dict(choices=BACKENDS, help="which trainer runs (auto: cuda when a GPU is present, else cpu)"),
+    "dim": dict(type=int, help="vector size"),
+    "window": dict(type=int, help="maximum context radius"),
+    "negative": dict(type=int, help="noise words per context word (NS)"),
+    "ns_exponent": dict(type=float, metavar="POWER",
+                        help="noise distribution: word counts raised to this power (0 draws words uniformly)"),
+    "min_count": dict(type=int, help="drop words rarer than this [10 reference, 5 cpu/cuda]"),
+    "max_vocab": dict(type=int, help="keep at most this many words"),
+    "sample": dict(type=float, help="subsampling threshold t, 0 for none [1e-4 reference, 1e-3 cpu/cuda]"),
+    "sample_rule": dict(choices=("textbook", "word2vec"),
+                        help="keep prob sqrt(t/f) (textbook) or (sqrt(f/t)+1)t/f (word2vec.c) "
+                             "[textbook reference, word2vec cpu/cuda]"),
+    "epochs": dict(type=int, help="passes over the corpus"),
+    "batch_size": dict(type=int, help="centers per minibatch, reference trainer only (the kernels update pair "
+                                      "by pair) [512]"),
+    "lr": dict(type=float, help="learning rate [0.01 Adam reference; 0.025 sg / 0.05 cbow SGD]"),
+    "min_lr": dict(type=float, help="final learning rate of the linear decay (SGD) [lr x 1e-4]"),
+    "optimizer": dict(choices=("adam", "sgd"), help="reference trainer's optimizer [adam]; cpu/cuda always run "
+                                                    "per-pair SGD"),
+    "cbow_mean": dict(option="--cbow-sum", action="store_true",
+                      help="CBOW sums the context vectors instead of averaging them"),
+    "threads": dict(type=int, help="worker threads (cpu backend)"),
+    "seed": dict(type=int, help="random seed, 0 to 2**64-1 (same seed, same vectors)"),
+    "max_sentence_length": dict(type=int, metavar="N",
+                                help="a longer line is read as several sentences of at most N tokens"),
+    "extra": dict(action="append", metavar="KEY=VALUE",
+                  help="backend tuning, repeatable: cbow_update=word2vec|exact (CBOW context update: "
+                       "word2vec.c's or the exact gradient of the mean), cuda_sentence_length=N, "
+                       "cuda_launch_words=N, cuda_atomic=true|false, cuda_warps_per_block=N"),
+    "save_vocab": dict(metavar="PATH", help="also write the vocabulary (one 'word count' line per word) to PATH"),
+    "read_vocab": dict(metavar="PATH", help="take the vocabulary from PATH ('word count' lines) instead of "
+                                            "counting it in the corpus"),
+}
+EXTRA_KEYS = ("cbow_update", "cuda_sentence_length", "cuda_launch_words", "cuda_atomic", "cuda_warps_per_block")
+OUTPUT_FIELDS = ("save_vocab",)  # fields that name a file the run writes: checked as outputs
+INPUT_FIELDS = ("read_vocab",)  # fields that name a file the run reads: never an output
+DEFAULT_QUERY = {"ptb": ["chip"]}  # words shown at the end of a run on a bundled corpus (none on others)
+EPILOG = (f"{EXIT_STATUSES}\n\nCtrl-C and SIGTERM write a checkpoint first (at the next chunk boundary; a second one "
+          "stops at once); a damaged checkpoint is a file-format error. Every output is checked before the corpus "
+          "is read: none may be an input (the corpus, the checkpoint being resumed) or another output.\n\nProgress: a "
+          "bar on a terminal; when stderr is a file or pipe, a plain progress line at most every "
+          f"{progress.PLAIN_SECONDS:g} s.")
 
 
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows '(default: X)' only where there is a default worth showing."""
+def option_name(field: str) -> str:
+    """The flag that sets TrainConfig ``field``: ``--field-name`` unless :data:`OPTIONS` names another."""
+    return OPTIONS.get(field, {}).get("option", "--" + field.replace("_", "-"))
 
-    def _get_help_string(self, action):
-        if action.default is None or action.default is False:
-            return action.help
-        return super()._get_help_string(action)
+
+def _help(field: dataclasses.Field, text: str) -> str:
+    """``text`` with the field's default in brackets, unless the text gives its own default, or the
+    default is None (a backend's default) or a flag's."""
+    default = field.default
+    if "[" in text or default is None or default is dataclasses.MISSING or isinstance(default, bool):
+        return text
+    return f"{text} [{default:g}]" if isinstance(default, float) else f"{text} [{default}]"
+
+
+def field_option(field: dataclasses.Field, hint) -> dict:
+    """argparse keywords for a TrainConfig field that :data:`OPTIONS` does not list, made from its
+    type: a bool is ``--name/--no-name``, a dict repeatable ``KEY=VALUE`` pairs, an int, float or
+    str (optional or not) a value of that type."""
+    kind = next((t for t in (bool, dict, int, float, str) if t is hint or t in typing.get_args(hint)), str)
+    text = f"sets TrainConfig.{field.name}"
+    if kind is bool:
+        return dict(action=argparse.BooleanOptionalAction, help=text)
+    if kind is dict:
+        return dict(action="append", metavar="KEY=VALUE", help=f"{text} (repeatable)")
+    return dict(type=kind, metavar=field.name.upper(), help=text)
+
+
+def _add_config_options(p) -> None:
+    """One option per TrainConfig field, in the dataclass's order, all defaulting to None."""
+    group = p.add_argument_group("training options (one per TrainConfig field; unset: the backend's default)")
+    hints = typing.get_type_hints(TrainConfig)
+    for field in dataclasses.fields(TrainConfig):
+        spec = dict(OPTIONS.get(field.name) or field_option(field, hints.get(field.name)))
+        flag = spec.pop("option", option_name(field.name))
+        spec["help"] = _help(field, spec.get("help", ""))
+        group.add_argument(flag, dest=_dest(field.name), default=None, **spec)
+
+
+def _dest(field: str) -> str:
+    return "cbow_sum" if field == "cbow_mean" else field
 
 
 def register(sub) -> None:
@@ -49,46 +128,33 @@ def register(sub) -> None:
         help="train word vectors (default: the textbook run on bundled PTB)",
         description=(
             "Train word vectors. With no options this is the textbook's run: skip-gram with negative "
-            "sampling on the bundled Penn Treebank, NumPy reference trainer with Adam. "
-            "Options left unset take the backend's defaults: the textbook's for --backend reference, "
-            "word2vec.c's for --backend cpu/cuda (min count 5, sample 1e-3, lr 0.025 / 0.05 for CBOW)."
+            "sampling on the bundled Penn Treebank, NumPy reference trainer with Adam, printing the words "
+            "nearest to 'chip' at the end. Options left unset take the backend's defaults: the textbook's for "
+            "--backend reference, word2vec.c's for --backend cpu/cuda (min count 5, sample 1e-3, lr 0.025 / "
+            "0.05 for CBOW).\n\nword2vec.c's -classes: --classes N writes one 'word class' line per word "
+            "(k-means on the trained vectors) to --output instead of the vectors; 'w2v-scratch classes' "
+            "does the same on vectors already trained."
         ),
         epilog=EPILOG,
-        formatter_class=_HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--corpus", default=None,
                    help="a text file (.gz/.bz2/.xz ok), or 'ptb' for the bundled corpus [ptb; with --resume: "
                         "the checkpoint's corpus]")
-    p.add_argument("--output", "-o", default="vectors.txt",
-                   help="where to write the word vectors (word2vec format; binary if it ends in .bin)")
+    p.add_argument("--output", "-o", default=None,
+                   help="where to write the word vectors (word2vec format; binary if it ends in .bin) "
+                        "[vectors.txt; classes.txt with --classes]")
     p.add_argument("--save-model", metavar="PATH", help="also save the full model (PATH.npz + PATH.json)")
-    p.add_argument("--model", choices=MODELS, default=None, help="skip-gram or CBOW [sg]")
-    p.add_argument("--loss", choices=LOSSES, default=None,
-                   help="negative sampling, hierarchical softmax, or full softmax (reference only) [ns]")
-    p.add_argument("--backend", choices=BACKENDS, default=None, help="which trainer runs [reference]")
-    p.add_argument("--dim", type=int, default=None, help="vector size [100]")
-    p.add_argument("--window", type=int, default=None, help="maximum context radius [5]")
-    p.add_argument("--negative", type=int, default=None, help="noise words per context word (NS) [5]")
-    p.add_argument("--min-count", type=int, default=None, help="drop words rarer than this [10 reference, 5 cpu/cuda]")
-    p.add_argument("--max-vocab", type=int, default=None, help="keep at most this many words")
-    p.add_argument("--sample", type=float, default=None, help="subsampling threshold t [1e-4 reference, 1e-3 cpu/cuda]")
-    p.add_argument("--sample-rule", choices=("textbook", "word2vec"), default=None,
-                   help="keep prob sqrt(t/f) (textbook) or (sqrt(f/t)+1)t/f (word2vec.c)")
-    p.add_argument("--epochs", type=int, default=None, help="passes over the corpus [5]")
-    p.add_argument("--batch-size", type=int, default=None,
-                   help="centers per minibatch, reference trainer only (the kernels update pair by pair) [512]")
-    p.add_argument("--lr", type=float, default=None,
-                   help="learning rate [0.01 Adam reference; 0.025 sg / 0.05 cbow SGD]")
-    p.add_argument("--min-lr", type=float, default=None, help="final learning rate of the linear decay (SGD)")
-    p.add_argument("--optimizer", choices=("adam", "sgd"), default=None,
-                   help="reference trainer's optimizer [adam]; cpu/cuda always run per-pair SGD")
-    p.add_argument("--cbow-sum", action="store_true", default=None,
-                   help="CBOW sums the context vectors instead of averaging")
-    p.add_argument("--threads", type=int, default=None, help="worker threads (cpu backend) [1]")
-    p.add_argument("--seed", type=int, default=None, help="random seed, 0 to 2**64-1 (same seed, same vectors) [1]")
-    p.add_argument("--query", nargs="*", default=["chip"], help="words whose nearest neighbours are printed at the end")
+    p.add_argument("--classes", type=positive, metavar="N",
+                   help="write N word classes (word2vec.c's -classes: k-means, 10 iterations) to --output "
+                        "instead of the vectors")
+    _add_config_options(p)
+    p.add_argument("--query", nargs="*", default=None, metavar="WORD",
+                   help="words whose nearest neighbours are printed at the end [chip on the bundled PTB; "
+                        "none on other corpora]")
     p.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG (needs the plot extra)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (nor, when stderr is not a terminal, progress lines)")
     p.add_argument("--corpus-cache", metavar="DIR",
                    help="keep the encoded corpus (int32 ids) in memory-mapped files in DIR rather than in memory, "
                         "for corpora larger than memory; files are named after the corpus file and vocabulary, "
@@ -101,30 +167,62 @@ def register(sub) -> None:
                    help="write a checkpoint at this interval: 90s, 10m, 1h (a bare number is seconds)")
     p.add_argument("--resume", metavar="PATH",
                    help="carry on the run saved in checkpoint PATH with its model and options (--output, --corpus, "
-                        "--checkpoint, --checkpoint-every, --save-model, --plot, --query, --corpus-cache, "
-                        "--no-progress apply; an option that would change the run is refused)")
+                        "--checkpoint, --checkpoint-every, --save-model, --classes, --plot, --query, "
+                        "--corpus-cache, --no-progress apply; a training option that would change the run is "
+                        "refused)")
     p.set_defaults(func=run)
 
 
-def config_from_args(args) -> TrainConfig:
-    def get(name):
-        value = getattr(args, name, None)
-        return DEFAULTS[name] if value is None else value
+def _pairs(field: str, pairs) -> dict:
+    """``KEY=VALUE`` pairs of a dict field as a dict: true/false are booleans, numbers are numbers.
+    For ``extra``, a key the backends do not read (:data:`EXTRA_KEYS`) is refused."""
+    option, out = option_name(field), {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"{option} {pair!r} is not KEY=VALUE: give e.g. --extra cbow_update=exact")
+        if field == "extra" and key not in EXTRA_KEYS:
+            raise ConfigError(f"{option}: unknown key {key!r}: use one of {', '.join(EXTRA_KEYS)}")
+        out[key] = _scalar(text.strip())
+    return out
 
-    return TrainConfig(
-        model=get("model"), loss=get("loss"), dim=get("dim"), window=get("window"), negative=get("negative"),
-        epochs=get("epochs"), min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
-        sample_rule=args.sample_rule, lr=args.lr, min_lr=args.min_lr, optimizer=args.optimizer,
-        batch_size=args.batch_size, cbow_mean=not get("cbow_sum"), threads=get("threads"), seed=get("seed"),
-        backend=get("backend"),
-    )
+
+def _scalar(text: str):
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def given(args, field: str):
+    """The value the command line gives TrainConfig ``field``, or None when its option is not given."""
+    value = getattr(args, _dest(field), None)
+    if value is None:
+        return None
+    if field == "cbow_mean":
+        return not value
+    if isinstance(value, list):  # the repeatable KEY=VALUE options of dict fields
+        return _pairs(field, value)
+    return value
+
+
+def config_from_args(args) -> TrainConfig:
+    """The TrainConfig of the options given; the fields not given keep TrainConfig's defaults."""
+    values = {f.name: given(args, f.name) for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{name: value for name, value in values.items() if value is not None})
 
 
 def run(args) -> int:
     """Train (or resume), then write the outputs. SIGTERM unwinds the run like Ctrl-C (exit 143),
-    writing a checkpoint first while training."""
+    writing a checkpoint first while training. When stderr is not a terminal, progress bars leave
+    plain lines (:func:`w2v_scratch.progress.plain_unless_terminal`)."""
     try:
-        with terminate_by_unwinding():
+        with terminate_by_unwinding(), progress.plain_unless_terminal():
             return _run(args)
     except Terminated:
         raise Interrupted("terminated by SIGTERM: the run stopped, and no file was left half-written",
@@ -133,20 +231,20 @@ def run(args) -> int:
 
 def refuse_changed_options(args, cfg, path) -> None:
     """With --resume: an option given explicitly must be the run's own value."""
-    for option, name in RUN_OPTIONS.items():
-        given = getattr(args, name, None)
-        if given is None:
+    for field in dataclasses.fields(TrainConfig):
+        name, option, value = field.name, option_name(field.name), given(args, field.name)
+        if value is None:
             continue
-        if name == "cbow_sum":
-            if given == (not cfg.cbow_mean):
+        if name == "cbow_mean":
+            if value == cfg.cbow_mean:
                 continue
             raise ConfigError(f"{option} cannot change when resuming: the run {path} was trained "
                               f"{'summing' if not cfg.cbow_mean else 'averaging'} the context vectors "
                               f"(drop {option}, or start a new run without --resume)")
-        value = getattr(cfg, name)
-        if given != value:
+        old = getattr(cfg, name)
+        if (value if not isinstance(value, dict) else {**(old or {}), **value}) != old:
             raise ConfigError(f"{option} cannot change when resuming: the run was trained with "
-                              f"{name.replace('_', ' ')} {value} (drop {option}, or start a new run without --resume)")
+                              f"{name.replace('_', ' ')} {old} (drop {option}, or start a new run without --resume)")
 
 
 def _is_stream(path) -> bool:
@@ -159,26 +257,27 @@ def _is_stream(path) -> bool:
 
 
 def _check_plot(path) -> None:
-    """--plot: matplotlib is there and the name's extension is an image format it writes."""
+    """--plot: matplotlib is there (else a MissingDependency error) and the name's extension is an
+    image format it writes."""
+    require("matplotlib", "plot", "--plot")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred: optional and slow to import
+    from matplotlib.figure import Figure  # deferred: the plot extra may be missing
+
     ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".") or "png"
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred: optional and slow to import
-        from matplotlib.figure import Figure  # deferred: the plot extra may be missing
-    except ImportError:
-        raise W2VError("--plot needs matplotlib: install the plot extra: pip install 'w2v-scratch[plot]'") from None
     if ext not in FigureCanvasAgg(Figure()).get_supported_filetypes():
         raise ConfigError(f"--plot {path}: cannot write a .{ext} image: name it .png, .pdf or .svg")
 
 
 def check_run_outputs(args, ckpt_path, corpus) -> dict:
     """Every output of the run, checked before anything is read: writable, none of them an input
-    (the corpus, the checkpoint being resumed), none the same file as another, none the cache
-    folder. Returns ``{description: path}`` of the outputs that are not checkpoints."""
+    (the corpus, the checkpoint being resumed, a vocabulary read), none the same file as another,
+    none the cache folder. Returns ``{description: path}`` of the outputs that are not checkpoints."""
     outputs = {"--output": args.output}
     if args.save_model is not None:
         outputs["--save-model"], outputs["--save-model (.json)"] = checkpoint_paths(args.save_model)
     if args.plot is not None:
         outputs["--plot"] = args.plot
+    outputs.update({option_name(f): getattr(args, f) for f in OUTPUT_FIELDS if getattr(args, f, None) is not None})
     checkpoints = {}
     if ckpt_path is not None:
         name = "--checkpoint" if args.checkpoint is not None else "the checkpoint"
@@ -186,7 +285,7 @@ def check_run_outputs(args, ckpt_path, corpus) -> dict:
         checkpoints[f"{name} (.lock)"] = lock_path(ckpt_path)
     if args.resume and (ckpt_path is None or lock_path(ckpt_path) != lock_path(args.resume)):
         checkpoints["the lock of the checkpoint being resumed"] = lock_path(args.resume)
-    inputs = {}
+    inputs = {option_name(f): getattr(args, f) for f in INPUT_FIELDS if getattr(args, f, None) is not None}
     if corpus is not None:
         inputs["the corpus"] = resolve(corpus) if str(corpus) in BUNDLED else corpus
     check_outputs({**outputs, **checkpoints}, inputs=inputs)
@@ -205,20 +304,25 @@ def check_run_outputs(args, ckpt_path, corpus) -> dict:
     return outputs
 
 
+def _checkpoint_path(args):
+    """Where this run's checkpoints go: --checkpoint, else the checkpoint resumed, else OUTPUT.ckpt
+    (None when OUTPUT is a device or pipe)."""
+    if args.checkpoint is not None:
+        return args.checkpoint
+    if args.resume:
+        return args.resume
+    return None if _is_stream(args.output) else args.output + ".ckpt"
+
+
 def _run(args) -> int:
+    if args.output is None:
+        args.output = "classes.txt" if args.classes else "vectors.txt"
     every = parse_interval(args.checkpoint_every) if args.checkpoint_every else None
     cfg = None
     if not args.resume:
         cfg = config_from_args(args).resolved()  # bad options fail before any reading
         check_seed(cfg.seed)
-    if args.checkpoint is not None:
-        ckpt_path = args.checkpoint
-    elif args.resume:
-        ckpt_path = args.resume
-    elif _is_stream(args.output):
-        ckpt_path = None  # nowhere to put OUTPUT.ckpt beside a device or pipe
-    else:
-        ckpt_path = args.output + ".ckpt"
+    ckpt_path = _checkpoint_path(args)
     if every is not None and ckpt_path is None:
         raise ConfigError(f"--checkpoint-every needs --checkpoint PATH here: --output {args.output} is a device or "
                           "pipe, so there is no OUTPUT.ckpt")
@@ -236,36 +340,51 @@ def _run(args) -> int:
             model = Word2Vec.load_checkpoint(args.resume)
             cfg = model.config.resolved()
             refuse_changed_options(args, cfg, args.resume)
+            corpus = args.corpus or model.state.get("corpus")
             if args.corpus is None:  # the checkpoint's corpus is an input too
-                check_run_outputs(args, ckpt_path, model.state.get("corpus"))
+                check_run_outputs(args, ckpt_path, corpus)
             model = resume(model, args.resume, args.corpus, progress=not args.no_progress, log=_log,
                            checkpointer=checkpointer, corpus_cache=args.corpus_cache)
         else:
             model = fit(Word2Vec(cfg), corpus, progress=not args.no_progress, log=_log, checkpointer=checkpointer,
                         corpus_cache=args.corpus_cache)
-            cfg = model.config
-        save_word2vec(args.output, model.wv)  # binary when the name ends in .bin
-        _log(f"wrote {len(model.vocab):,} vectors of dimension {cfg.dim} to {args.output}")
-        if args.save_model:
-            model.save(args.save_model)
-            _log(f"wrote the full model to {args.save_model}.npz/.json")
-        if args.plot:
-            plot_loss(model.history, args.plot)
-            _log(f"wrote the loss curve to {args.plot}")
+        _write_outputs(args, model)
         # The run is complete: its checkpoints have served. Remove only files this run wrote or
         # resumed from, unchanged since, and never one of its outputs.
         signatures.update(checkpointer.written)
         remove_checkpoint_files(signatures, keep=list(outputs.values()))
-    wv = model.wv
-    for word in args.query or []:
+    _print_neighbours(model.wv, args.query if args.query is not None else DEFAULT_QUERY.get(str(corpus), []))
+    return 0
+
+
+def _write_outputs(args, model) -> None:
+    """--output (the vectors, or with --classes the word classes), --save-model, --plot."""
+    if args.classes:
+        classes = word_classes(model.center, args.classes)
+        save_classes(args.output, model.vocab.words, classes)
+        _log(f"wrote the classes of {len(model.vocab):,} words ({args.classes:,} classes, k-means on the "
+             f"vectors) to {args.output}")
+    else:
+        save_word2vec(args.output, model.wv)  # binary when the name ends in .bin
+        _log(f"wrote {len(model.vocab):,} vectors of dimension {model.config.dim} to {args.output}")
+    if args.save_model:
+        model.save(args.save_model)
+        _log(f"wrote the full model to {args.save_model}.npz/.json")
+    if args.plot:
+        plot_loss(model.history, args.plot)
+        _log(f"wrote the loss curve to {args.plot}")
+
+
+def _print_neighbours(wv, words) -> None:
+    for word in words:
         if word not in wv:
-            print(f"{word!r} is not in the vocabulary", file=sys.stderr)
+            _log(f"{word!r} is not in the vocabulary")
             continue
         print(f"nearest to {word!r}:")
         for other, score in wv.most_similar(word, topn=3):
             print(f"  {other:<20} cosine {score:.3f}")
-    return 0
 
 
 def _log(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    """A line on stderr, above the progress bar when one is on screen."""
+    progress.say(msg)

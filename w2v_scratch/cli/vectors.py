@@ -4,12 +4,17 @@
 gzip/bzip2/xz-compressed), or a native model (``model.npz``/``model.json`` or their common
 base path); the format is told from the content unless ``--format`` says it.
 
+``similar`` and ``analogy`` given no words read queries from stdin, one per line, as word2vec.c's
+``distance`` and ``word-analogy`` do: each line is answered in turn, ``EXIT`` or the end of input
+ends the loop, a prompt is shown only when stdin is a terminal, and a query that cannot be answered
+(an unknown word) is one line on stderr, after which the loop goes on; the exit status is then
+that error's.
+
 No NumPy warning is ever printed: a problem is one ``error:`` line, nothing else.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import sys
@@ -17,13 +22,21 @@ import warnings
 
 import numpy as np
 
+from .. import progress
+from ..embeddings import QueryError
+from ..errors import W2VError
 from ..evaluate import (AnalogyResult, bundled_analogies, bundled_pairs, evaluate_analogies, evaluate_pairs,
                         stem)
 from ..files import check_outputs
 from ..io import FORMATS, load_vectors, output_format, save_vectors
 from ..persist import model_paths
 from ..plot import plot_words  # light: matplotlib itself is imported when a picture is drawn
+from .common import HelpFormatter, positive, require
 
+LOOP_HELP = ("A prompt is shown only when stdin is a terminal. A query that cannot be answered (a word not in the "
+             "vocabulary, a line of the wrong length) gets one line on stderr and the loop goes on; the exit status "
+             "is then that error's (5 for an unknown word, 2 for a wrong number of words), else 0.")
+PROMPT = "Enter {what} (EXIT to break): "
 VECTORS_HELP = ("word vectors: word2vec text or binary, GloVe text (plain, .gz, .bz2 or .xz), "
                 "or a native model (.npz/.json)")
 
@@ -39,16 +52,6 @@ def _quiet(run):
     return wrapper
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
 def _add_vectors(p) -> None:
     p.add_argument("--vectors", required=True, metavar="PATH", help=VECTORS_HELP)
     p.add_argument("--format", choices=FORMATS, help="format of --vectors (default: guessed)")
@@ -60,22 +63,28 @@ def _load(args):
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("similar", help="nearest words by cosine similarity",
-                              description="Print the K words nearest to WORD (to the mean of several words).")
-    p.add_argument("words", nargs="+", metavar="WORD")
+                              description="Print the K words nearest to WORD (to the mean of several words' unit "
+                                          "vectors).\n\nWith no WORD, read queries from stdin as word2vec.c's "
+                                          "distance does: one query (one or more words) per line, EXIT or the "
+                                          "end of input to stop; a blank line separates the answers. " + LOOP_HELP,
+                              formatter_class=HelpFormatter)
+    p.add_argument("words", nargs="*", metavar="WORD", help="the query [none: queries from stdin]")
     _add_vectors(p)
-    p.add_argument("-k", "--topn", type=_positive, default=10, metavar="N", help="how many words (default 10)")
-    p.add_argument("--restrict-vocab", type=_positive, metavar="N", help="search only the N most frequent words")
+    p.add_argument("-k", "--topn", type=positive, default=10, metavar="N", help="how many words (default 10)")
+    p.add_argument("--restrict-vocab", type=positive, metavar="N", help="search only the N most frequent words")
     p.set_defaults(func=run_similar)
 
     p = subparsers.add_parser("analogy", help="A is to B as C is to ?",
-                              description="Solve 'A is to B as C is to ?': the words nearest to B - A + C.")
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-    p.add_argument("c", metavar="C")
+                              description="Solve 'A is to B as C is to ?': the words nearest to B - A + C.\n\n"
+                                          "With no words, read queries from stdin as word2vec.c's word-analogy "
+                                          "does: three words A B C per line, EXIT or the end of input to stop; a "
+                                          "blank line separates the answers. " + LOOP_HELP,
+                              formatter_class=HelpFormatter)
+    p.add_argument("words", nargs="*", metavar="A B C", help="the query [none: queries from stdin]")
     _add_vectors(p)
-    p.add_argument("-k", "--topn", type=_positive, default=5, metavar="N", help="how many answers (default 5)")
+    p.add_argument("-k", "--topn", type=positive, default=5, metavar="N", help="how many answers (default 5)")
     p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
-    p.add_argument("--restrict-vocab", type=_positive, metavar="N", help="search only the N most frequent words")
+    p.add_argument("--restrict-vocab", type=positive, metavar="N", help="search only the N most frequent words")
     p.set_defaults(func=run_analogy)
 
     p = subparsers.add_parser("evaluate", help="analogy accuracy and word-similarity correlation",
@@ -84,7 +93,7 @@ def register(subparsers) -> None:
     _add_vectors(p)
     p.add_argument("--analogies", action="append", metavar="FILE", help="questions-words.txt-style file (repeatable)")
     p.add_argument("--pairs", action="append", metavar="FILE", help="word-pair similarity file (repeatable)")
-    p.add_argument("--restrict-vocab", type=_positive, default=30000, metavar="N",
+    p.add_argument("--restrict-vocab", type=positive, default=30000, metavar="N",
                    help="analogies: only the N most frequent words count (default 30000)")
     p.add_argument("--case-sensitive", action="store_true", help="match words exactly (default: ignore case)")
     p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd", help="analogy scoring")
@@ -100,7 +109,7 @@ def register(subparsers) -> None:
     p.add_argument("output", metavar="OUT")
     p.add_argument("--format", "--to", dest="to", choices=FORMATS[:3], help="output format")
     p.add_argument("--from", dest="format", choices=FORMATS, help="input format (default: guessed)")
-    p.add_argument("--limit", type=_positive, metavar="N", help="keep the first N words only")
+    p.add_argument("--limit", type=positive, metavar="N", help="keep the first N words only")
     p.set_defaults(func=run_convert)
 
     p = subparsers.add_parser("plot", help="2-D PCA map of chosen words (needs the plot extra)",
@@ -121,17 +130,70 @@ def _print_scores(pairs) -> None:
 @_quiet
 def run_similar(args) -> int:
     emb = _load(args)
-    _print_scores(emb.most_similar(args.words, topn=args.topn, restrict_vocab=args.restrict_vocab))
-    return 0
+
+    def answer(words):
+        return emb.most_similar(words, topn=args.topn, restrict_vocab=args.restrict_vocab)
+
+    if args.words:
+        _print_scores(answer(args.words))
+        return 0
+    return query_loop(answer, "similar", "word or sentence")
 
 
 @_quiet
 def run_analogy(args) -> int:
+    if args.words and len(args.words) != 3:
+        raise QueryError(f"analogy takes three words A B C, got {len(args.words)}: e.g. analogy man king woman "
+                         "(or none, to read queries from stdin)")
     emb = _load(args)
     query = emb.most_similar_cosmul if args.method == "3cosmul" else emb.most_similar
-    _print_scores(query(positive=[args.b, args.c], negative=[args.a], topn=args.topn,
-                        restrict_vocab=args.restrict_vocab))
-    return 0
+
+    def answer(words):
+        if len(words) != 3:
+            raise QueryError(f"expected three words A B C, got {len(words)}: {' '.join(words)[:60]}")
+        a, b, c = words
+        return query(positive=[b, c], negative=[a], topn=args.topn, restrict_vocab=args.restrict_vocab)
+
+    if args.words:
+        _print_scores(answer(args.words))
+        return 0
+    return query_loop(answer, "analogy", "three words")
+
+
+def query_loop(answer, command: str, what: str, stdin=None) -> int:
+    """word2vec.c's ``distance`` loop: read queries (lines of words) from ``stdin`` (default
+    ``sys.stdin``) until a line ``EXIT`` or the end of input, printing ``answer(words)``'s
+    (word, score) pairs for each, a blank line between two answers; blank lines are skipped. A query
+    that raises :class:`~w2v_scratch.errors.W2VError` (an unknown word) gets one line on stderr and
+    the loop goes on. The prompt goes to stderr, and only when stdin is a terminal. Returns 0 when
+    every query was answered, else the exit status of the last error."""
+    stdin = sys.stdin if stdin is None else stdin
+    interactive = progress.is_terminal(stdin)
+    status = answered = 0
+    line = ""
+    while True:
+        if interactive:
+            print(PROMPT.format(what=what), end="", file=sys.stderr, flush=True)
+        line = stdin.readline()
+        words = line.split()
+        if not line or words == ["EXIT"]:
+            break
+        if not words:
+            continue
+        try:
+            pairs = answer(words)
+        except W2VError as exc:
+            status = exc.exit_code
+            print(f"w2v-scratch {command}: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
+            continue
+        if answered:
+            print()
+        _print_scores(pairs)
+        answered += 1
+        sys.stdout.flush()
+    if interactive and not line:
+        print(file=sys.stderr)  # end the prompt's line after Ctrl-D
+    return status
 
 
 @_quiet
@@ -205,6 +267,7 @@ def run_convert(args) -> int:
 
 @_quiet
 def run_plot(args) -> int:
+    require("matplotlib", "plot", "plot")  # before the vectors are read
     emb = _load(args)
     plot_words(emb, args.words, args.output, title=args.title)
     print(f"wrote {args.output}", file=sys.stderr)

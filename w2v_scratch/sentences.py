@@ -1,0 +1,119 @@
+"""Training from Python data: an iterable of token lists → the same Vocab and int32 corpus as a file.
+
+``Word2Vec.fit`` (and the gensim-style constructor, ``build_vocab`` and ``train``) take, besides a
+path or ``"ptb"``, any iterable of sentences, each sentence a list (or tuple, or any other iterable
+that is not a string) of ``str`` tokens:
+
+* a list of lists: ``[["the", "cat", "sat"], ["a", "dog"]]``;
+* an object that iterates anew each time (gensim's ``LineSentence``, a class with ``__iter__``);
+* a one-shot generator.
+
+The sentences are read exactly once, streaming: tokens get provisional ids while the words are
+counted (``corpus.scan``: int32 chunks; about 2**18 tokens at a time are held as Python strings),
+then are renumbered to the frequency-sorted vocabulary (``corpus.renumber``). That is the code
+that reads corpus files, and sentences are cut and skipped as a file's lines are (longer than
+``max_sentence_length`` tokens: cut into consecutive pieces; no token: skipped), so training on the
+sentences gives the same vocabulary, ids and — same seed, one thread — vectors as training on a
+file holding them one per line, tokens separated by spaces.
+
+Refused, each with one short line that never shows the corpus: a corpus that is neither a path nor
+an iterable (a ``dict``, ``bytes``, a number...), a sentence that is a string (``["a b c"]`` for
+``[["a", "b", "c"]]``) or not iterable, a token that is not a ``str``, a token that is empty or
+holds whitespace (a corpus file could not hold it as one token, nor a word2vec vectors file as one
+word), and sentences without a single token.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+
+from . import corpus as corpus_mod
+from .corpus import MAX_SENTENCE_LENGTH, Corpus
+from .errors import InputError
+from .vocab import Vocab
+
+
+def is_path(corpus) -> bool:
+    """Whether ``corpus`` names a file (a ``str`` or ``os.PathLike``; ``"ptb"`` included)."""
+    return isinstance(corpus, (str, os.PathLike))
+
+
+def check(corpus) -> None:
+    """Refuse, with one line naming its type, a corpus that is neither a path nor an iterable of
+    sentences. Nothing is read: the sentences themselves are checked as they are read."""
+    if is_path(corpus):
+        return
+    if isinstance(corpus, (bytes, bytearray, memoryview, Mapping)) or not isinstance(corpus, Iterable):
+        raise InputError(f"corpus must be a file path or an iterable of token lists (got {type(corpus).__name__})")
+
+
+def describe(corpus) -> str:
+    """How messages name a corpus: its path, or ``<list of sentences>`` (the type, never the data)."""
+    return os.fspath(corpus) if is_path(corpus) else f"<{type(corpus).__name__} of sentences>"
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def tokens_of(sentence, i: int) -> list[str]:
+    """The tokens of sentence ``i``, checked: a list of non-empty ``str`` without whitespace."""
+    if isinstance(sentence, (str, bytes)):
+        raise InputError(f"sentence {i} is a {type(sentence).__name__}, not a list of tokens: give each sentence "
+                         "as a list of words (e.g. line.split()), the corpus as a list of such lists")
+    try:
+        tokens = sentence if isinstance(sentence, list) else list(sentence)
+    except TypeError:
+        raise InputError(f"sentence {i} is a {type(sentence).__name__}, not a list of tokens: give each sentence "
+                         "as a list of words") from None
+    try:
+        words = " ".join(tokens).split()  # whole sentences at C speed; the loops below only name a culprit
+    except TypeError:
+        j, bad = next((j, t) for j, t in enumerate(tokens) if not isinstance(t, str))
+        raise InputError(f"sentence {i}, token {j} is a {type(bad).__name__} ({_short(bad)}), not a str: "
+                         "tokens must be strings") from None
+    if words != tokens:
+        j, bad = next((j, t) for j, t in enumerate(tokens) if t.split() != [t])
+        raise InputError(f"sentence {i}, token {j} ({_short(bad)}) is empty or holds whitespace: a token is one "
+                         "word (split it, or join its parts, e.g. with '_')")
+    return words
+
+
+def token_lists(sentences: Iterable, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> Iterator[list[str]]:
+    """The checked sentences (:func:`tokens_of`) in order, as a corpus file's reader yields its
+    lines: a sentence longer than ``max_sentence_length`` cut into consecutive pieces, an empty
+    one skipped."""
+    for i, sentence in enumerate(sentences):
+        tokens = tokens_of(sentence, i)
+        if len(tokens) <= max_sentence_length:
+            if tokens:
+                yield tokens
+            continue
+        for start in range(0, len(tokens), max_sentence_length):
+            yield tokens[start:start + max_sentence_length]
+
+
+def load(sentences: Iterable, min_count: int = 5, max_vocab: int | None = None,
+         max_sentence_length: int = MAX_SENTENCE_LENGTH, cache_dir=None, report=None,
+         vocab: Vocab | None = None) -> tuple[Vocab, Corpus]:
+    """Read ``sentences`` once: the vocabulary (the words counted ``min_count`` times, the
+    ``max_vocab`` most frequent at most, most frequent first) and the encoded corpus. Given a
+    ``vocab`` the words are counted but not kept: the corpus is encoded with that vocabulary, its
+    other words dropped. With ``cache_dir`` the ids go to files there, as for a pipe
+    (``corpus.renumber``)."""
+    check(sentences)
+    name = describe(sentences)
+    with corpus_mod.provisional(cache_dir) as chunks:
+        words, counts = corpus_mod.scan(token_lists(sentences, max_sentence_length), name, chunks, report)
+        if not words:
+            raise InputError(f"the corpus {name} holds no words: give at least one sentence with a token")
+        return corpus_mod.renumber(chunks, words, counts, name, min_count, max_vocab, vocab)
+
+
+def encode(sentences: Iterable, vocab: Vocab, max_sentence_length: int = MAX_SENTENCE_LENGTH, cache_dir=None,
+           report=None) -> Corpus:
+    """Encode ``sentences`` with ``vocab`` in one pass: out-of-vocabulary tokens are dropped, and
+    sentences left empty too."""
+    return load(sentences, 1, None, max_sentence_length, cache_dir, report, vocab=vocab)[1]
