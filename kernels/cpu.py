@@ -25,7 +25,7 @@ finally the input row(s) += e. The two losses differ only in which rows and labe
 * hierarchical softmax (:func:`hs_update`): each inner node p_j of the word's path with
   ℓ = 1 − c_j.
 
-word2vec.c's departure from the exact gradient is one branch in :func:`logistic_step`: NS clips
+word2vec.c's σ departure from the exact gradient is one branch in :func:`logistic_step`: NS clips
 σ to 1 / 0 beyond ±6; HS skips a node with |f| ≥ 6 altogether (it still counts in the loss).
 
 Skip-gram is in word2vec.c's orientation: for the center word at position i and
@@ -46,9 +46,10 @@ are used. Noise words come from an alias table (float32 prob + int32 alias,
 O(V)), not word2vec.c's 1e8-entry table.
 
 Every random draw of a position (its window radius, then its noise ids: K per pair for
-skip-gram, K per window for CBOW) is made one position ahead into a small buffer
-(:func:`draw_position`) — the same LCG draws in the same order as drawing them when needed, so
-``threads=1`` results are bit for bit those of drawing them pair by pair. Skip-gram NS uses that
+skip-gram, K per window for CBOW and for skip-gram with ``shared_noise``) is made one position
+ahead into a small buffer (:func:`draw_position`) — the same LCG draws in the same order as
+drawing them when needed, so ``threads=1`` results are bit for bit those of drawing them pair
+by pair. Skip-gram NS uses that
 to software-pipeline (memory latency, not arithmetic, bounds it: the K noise rows are random rows
 of a matrix far larger than L2): while one pair trains it issues ``llvm.prefetch``
 (``prefetchw``) for every cache line of the next pair's input row and K noise rows
@@ -173,8 +174,9 @@ def logistic_step(output_flat, out_row, xs, xo, ud, label, alpha, skip_saturated
 
     for the input ``x = xs[xo:xo+d]``, the output row ``u = output_flat[out_row:out_row+d]`` and the
     label ℓ (NS: 1 for the positive, 0 for noise; HS: 1 − code). word2vec.c's departure from the
-    exact gradient is this one branch: with ``skip_saturated`` (HS) a node with |f| ≥ 6 gets no
-    update at all; without it (NS) σ is clipped to 1 for f > 6 and to 0 for f < −6. Returns the
+    exact gradient within one logistic term is this one branch: with ``skip_saturated`` (HS) a
+    node with |f| ≥ 6 gets no update at all; without it (NS) σ is clipped to 1 for f > 6 and to 0
+    for f < −6. Returns the
     exact loss −log σ((2ℓ − 1)·f) = softplus((1 − 2ℓ)·f) when ``want_loss``, else 0."""
     f = np.float32(0.0)
     for k in range(ud):
@@ -358,7 +360,7 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
     sequence in the same order as drawing them as they are needed — so skip-gram NS can
     prefetch the rows of the next pair while one trains. ``pairs`` counts the examples trained
     so far in this chunk (every LOSS_EVERY-th is measured). Returns (loss sum, measured
-    examples, examples)."""
+    examples, the updated ``pairs``: this chunk's examples so far, this sentence's included)."""
     per_window = shared or not sg
     stride = K if per_window else 2 * window * K  # noise ids of one position
     pipelined = sg and K > 0  # skip-gram NS prefetches the next pair's rows

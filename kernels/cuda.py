@@ -36,7 +36,8 @@ input row predicts the center word). For the center word t at kept position i
 2. for every context word c in the window: loads its input row x = W_in[c], takes
    one logistic step on the K+1 cached targets, adds the input gradient to
    W_in[c] at once, and updates the cached target rows in registers, so later
-   pairs of the window see them updated exactly as sequential SGD would;
+   pairs of the window see them updated exactly as sequential SGD would (except
+   a noise word drawn twice: its two copies each see only their own updates);
 3. writes each target row's accumulated change (final − as loaded) once.
 
 This is Ji et al.'s HogBatch sharing: the negatives are shared by the context
@@ -251,9 +252,9 @@ def softplus(f):
 def logistic(f, label, lr, skip_saturated):
     """One binary logistic term with score f and label ℓ — the unit NS and HS are both made of
     (kernels/cpu.py's ``logistic_step``): returns (g, loss) with g = lr·(ℓ − σ(f)) and the exact
-    loss softplus((1 − 2ℓ)·f) = −log σ((2ℓ − 1)·f). word2vec.c's departure is this one branch:
-    with ``skip_saturated`` (HS) a node with |f| ≥ 6 gets g = 0; otherwise (NS) σ is clipped to
-    1 / 0 beyond ±6."""
+    loss softplus((1 − 2ℓ)·f) = −log σ((2ℓ − 1)·f). word2vec.c's departure within one logistic
+    term is this one branch: with ``skip_saturated`` (HS) a node with |f| ≥ 6 gets g = 0;
+    otherwise (NS) σ is clipped to 1 / 0 beyond ±6."""
     loss = softplus(f if label == F0 else -f)
     if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
         return F0, loss

@@ -136,6 +136,15 @@ def test_training_progress_into_a_file_has_no_carriage_returns(capsys, tmp_path,
     assert [line for line in err.splitlines() if line.startswith("epoch ")][-1].startswith("epoch 2/2: loss")
 
 
+@pytest.mark.parametrize("backend", ["reference", "cpu"])
+def test_python_fit_progress_into_a_file_has_no_carriage_returns(capsys, topic_corpus, backend):
+    """The library, not only the CLI: Word2Vec.fit with its progress on and stderr not a terminal."""
+    from w2v_scratch import Word2Vec
+    Word2Vec(backend=backend, dim=8, epochs=2, min_count=1, threads=1).fit(topic_corpus)
+    err = capsys.readouterr().err
+    assert "\r" not in err and "epoch 2/2: loss" in err
+
+
 class Clock:
     def __init__(self):
         self.now = 0.0

@@ -85,3 +85,19 @@ def test_train_plot_writes_a_png_loss_curve(capsys, tmp_path, topic_corpus, back
                        "--plot", png, *TINY)
     assert code == 0, err
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "loss curve" in err
+
+
+@pytest.mark.parametrize("argv,threads", [
+    (["train"], 1),                                        # the textbook run: the reference trainer
+    (["train", "--backend", "cpu"], "cores"),              # the fast trainer: every core by default
+    (["train", "--backend", "cpu", "--threads", "3"], 3),  # unless told otherwise
+])
+def test_cli_threads_default_to_every_core_for_the_cpu_backend(argv, threads, monkeypatch):
+    from w2v_scratch import config
+    from w2v_scratch.cli import build_parser
+    from w2v_scratch.cli.train import config_from_args
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
+    cfg = config_from_args(build_parser().parse_args(argv))
+    assert cfg.threads == (config.fast_threads() if threads == "cores" else threads)
+    assert threads != "cores" or cfg.threads == 6

@@ -7,7 +7,7 @@ and the reference's own loss and gradient (``reference.loss_and_grads`` with ``S
 ``NegativeSampling``) gives each update, in float64. Both noise schemes are checked:
 
 * word2vec.c's (``shared_noise=False``): every (context, center) pair draws its own K noise ids;
-* HogBatch's (``shared_noise=True``, docs/math.md section 12): the K ids are drawn once per window
+* HogBatch's (``shared_noise=True``, docs/math.md section 11): the K ids are drawn once per window
   and every pair of the window uses them. Each pair's update is still the exact gradient of that
   pair's loss; only the sampling differs.
 """

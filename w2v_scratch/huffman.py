@@ -7,7 +7,8 @@ available nodes are always at one of the two cursors.
 
 Nodes ``0..V-1`` are the words; inner node ``n`` (``n >= V``) is stored as row
 ``n - V`` of the inner-node matrix, so there are exactly ``V - 1`` inner
-vectors and the root is row ``V - 2``. Each word gets
+vectors and the root is row ``V - 2`` (for V ≥ 2; a single word gets one root,
+row 0, with the word on branch 0). Each word gets
 
 * ``points[w, :lengths[w]]``: the inner-node rows on its path, root first;
 * ``codes[w, :lengths[w]]``: the branch taken at each of them (0 or 1; the

@@ -56,8 +56,8 @@ class LossGrads:
 class NegativeSampling:
     r"""Binary logistic loss on positive targets and noise words (output table ``context``, V×d).
 
-    Scores s_bl = h_b · u_{t_bl} for the targets t (B, L) with labels y (1 = true context,
-    0 = noise) and mask m (0 = padding). Per example
+    Scores s_bl = h_b · u_{t_bl} for the targets t (B, L) with labels y (1 = a positive target:
+    a true context word, or CBOW's center; 0 = noise) and mask m (0 = padding). Per example
 
         ℓ_b = Σ_l m_bl · [softplus(s_bl) − y_bl·s_bl] / n_b
 

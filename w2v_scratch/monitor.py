@@ -16,10 +16,13 @@ predicting the center. The loss per example is the whole output layer's:
     HS:       −log P(w | h) = Σ_j softplus(−(1 − 2c_j) θ_{p_j}·h)
     softmax:  logsumexp(W_out h) − u_w·h
 
-The examples follow training's distribution: a position uniform over the corpus, a radius
-uniform in 1..window, and each word kept with its subsampling probability (candidates whose
-words subsampling would drop are rejected). The sample is drawn from (seed, corpus), so a
-resumed run measures the same examples.
+The examples are drawn much as training draws them: a position uniform over the words of the
+sentences with at least two words, a radius uniform in 1..window, and each word kept with its
+subsampling probability (candidates whose words subsampling would drop are rejected). This is
+not exactly training's distribution: the window is laid over the raw words, where training
+forms windows over the kept words, and a skip-gram example takes one context slot uniform in
+its window, so near contexts weigh more than in training (where a radius-r window gives all its
+2r pairs). The sample is drawn from (seed, corpus), so a resumed run measures the same examples.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ def linear_decay(lr0: float, min_lr: float, progress: float) -> float:
         α(p) = α0 − (α0 − α_min) · min(p, 1),   p = the fraction of the run done
 
     (the kernels: corpus words done / (epochs · corpus words), words counted before
-    subsampling; the reference trainer: minibatches done / minibatches of the run). gensim's
+    subsampling; the reference trainer: (epoch + minibatches done in the epoch / the epoch's
+    minibatches) / epochs). gensim's
     form; word2vec.c's α0 · max(1 − p, 10⁻⁴) stays within α0·10⁻⁴ of it for the default
     α_min = α0·10⁻⁴ (docs/math.md, "Learning rate")."""
     return lr0 - (lr0 - min_lr) * min(max(progress, 0.0), 1.0)
@@ -51,8 +52,8 @@ class Adam:
         m_r ← β1 m_r + (1−β1) g_r          v_r ← β2 v_r + (1−β2) g_r²
         θ_r ← θ_r − lr · (m_r / (1−β1^t)) / (sqrt(v_r / (1−β2^t)) + ε)
 
-    where t counts the optimizer steps. Rows a batch does not touch keep their
-    moments and values.
+    where t counts the minibatches (:meth:`tick`, once per minibatch, whatever the number of
+    ``step`` calls). Rows a batch does not touch keep their moments and values.
     """
 
     def __init__(self, lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:

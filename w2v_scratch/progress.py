@@ -130,7 +130,7 @@ def plain_unless_terminal(interval: float = PLAIN_SECONDS):
     terminal, so that progress bars drawn on stderr (tqdm draws on ``sys.stderr`` as it is when a
     bar is made) leave plain lines and no ``'\\r'`` in a log file or pipe. Yields the stream in use."""
     original = sys.stderr
-    if is_terminal(original):
+    if is_terminal(original) or isinstance(original, PlainLines):  # a terminal, or plain already
         yield original
         return
     plain = PlainLines(original, interval)

@@ -14,6 +14,7 @@ Backends:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
@@ -22,6 +23,7 @@ import time
 import numpy as np
 
 from . import corpus as corpus_mod
+from . import progress as progress_lines
 from . import reference, sampling, sentences, trainer_cpu, trainer_cuda
 from .checkpoint import NO_CHECKPOINTS, Checkpointer, validate_resume
 from .errors import ConfigError, DeviceError, DivergenceError, InputError, VocabError
@@ -194,7 +196,8 @@ def _absolute(corpus) -> str:
 def _run(w2v, encoded, cfg, rng, progress, log, checkpointer, hooks=None, init: bool = True):
     """Train ``w2v`` on ``encoded`` with the backend of ``cfg``; ``hooks``: a :class:`Callbacks`;
     ``init=False``: the reference trainer keeps the weights as they are (continued training)."""
-    with checkpointer.hold(), checkpointer.catch_interrupt():
+    plain = progress_lines.plain_unless_terminal() if progress else contextlib.nullcontext()
+    with plain, checkpointer.hold(), checkpointer.catch_interrupt():
         if hooks is not None:
             hooks.train_begin()
         on_epoch = hooks.epoch_end if hooks is not None else None

@@ -18,13 +18,13 @@ import stat
 import typing
 
 from .. import progress
-from ..checkpoint import (Checkpointer, Interrupted, Terminated, checkpoint_paths, file_signature, lock, lock_path,
+from ..checkpoint import (Checkpointer, Interrupted, Terminated, checkpoint_paths, lock, lock_path,
                           parse_interval, remove_checkpoint_files, terminate_by_unwinding)
 from ..classes import save_classes, word_classes
-from ..config import BACKENDS, LOSSES, MODELS, TrainConfig
+from ..config import BACKENDS, LOSSES, MODELS, TrainConfig, fast_threads
 from ..corpus import BUNDLED, check_cache_dir, resolve
 from ..errors import ConfigError
-from ..files import check_outputs, same_file
+from ..files import check_outputs, file_signature, same_file
 from ..io import save_word2vec
 from ..plot import plot_loss
 from ..train import check_seed, fit, resume
@@ -57,7 +57,7 @@ OPTIONS = {
                                                     "per-pair SGD"),
     "cbow_mean": dict(option="--cbow-sum", action="store_true",
                       help="CBOW sums the context vectors instead of averaging them"),
-    "threads": dict(type=int, help="worker threads (cpu backend)"),
+    "threads": dict(type=int, help="worker threads (cpu backend) [every core the process may use]"),
     "seed": dict(type=int, help="random seed, 0 to 2**64-1 (same seed, same vectors)"),
     "max_sentence_length": dict(type=int, metavar="N",
                                 help="a longer line is read as several sentences of at most N tokens"),
@@ -212,8 +212,11 @@ def given(args, field: str):
 
 
 def config_from_args(args) -> TrainConfig:
-    """The TrainConfig of the options given; the fields not given keep TrainConfig's defaults."""
+    """The TrainConfig of the options given; the fields not given keep TrainConfig's defaults, except
+    ``--threads``: the cpu (or auto) backend runs on every core unless told otherwise."""
     values = {f.name: given(args, f.name) for f in dataclasses.fields(TrainConfig)}
+    if values["threads"] is None and values["backend"] in ("cpu", "auto"):
+        values["threads"] = fast_threads()
     return TrainConfig(**{name: value for name, value in values.items() if value is not None})
 
 
