@@ -551,10 +551,19 @@ def test_backend_cuda_trains_and_loss_falls(tmp_path):
     path = tmp_path / "tiny.txt"
     path.write_text(" ".join(words) + "\n" + " ".join(words) + "\n")
     logs = []
+
+    class Epochs:  # a gensim-style callback: the epoch's loss and vectors as the device left them
+        seen = []
+
+        def on_epoch_end(self, m):
+            self.seen.append((m.get_latest_training_loss(), m.center.copy()))
+
     model = Word2Vec(model="sg", loss="ns", dim=16, window=2, negative=2, epochs=4, min_count=1, sample=0,
-                     lr=0.5, backend="cuda", seed=3)
+                     lr=0.5, backend="cuda", seed=3, callbacks=[Epochs()])
     model.fit(str(path), progress=False, log=logs.append)
     hist = model.history
+    assert [loss for loss, _ in Epochs.seen] == [h["loss"] for h in hist]
+    assert np.array_equal(Epochs.seen[-1][1], model.center) and not np.array_equal(Epochs.seen[0][1], model.center)
     assert [h["epoch"] for h in hist] == [1, 2, 3, 4]
     for h in hist:
         assert h["words"] == 20 and h["trained_words"] == 20 and h["examples"] > 0

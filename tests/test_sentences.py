@@ -221,15 +221,10 @@ def test_callbacks_see_each_epoch_and_its_loss(corpus_file, backend):
 
 
 def test_bad_callbacks_are_refused():
-    from w2v_scratch.train import Callbacks
-
     with pytest.raises(ConfigError, match="callbacks must be a list"):
         Word2Vec(**SMALL, callbacks=Recorder())
     with pytest.raises(ConfigError, match="callback 0 .*builtin_function_or_method"):
         Word2Vec(**SMALL, callbacks=[print])
-    with pytest.raises(ConfigError, match="cuda trainer has no epoch hook"):
-        Callbacks(None, [Recorder()], 1, "cuda")
-    Callbacks(None, [type("Begin", (), {"on_train_begin": lambda self, m: None})()], 1, "cuda")  # no epoch method
 
 
 # -- vocabulary files --------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkp
     """
     log = log or _stderr
     cfg = prepare(w2v, corpus, log, corpus_cache)
-    hooks = Callbacks(w2v, callbacks, cfg.epochs, cfg.backend)
+    hooks = Callbacks(w2v, callbacks, cfg.epochs)
     with checkpointer.hold():  # another run on this checkpoint path is refused before any reading
         encoded, rng = read(w2v, corpus, cfg, progress, log, corpus_cache)
         return _run(w2v, encoded, cfg, rng, progress, log, checkpointer, hooks)
@@ -207,7 +207,8 @@ def _run(w2v, encoded, cfg, rng, progress, log, checkpointer, hooks=None, init: 
             trainer_cpu.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer,
                               on_epoch=on_epoch)
         else:
-            trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer)
+            trainer_cuda.train(w2v, encoded, cfg, progress=progress, log=log, checkpointer=checkpointer,
+                               on_epoch=on_epoch)
     check_finite(w2v)
     if hooks is not None:
         hooks.train_end()
@@ -266,15 +267,12 @@ class Callbacks:
     * ``on_epoch_end`` once the epoch's record is ``model.history[-1]`` (so
       ``model.get_latest_training_loss()`` is that epoch's loss), the vectors as the epoch left them.
 
-    The cuda trainer has no epoch hook: a callback with an epoch method is refused with it.
+    On cuda the vectors a callback reads are the device's, copied back at the epoch's end.
     ``record(r)``, when given, puts the epoch's record into the model first (continued training)."""
 
-    def __init__(self, model, callbacks, epochs: int, backend: str, record=None) -> None:
+    def __init__(self, model, callbacks, epochs: int, record=None) -> None:
         self.model, self.epochs, self.record, self.done = model, epochs, record, 0
         self.callbacks = checked_callbacks(callbacks)
-        if backend == "cuda" and any(hasattr(cb, m) for cb in self.callbacks for m in CALLBACK_METHODS[1:3]):
-            raise ConfigError("callbacks with on_epoch_begin/on_epoch_end need the cpu or reference backend (the "
-                              "cuda trainer has no epoch hook): use backend='cpu', or give no epoch callback")
 
     def call(self, method: str) -> None:
         for cb in self.callbacks:
@@ -358,7 +356,7 @@ def train_more(model, corpus, epochs=None, lr=None, min_lr=None, progress: bool 
     cfg = dataclasses.replace(base, epochs=base.epochs if epochs is None else epochs, lr=base.lr if lr is None else lr,
                               min_lr=min_lr, seed=run_seed(base.seed, done)).resolved()
     cfg.backend = choose_backend(cfg.backend, log)
-    hooks = Callbacks(model, callbacks, cfg.epochs, cfg.backend,
+    hooks = Callbacks(model, callbacks, cfg.epochs,
                       record=lambda r: model.history.append(dict(r, epoch=done + r["epoch"])))
     encoded = encode(corpus, model.vocab, cfg, log if progress else None)
     log(f"continued training: {len(encoded):,} tokens of the vocabulary in {encoded.n_sentences:,} sentences, "

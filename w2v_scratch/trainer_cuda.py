@@ -106,14 +106,14 @@ def _check_device_memory(cuda, cfg, vocab_size: int, tokens: int, sentences: int
                           "keep fewer words (--max-vocab, --min-count), or use --backend cpu")
 
 
-def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None) -> None:
+def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None, on_epoch=None) -> None:
     """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` on the GPU
-    (:func:`_train`), turning the CUDA driver's errors into one-line errors: out of GPU memory is
+    (:func:`_train`; ``on_epoch(record)`` after each epoch), turning the CUDA driver's errors into one-line errors: out of GPU memory is
     a ``ConfigError`` naming the options, anything else (a kernel too large to launch for its
     --dim/--negative/--window, a driver fault) a ``DeviceError``."""
     errors = _cuda_errors()
     try:
-        _train(w2v, corpus, cfg, progress, log, checkpointer)
+        _train(w2v, corpus, cfg, progress, log, checkpointer, on_epoch)
     except errors as exc:
         text = " ".join(str(exc).split())[:300]
         if "OUT_OF_MEMORY" in text.upper() or "out of memory" in text.lower():
@@ -124,7 +124,7 @@ def train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointe
                           "--backend cpu") from None
 
 
-def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None) -> None:
+def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpointer=None, on_epoch=None) -> None:
     """Train ``w2v`` (weights allocated by ``init_weights``) on the encoded ``corpus`` on the GPU.
 
     Checkpoints (``checkpointer``, see ``checkpoint.py``) are taken at epoch boundaries: every
@@ -134,7 +134,8 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
 
     Appends one record per epoch to ``w2v.history`` (``history.py``; the loss on every trained
     example, ``batch_losses`` over groups of consecutive sentences); the matrices are copied back
-    after every epoch (for the fixed-sample loss and checkpoints).
+    after every epoch (for the fixed-sample loss, checkpoints and ``on_epoch``, which reads them:
+    the device keeps its own copy, so changes made to ``w2v``'s arrays there are not trained on).
     """
     log = log or (lambda msg: print(msg, file=sys.stderr))
     check_supported(cfg)
@@ -208,6 +209,8 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
                                 (epoch + 1) * N / total_run)
             w2v.history.append(record)
             above(bar, log)(describe(record, cfg.epochs))
+            if on_epoch is not None:
+                on_epoch(record)
             if checkpointer is not None and checkpointer.due() and epoch + 1 < cfg.epochs:
                 w2v.state["resume"] = {"backend": "cuda", "epoch": epoch + 1}
                 checkpointer.save(w2v)
