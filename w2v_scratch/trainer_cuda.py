@@ -175,10 +175,7 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
     setup_seconds = time.perf_counter() - t0
     compile_seconds = warm_up(ck, kernel, cfg.dim, d_prob, d_alias, d_codes, d_points, d_lengths)
 
-    # launch boundaries: sentence ranges of about launch_words raw words
-    cuts = np.searchsorted(offsets, np.arange(0, N, max(launch_words, 1)), side="left")
-    bounds = sorted(set(int(c) for c in cuts) | {0, n_sent})
-    bounds = [b for b in bounds if 0 <= b <= n_sent]
+    bounds = launch_bounds(offsets, launch_words)
 
     total_run = max(cfg.epochs * N, 1)
     inv_total = 1.0 / total_run
@@ -226,6 +223,14 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
                      train_seconds=train_seconds,
                      words_per_sec=(cfg.epochs * N) / train_seconds if train_seconds > 0 else 0.0,
                      device=_device_name(cuda))
+
+
+def launch_bounds(offsets: np.ndarray, launch_words: int) -> list[int]:
+    """Where launches split the sentences: ranges of about ``launch_words`` raw words each, as
+    sentence numbers from 0 to the number of sentences."""
+    n_sent, N = len(offsets) - 1, int(offsets[-1])
+    cuts = np.searchsorted(offsets, np.arange(0, N, max(launch_words, 1)), side="left")
+    return [b for b in sorted(set(int(c) for c in cuts) | {0, n_sent}) if 0 <= b <= n_sent]
 
 
 def _check_launch(cfg, vocab_size: int, d_loss, d_pairs, a: int, b: int, epoch: int) -> None:
