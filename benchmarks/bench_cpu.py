@@ -135,8 +135,12 @@ def fmt(x, f: str) -> str:
 
 
 def parse_tool(spec: str) -> str:
-    """A tool name, or ``ours@PATH`` with PATH a checkout holding w2v_scratch/ and kernels/."""
+    """A tool name, ``ours@PATH`` with PATH a checkout holding w2v_scratch/ and kernels/, or
+    ``ours+FLAG[+FLAG...]``: the installed checkout with ``--FLAG`` added to its train command
+    (``ours+shared-noise``; a flag with a value as ``name=value``)."""
     if spec in TOOLS:
+        return spec
+    if spec.startswith("ours+") and all(part for part in spec[len("ours+"):].split("+")):
         return spec
     if spec.startswith("ours@") and len(spec) > len("ours@"):
         path = os.path.abspath(os.path.expanduser(spec[len("ours@"):]))
@@ -148,11 +152,22 @@ def parse_tool(spec: str) -> str:
 
 
 def is_ours(tool: str) -> bool:
-    return tool == "ours" or tool.startswith("ours@")
+    return tool == "ours" or tool.startswith(("ours@", "ours+"))
 
 
 def checkout_of(tool: str) -> str:
-    return ROOT if tool == "ours" else os.path.abspath(os.path.expanduser(tool[len("ours@"):]))
+    return os.path.abspath(os.path.expanduser(tool[len("ours@"):])) if tool.startswith("ours@") else ROOT
+
+
+def added_flags(tool: str) -> list[str]:
+    """The train options an ``ours+FLAG+...`` tool adds: ``--FLAG``, or ``--name value`` for ``name=value``."""
+    if not tool.startswith("ours+"):
+        return []
+    out = []
+    for part in tool[len("ours+"):].split("+"):
+        name, _, value = part.partition("=")
+        out += ["--" + name] + ([value] if value else [])
+    return out
 
 
 def baseline_of(tools: list[str]) -> str | None:
@@ -467,7 +482,7 @@ class Ours:
         self.checkout = checkout_of(tool)
         self.env = None
         self.prefix = [sys.executable, "-m", "w2v_scratch"]
-        if tool != "ours":
+        if tool.startswith("ours@"):
             self.copy = tempfile.mkdtemp(prefix="ours-at-", dir=tmp_root)
             skip = shutil.ignore_patterns("__pycache__", "*.pyc")
             shutil.copytree(os.path.join(self.checkout, "w2v_scratch"), os.path.join(self.copy, "w2v_scratch"),
@@ -497,7 +512,7 @@ class Ours:
             cmd += ["--sample-rule", "word2vec"]
         if "--min-lr" in self.flags:
             cmd += ["--min-lr", repr(h["alpha"] * 1e-4)]
-        return cmd + ["--query"]  # no query words: nothing printed at the end
+        return cmd + added_flags(self.tool) + ["--query"]  # no query words: nothing printed at the end
 
 
 def run_tool(tool, variant, corpus, output, a, seed, ours: dict, cwd) -> dict:
@@ -718,8 +733,9 @@ def report_body(a, info: dict, runs: list[dict], summary: dict, ratios: list[dic
     for t in a.tools:
         if is_ours(t):
             o = info["ours"][t]
-            where = (f"the installed package, imported from `{v.get('w2v_scratch', '?')}`" if t == "ours"
-                     else f"`{o['checkout']}` copied to a temporary folder and imported from there")
+            where = (f"`{o['checkout']}` copied to a temporary folder and imported from there" if t.startswith("ours@")
+                     else f"the installed package, imported from `{v.get('w2v_scratch', '?')}`")
+            where += "".join(f", with `{' '.join(added_flags(t))}`" for _ in [0] if added_flags(t))
             lacking = (f"; its CLI lacks {', '.join('`' + f + '`' for f in o['lacking'])}, so those took its own defaults"
                        if o["lacking"] else "")
             tool_lines.append(f"  - {t}: `python -m w2v_scratch train --backend cpu ...`, {where}; "
@@ -794,8 +810,9 @@ def parse_args(argv=None):
                    help="corpora, vectors and results.json go here")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     p.add_argument("--tools", nargs="+", default=list(TOOLS), type=parse_tool, metavar="TOOL",
-                   help=f"any of {', '.join(TOOLS)}, and ours@PATH: the CLI of the checkout at PATH (e.g. a git "
-                        "worktree of an older commit) [ours gensim c fasttext]")
+                   help=f"any of {', '.join(TOOLS)}; ours@PATH: the CLI of the checkout at PATH (e.g. a git "
+                        "worktree of an older commit); ours+FLAG: ours with --FLAG added (ours+shared-noise) "
+                        "[ours gensim c fasttext]")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--epochs", type=int, help="[5; --quick: 1]")
     p.add_argument("--dim", type=int, default=100, help="vector size [100]")

@@ -135,6 +135,12 @@ def test_parse_tool():
         bench.parse_tool("glove")
     with pytest.raises(Exception, match="no w2v_scratch"):
         bench.parse_tool(f"ours@{os.path.join(ROOT, 'docs')}")
+    assert bench.parse_tool("ours+shared-noise") == "ours+shared-noise" and bench.is_ours("ours+shared-noise")
+    assert bench.added_flags("ours+shared-noise+extra=cbow_update=exact") == [
+        "--shared-noise", "--extra", "cbow_update=exact"]
+    assert bench.added_flags("ours") == [] and bench.checkout_of("ours+shared-noise") == bench.ROOT
+    with pytest.raises(Exception, match="unknown tool"):
+        bench.parse_tool("ours+")
 
 
 def test_corpora_cut_and_repeated(tmp_path):

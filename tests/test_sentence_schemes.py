@@ -137,3 +137,34 @@ def test_shared_noise_draws_k_ids_per_window_not_per_pair():
     n_shared = sum(len(ids) for *_, ids in shared)
     assert n_shared == K * n
     assert n_exact > 3 * n_shared  # a mean radius of (WINDOW + 1) / 2 = 2: about 4 pairs per window
+
+
+# -- the option: TrainConfig.shared_noise / --shared-noise ------------------------------------------------------------
+def test_shared_noise_reaches_the_kernel_and_is_reproducible(topic_corpus):
+    """``shared_noise=True`` trains the shared scheme (other vectors than word2vec.c's, the same with the
+    same seed and one thread); both schemes learn the topics."""
+    from w2v_scratch import Word2Vec
+
+    def fit(shared):
+        return Word2Vec(backend="cpu", dim=16, epochs=3, min_count=1, window=3, negative=4, threads=1, seed=5,
+                        shared_noise=shared).fit(topic_corpus, progress=False, log=lambda m: None)
+
+    exact, shared, again = fit(False), fit(True), fit(True)
+    assert not np.array_equal(exact.center, shared.center)
+    assert np.array_equal(shared.center, again.center)
+    assert shared.history[-1]["eval_loss"] < shared.history[0]["eval_loss"]
+
+
+@pytest.mark.parametrize("settings,needle", [
+    (dict(backend="cpu", model="cbow", shared_noise=True), "for skip-gram with negative sampling"),
+    (dict(backend="cpu", loss="hs", shared_noise=True), "for skip-gram with negative sampling"),
+    (dict(backend="reference", shared_noise=True), "reference trainer draws noise per pair"),
+    (dict(backend="cuda", shared_noise=False), "always shares"),
+    (dict(backend="cpu", shared_noise="yes"), "True or False"),
+])
+def test_shared_noise_is_refused_where_it_means_nothing(settings, needle):
+    from w2v_scratch.config import TrainConfig
+    from w2v_scratch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=needle):
+        TrainConfig(**settings).validate()

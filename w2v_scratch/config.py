@@ -79,6 +79,7 @@ class TrainConfig:
     max_sentence_length: int = 10_000
     save_vocab: str | None = None
     read_vocab: str | None = None
+    shared_noise: bool | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -167,6 +168,24 @@ class TrainConfig:
         for opt, value in (("--save-vocab", self.save_vocab), ("--read-vocab", self.read_vocab)):
             need(value is None or (isinstance(value, str) and value.strip() != ""),
                  f"{opt} must be a file path (got {_short(value)})")
+        self._validate_shared_noise(need)
+
+    def _validate_shared_noise(self, need) -> None:
+        """``shared_noise`` (True: K noise words per skip-gram window, shared by its pairs; False: K
+        per pair) is a choice of skip-gram NS on the kernels: the cpu kernel does both, the cuda
+        kernel only shares, the reference draws per pair."""
+        need(self.shared_noise in (None, True, False), f"shared_noise must be True or False (got {_short(self.shared_noise)})")
+        if self.shared_noise is None:
+            return
+        need(not self.shared_noise or (self.model == "sg" and self.loss == "ns"),
+             "--shared-noise is for skip-gram with negative sampling (CBOW draws one noise set per window "
+             "already, HS draws none): drop it")
+        need(not self.shared_noise or self.backend != "reference",
+             "--shared-noise is a kernel scheme: the reference trainer draws noise per pair (drop it, or use "
+             "--backend cpu)")
+        need(self.shared_noise or self.backend != "cuda" or self.model != "sg" or self.loss != "ns",
+             "the cuda skip-gram NS kernel always shares its noise words per window: drop --no-shared-noise, "
+             "or use --backend cpu for word2vec.c's per-pair draws")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -20,7 +20,9 @@ seed is reproducible; the learning rate is the project's one schedule
 instead), refreshed every 10k raw words from per-thread progress counters; the loss is
 exact (float32 per example, float64 sums) on a systematic sample of every 16th example
 (``kernels.cpu.LOSS_EVERY``) and recorded per slice of work, so ``history`` is the same
-whatever the thread timing (``history.py`` defines every field).
+whatever the thread timing (``history.py`` defines every field). With ``cfg.shared_noise``
+skip-gram NS draws its K noise words once per window and every pair of the window uses them
+(HogBatch's sharing, docs/math.md section 11) instead of K per pair.
 
 Memory: the model (V·d per matrix), the encoded corpus (int32 ids + sentence offsets;
 :func:`w2v_scratch.corpus.encode_memmap` writes them to disk for corpora larger than memory), O(V) tables.
@@ -197,7 +199,7 @@ def train_slice(plan: Plan, t: int, pos: Position) -> None:
             plan.ids, plan.offsets, lo, hi, plan.center, plan.output, tb.keep, tb.alias_prob, tb.alias_idx,
             tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative,
             bool(cfg.cbow_mean), np.float32(kernel_ctx_scale(cfg)), _float32(cfg.lr), _float32(cfg.min_lr),
-            plan.total_words, plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True)
+            plan.total_words, plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True, bool(cfg.shared_noise))
     except (ZeroDivisionError, FloatingPointError):
         # The kernels run with fastmath (no NaN assumed): once a vector has overflowed, a score is NaN and
         # Numba's division-by-zero guard on 1/(1 + e^-|f|) fires. Only a diverged run gets here.
@@ -284,7 +286,7 @@ def warm_up(plan: Plan) -> float:
                     tb.alias_idx, tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs",
                     cfg.window, cfg.negative, bool(cfg.cbow_mean), np.float32(1.0), _float32(cfg.lr),
                     _float32(cfg.min_lr), 1, np.zeros(cpu.SLOT, np.int64), 0, _seed_state(0, 0, 0),
-                    np.zeros(cpu.N_STATS), True)
+                    np.zeros(cpu.N_STATS), True, bool(cfg.shared_noise))
     return time.perf_counter() - t0
 
 

@@ -65,6 +65,10 @@ OPTIONS = {
                   help="backend tuning, repeatable: cbow_update=word2vec|exact (CBOW context update: "
                        "word2vec.c's or the exact gradient of the mean), cuda_sentence_length=N, "
                        "cuda_launch_words=N, cuda_atomic=true|false, cuda_warps_per_block=N"),
+    "shared_noise": dict(action=argparse.BooleanOptionalAction,
+                         help="skip-gram NS on the kernels: draw the K noise words once per window and share them "
+                              "among its pairs (HogBatch) instead of K per pair (word2vec.c) [cpu: per pair; cuda: "
+                              "shared]"),
     "save_vocab": dict(metavar="PATH", help="also write the vocabulary (one 'word count' line per word) to PATH"),
     "read_vocab": dict(metavar="PATH", help="take the vocabulary from PATH ('word count' lines) instead of "
                                             "counting it in the corpus"),
