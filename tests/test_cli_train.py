@@ -101,3 +101,14 @@ def test_cli_threads_default_to_every_core_for_the_cpu_backend(argv, threads, mo
     cfg = config_from_args(build_parser().parse_args(argv))
     assert cfg.threads == (config.fast_threads() if threads == "cores" else threads)
     assert threads != "cores" or cfg.threads == 6
+
+
+@pytest.mark.parametrize("name", ["out.npz", "out.json", "out.pkl", "out.csv"])
+def test_train_output_named_as_another_format_is_refused_before_training(tmp_path, capsys, name):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d e\nb c d e f\n")
+    code = main(["train", "--backend", "cpu", "--corpus", str(corpus), "--min-count", "1", "--dim", "4",
+                 "--epochs", "1", "--output", str(tmp_path / name), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == ConfigError.exit_code and "rename the output" in err and "corpus:" not in err
+    assert not (tmp_path / name).exists()

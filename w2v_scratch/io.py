@@ -233,11 +233,11 @@ def save_glove(path, emb_or_words, vectors=None) -> None:
     _write_text(path, *_unpack(emb_or_words, vectors), header=False)
 
 
-_WRITES = ("word2vec text (.txt, .vec or no suffix), word2vec binary (.bin) or GloVe (--format glove), "
+_WRITES = ("word2vec text (.txt, .vec or no suffix), word2vec binary (.bin) or GloVe (convert --format glove), "
            "each optionally compressed (.gz, .bz2, .xz)")
 _NOT_WRITTEN = {  # suffixes of files we never write as vectors, and why
-    ".npz": "a native model (.npz + .json) is written by train --save-model, not by convert",
-    ".json": "a native model (.npz + .json) is written by train --save-model, not by convert",
+    ".npz": "a native model (.npz + .json) is written by train --save-model (Word2Vec.save), not as vectors",
+    ".json": "a native model (.npz + .json) is written by train --save-model (Word2Vec.save), not as vectors",
     ".pkl": "w2v-scratch never writes pickle", ".pickle": "w2v-scratch never writes pickle",
     ".model": "w2v-scratch never writes pickle (gensim's .model files are pickles)",
 }

@@ -25,7 +25,7 @@ from ..config import BACKENDS, LOSSES, MODELS, TrainConfig, fast_threads
 from ..corpus import BUNDLED, check_cache_dir, resolve
 from ..errors import ConfigError
 from ..files import check_outputs, file_signature, same_file
-from ..io import save_word2vec
+from ..io import output_format, save_vectors
 from ..plot import plot_loss
 from ..train import check_seed, fit, resume
 from ..word2vec import Word2Vec
@@ -280,6 +280,8 @@ def check_run_outputs(args, ckpt_path, corpus) -> dict:
     (the corpus, the checkpoint being resumed, a vocabulary read), none the same file as another,
     none the cache folder. Returns ``{description: path}`` of the outputs that are not checkpoints."""
     outputs = {"--output": args.output}
+    if not args.classes:
+        output_format(args.output)  # a name that says another format (.npz, .pkl, .csv...) is refused now
     if args.save_model is not None:
         outputs["--save-model"], outputs["--save-model (.json)"] = checkpoint_paths(args.save_model)
     if args.plot is not None:
@@ -372,7 +374,7 @@ def _write_outputs(args, model) -> None:
         _log(f"wrote the classes of {len(model.vocab):,} words ({args.classes:,} classes, k-means on the "
              f"vectors) to {args.output}")
     else:
-        save_word2vec(args.output, model.wv)  # binary when the name ends in .bin
+        save_vectors(args.output, model.wv)  # binary when the name ends in .bin
         _log(f"wrote {len(model.vocab):,} vectors of dimension {model.config.dim} to {args.output}")
     if args.save_model:
         model.save(args.save_model)
