@@ -25,7 +25,7 @@ from ..config import BACKENDS, LOSSES, MODELS, TrainConfig, fast_threads
 from ..corpus import BUNDLED, check_cache_dir, resolve
 from ..errors import ConfigError
 from ..files import check_outputs, file_signature, same_file
-from ..io import output_format, save_vectors
+from ..io import output_format, save_vectors, save_word2vec
 from ..plot import plot_loss
 from ..train import check_seed, fit, resume
 from ..word2vec import Word2Vec
@@ -280,8 +280,6 @@ def check_run_outputs(args, ckpt_path, corpus) -> dict:
     (the corpus, the checkpoint being resumed, a vocabulary read), none the same file as another,
     none the cache folder. Returns ``{description: path}`` of the outputs that are not checkpoints."""
     outputs = {"--output": args.output}
-    if not args.classes:
-        output_format(args.output)  # a name that says another format (.npz, .pkl, .csv...) is refused now
     if args.save_model is not None:
         outputs["--save-model"], outputs["--save-model (.json)"] = checkpoint_paths(args.save_model)
     if args.plot is not None:
@@ -298,6 +296,12 @@ def check_run_outputs(args, ckpt_path, corpus) -> dict:
     if corpus is not None:
         inputs["the corpus"] = resolve(corpus) if str(corpus) in BUNDLED else corpus
     check_outputs({**outputs, **checkpoints}, inputs=inputs)
+    if not args.classes and not _is_stream(args.output):  # a file name that says another format (.npz, .pkl,
+        # .csv...) is refused now, not after training; a FIFO or device takes word2vec text whatever its name
+        try:
+            output_format(args.output)
+        except ConfigError as exc:
+            raise ConfigError(f"--output: {exc}") from None
     if args.resume:
         resumed = checkpoint_paths(args.resume)
         check_outputs(outputs, inputs={"the checkpoint being resumed": resumed[0],
@@ -374,7 +378,8 @@ def _write_outputs(args, model) -> None:
         _log(f"wrote the classes of {len(model.vocab):,} words ({args.classes:,} classes, k-means on the "
              f"vectors) to {args.output}")
     else:
-        save_vectors(args.output, model.wv)  # binary when the name ends in .bin
+        write = save_word2vec if _is_stream(args.output) else save_vectors
+        write(args.output, model.wv)  # binary when the name ends in .bin
         _log(f"wrote {len(model.vocab):,} vectors of dimension {model.config.dim} to {args.output}")
     if args.save_model:
         model.save(args.save_model)
