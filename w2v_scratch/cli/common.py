@@ -65,34 +65,22 @@ def require(module: str, extra: str, what: str) -> None:
                                 f"pip install '{PROG}[{extra}]'") from None
 
 
-def positive(text: str) -> int:
-    """An argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _number(convert, ok, expected: str, name: str):
+    """An argparse type: ``convert(text)`` when it parses and ``ok`` holds, else an error saying it
+    ``expected`` this."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    parse.__name__ = name
+    return parse
 
 
-def non_negative(text: str) -> int:
-    """An argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def threshold(text: str) -> float:
-    """An argparse type: a finite number >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
+positive = _number(int, lambda v: v >= 1, "a positive integer", "positive")
+non_negative = _number(int, lambda v: v >= 0, "an integer >= 0", "non_negative")
+threshold = _number(float, lambda v: 0 <= v < float("inf"), "a finite number >= 0", "threshold")
