@@ -6,13 +6,16 @@
   dropped (gensim silently drops the tail of long texts).
 * ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly.
 * The file is read in fixed-size byte blocks, so memory stays bounded whatever
-  the line length, and decoded as UTF-8 (a clear error otherwise); a leading
+  the line length, and checked to be UTF-8 (a clear error otherwise); a leading
   byte-order mark is dropped. NUL bytes (binary data, ``/dev/zero``), a 'word'
   of 64 MB, or 64 MB of blank space are refused.
-* The corpus is read once (:func:`load`): tokens get provisional ids while the
-  words are counted, then are renumbered by frequency. So a pipe works
-  (``--corpus /dev/stdin``), and memory is bounded: an encoding that outgrows
-  :func:`memory_budget` (an endless stream) stops with an error.
+* The corpus is read once (:func:`load`), by the text kernel (``encode.py``,
+  ``kernels/text.py``: about 25M tokens/s on one core): tokens get provisional
+  ids while the words are counted, then are renumbered by frequency, in place.
+  So a pipe works (``--corpus /dev/stdin``), and memory is bounded: the peak is
+  the encoded corpus (4 bytes a token) and the vocabulary, and an encoding that
+  outgrows :func:`memory_budget` (an endless stream) stops with an error.
+  :func:`iter_sentences` reads the same sentences as Python strings.
 * ``--corpus-cache DIR`` (:func:`encode_memmap`) keeps the ids in memory-mapped
   files named after the corpus file and vocabulary, written to temporary files
   and renamed into place: runs sharing DIR never rewrite a file another has
@@ -46,6 +49,7 @@ from typing import Iterator
 
 import numpy as np
 
+from . import encode
 from .errors import ConfigError, InputError, W2VError
 from .files import file_signature
 from .vocab import Vocab
@@ -64,6 +68,7 @@ MAX_BLANK_BYTES = 64 << 20  # ... nor is this much whitespace without a word (an
 MEMORY_FRACTION = 0.5  # the in-memory encoding may use this share of the physical memory
 _FLUSH_TOKENS = 1 << 18  # tokens encoded at a time (whole sentences)
 _REPORT_SECONDS = 30.0  # how often a long read reports its progress
+_WORD_BYTES = 100  # what a word costs once it is a str in the Vocab (the string, its list and dict entries)
 CACHE_VERSION = 1  # of the --corpus-cache files
 
 
@@ -139,41 +144,71 @@ def _decode(chunk: bytes, path: str) -> str:
         ) from None
 
 
-def iter_sentences(corpus: str | os.PathLike, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> Iterator[list[str]]:
-    """Yield the sentences of a corpus file as lists of tokens (empty lines skipped)."""
-    path = resolve(corpus)
-    current: list[str] = []  # tokens of the line being read, not yet yielded
+def _cut(block: bytes) -> int:
+    """Index just past the last space, newline, tab or carriage return of ``block`` (0 if none):
+    whitespace is ASCII there, so a cut never splits a token or a UTF-8 character."""
+    return max(block.rfind(b" "), block.rfind(b"\n"), block.rfind(b"\t"), block.rfind(b"\r")) + 1
+
+
+def _pieces(path: str) -> Iterator[tuple[bytes, bool]]:
+    """The file's text (:func:`_blocks`) as (piece, is the last) pairs: each piece ends at a
+    whitespace byte (:func:`_cut`), the last one is what follows the last of them; every piece is
+    checked to be UTF-8. A 'word' longer than ``MAX_WORD_BYTES`` is refused."""
     tail = b""  # bytes after the last whitespace of the previous block (a partial token)
-    blank = 0  # bytes read since the last word
     for block in _blocks(path):
         block = tail + block
-        # Cut at the last whitespace byte: whitespace is ASCII, so this never splits a UTF-8 character.
-        cut = max(block.rfind(b" "), block.rfind(b"\n"), block.rfind(b"\t"), block.rfind(b"\r"))
-        if cut < 0:
+        cut = _cut(block)
+        if cut == 0:
             tail = block
             if len(tail) > MAX_WORD_BYTES:
                 raise InputError(f"corpus file {path} has a 'word' longer than {MAX_WORD_BYTES >> 20} MB "
                                  "(no space or newline in it): is it text?")
             continue
-        text, tail = _decode(block[: cut + 1], path), block[cut + 1 :]
-        lines = text.split("\n")
+        piece, tail = block[:cut], block[cut:]
+        if not piece.isascii():  # ASCII is UTF-8: only other text needs the check
+            _decode(piece, path)
+        yield piece, False
+    if tail:
+        if not tail.isascii():
+            _decode(tail, path)
+        yield tail, True
+
+
+class _Blank:
+    """Counts the bytes read since the last word: ``MAX_BLANK_BYTES`` of them (an endless blank
+    stream) are refused."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.bytes = path, 0
+
+    def add(self, piece: bytes, saw_word: bool) -> None:
+        self.bytes = 0 if saw_word else self.bytes + len(piece)
+        if self.bytes > MAX_BLANK_BYTES:
+            raise InputError(f"corpus file {self.path} holds {MAX_BLANK_BYTES >> 20} MB of blank space without a "
+                             "word: is it text (or an endless stream)?")
+
+
+def iter_sentences(corpus: str | os.PathLike, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> Iterator[list[str]]:
+    """Yield the sentences of a corpus file as lists of tokens (empty lines skipped), in Python
+    (``str.split``): what :func:`load` computes with the text kernel, as strings."""
+    path = resolve(corpus)
+    current: list[str] = []  # tokens of the line being read, not yet yielded
+    blank = _Blank(path)
+    for piece, last_piece in _pieces(path):
+        lines = piece.decode("utf-8").split("\n")
         saw_word = False
         for i, line in enumerate(lines):
             words = line.split()
             saw_word = saw_word or bool(words)
             current.extend(words)
-            last = i == len(lines) - 1
             while len(current) >= max_sentence_length:
                 yield current[:max_sentence_length]
                 current = current[max_sentence_length:]
-            if not last and current:
+            if i < len(lines) - 1 and current:
                 yield current
                 current = []
-        blank = 0 if saw_word else blank + cut + 1
-        if blank > MAX_BLANK_BYTES:
-            raise InputError(f"corpus file {path} holds {MAX_BLANK_BYTES >> 20} MB of blank space without a word: "
-                             "is it text (or an endless stream)?")
-    current.extend(_decode(tail, path).split())
+        if not last_piece:
+            blank.add(piece, saw_word)
     while current:
         yield current[:max_sentence_length]
         current = current[max_sentence_length:]
@@ -202,12 +237,8 @@ class Corpus:
                report=None) -> "Corpus":
         """Encode a corpus file with ``vocab`` in one pass (a pipe works): out-of-vocabulary tokens
         are dropped, and sentences left empty are dropped too."""
-        path = resolve(corpus)
-        with _Chunks() as chunks:
-            words, _ = _read(path, max_sentence_length, chunks, report)
-            out = _MemoryOut()
-            _remap(chunks, _vocab_table(words, vocab), out, corpus)
-            return out.finish()
+        found = _read(resolve(corpus), max_sentence_length, None, report, vocab)
+        return _in_memory(found, _frozen_table(len(vocab)), corpus)
 
 
 # -- one pass: count and encode with provisional ids, then renumber ------------------------------------------
@@ -292,16 +323,97 @@ class _Chunks:
         _discard_temps(self)
 
 
-def _read(path: str, max_sentence_length: int, chunks: _Chunks, report=None) -> tuple[list[str], np.ndarray]:
-    """Read the corpus file once (:func:`scan` of its sentences, :func:`iter_sentences`)."""
-    return scan(iter_sentences(path, max_sentence_length), path, chunks, report)
+def _read(path: str, max_sentence_length: int, chunks: _Chunks | None = None, report=None,
+          vocab: Vocab | None = None) -> encode.Scan:
+    """Read the corpus file once with the text kernel (:class:`encode.Encoder`): every token gets a
+    word number (order of first appearance; given a ``vocab``, its id there, −1 outside it) and
+    every word its count. The tokens stay in the encoder's buffers (memory), or, given ``chunks``
+    (files in a cache folder), the finished sentences go there after each piece of the file.
+    Memory is bounded: past :func:`memory_budget` the read stops with an error (a corpus larger
+    than memory needs ``--corpus-cache``; an endless stream never ends)."""
+    enc = encode.Encoder(max_sentence_length, None if vocab is None else vocab.words)
+    budget = memory_budget()
+    blank = _Blank(path)
+    last_report = time.monotonic()
+    try:
+        for piece, last_piece in _pieces(path):
+            before = enc.n_tokens
+            enc.feed(piece)
+            if not last_piece:
+                blank.add(piece, enc.n_tokens > before)
+            if chunks is not None:
+                _spill(enc, chunks)
+            _check_memory(enc, budget, path, chunks is None)
+            if report is not None and time.monotonic() - last_report >= _REPORT_SECONDS:
+                words = "" if enc.frozen else f", {_words(enc)}"
+                report(f"reading {path}: {enc.n_tokens:,} tokens{words} so far")
+                last_report = time.monotonic()
+        enc.close()
+        if chunks is not None:
+            _spill(enc, chunks)
+        return enc.finish()
+    except MemoryError:
+        raise InputError(f"corpus {path} does not fit in memory: the memory ran out after {enc.n_tokens:,} tokens "
+                         f"and {_words(enc)}; use --corpus-cache DIR, or a smaller corpus") from None
+
+
+def _words(enc: encode.Encoder) -> str:
+    """How messages count the words: those seen so far, or those of the given vocabulary."""
+    return f"{enc.n_words:,} words in the given vocabulary" if enc.frozen else f"{enc.n_words:,} distinct words"
+
+
+def _spill(enc: encode.Encoder, chunks: _Chunks) -> None:
+    ids, lengths = enc.spill()
+    if len(lengths):
+        chunks.add(ids, lengths)
+
+
+def _check_memory(enc: encode.Encoder, budget: int, name: str, in_memory: bool) -> None:
+    """Stop the read, with one line, once what it holds (the encoder's arrays, the words as they
+    will be held in Python) passes ``budget``."""
+    if enc.nbytes + _WORD_BYTES * enc.n_words <= budget:
+        return
+    what, fix = (("its encoding", "give a finite corpus, or keep the encoding on disk with --corpus-cache DIR")
+                 if in_memory else ("its vocabulary", "give a finite corpus"))
+    raise InputError(
+        f"corpus {name} does not fit in memory: after {enc.n_tokens:,} tokens ({_words(enc)}) "
+        f"{what} passed {budget / 2**30:.1f} GB, {MEMORY_FRACTION:.0%} of the memory this process may use "
+        f"(is it an endless stream?): {fix}")
+
+
+def _vocabulary(corpus, found: encode.Scan, min_count: int, max_vocab) -> tuple[Vocab, np.ndarray]:
+    """The vocabulary of a :func:`_read` (the words counted ``min_count`` times, the ``max_vocab``
+    most frequent at most, most frequent first, ties in order of first appearance) and the table
+    word number → id (−1: dropped)."""
+    if found.n_words == 0:
+        raise InputError(f"corpus {corpus} holds no words: give a non-empty text file")
+    kept, counts = encode.vocabulary(found, min_count, max_vocab)
+    if not len(kept):
+        Vocab.select([], counts, min_count)  # raises its one-line VocabError: no word is that frequent
+    return Vocab(found.words(kept), counts), _select_table(found.n_words, kept)
+
+
+def _frozen_table(n_words: int) -> np.ndarray:
+    """The table of a :func:`_read` with a vocabulary of ``n_words``: ids stay, and −1 (outside the
+    vocabulary) stays −1 — the last entry, where index −1 reads."""
+    return np.append(np.arange(n_words, dtype=np.int32), np.int32(-1))
+
+
+def _in_memory(found: encode.Scan, table: np.ndarray, corpus) -> Corpus:
+    """The corpus of an in-memory :func:`_read`, renumbered in place with ``table``: ids mapped to
+    −1 dropped, and the sentences left empty."""
+    ids, offsets = encode.encode(found, table)
+    if len(ids) == 0:
+        raise InputError(f"corpus {corpus} has no word of the vocabulary")
+    return Corpus(ids, offsets)
 
 
 def scan(sentences, name: str, chunks: _Chunks, report=None) -> tuple[list[str], np.ndarray]:
-    """Read ``sentences`` (token lists, already cut to the maximum sentence length) once: every
-    token gets a provisional id (order of first appearance), the ids go to ``chunks``, and the
-    words and their counts come back; ``name`` names the corpus in messages. Memory is bounded:
-    past :func:`memory_budget` the read stops with an error (a corpus larger than memory needs
+    """Read ``sentences`` (token lists from Python data, already cut to the maximum sentence
+    length: ``sentences.py``; a file goes through :func:`_read`) once: every token gets a
+    provisional id (order of first appearance), the ids go to ``chunks``, and the words and their
+    counts come back; ``name`` names the corpus in messages. Memory is bounded: past
+    :func:`memory_budget` the read stops with an error (a corpus larger than memory needs
     ``--corpus-cache``; an endless stream never ends)."""
     index: defaultdict = defaultdict()
     index.default_factory = index.__len__  # a new word gets the next id
@@ -612,7 +724,7 @@ def _write_json(folder: str, name: str, value) -> None:
     fd, tmp = _mkstemp(folder, ".json.tmp")
     try:
         with _cache_errors(folder), os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f)
+            f.write(json.dumps(value))  # one call of the C encoder (json.dump streams in Python: 10x slower)
         os.replace(tmp, os.path.join(folder, name))
     except BaseException:
         with contextlib.suppress(OSError):
@@ -656,10 +768,10 @@ def encode_memmap(corpus, vocab, folder, max_sentence_length: int = MAX_SENTENCE
         if cached is not None:
             return cached
     with _Chunks(folder) as chunks:
-        words, _ = _read(path, max_sentence_length, chunks, report)
+        _read(path, max_sentence_length, chunks, report, vocab)
         out = _FileOut(folder)
         try:
-            _remap(chunks, _vocab_table(words, vocab), out, corpus)
+            _remap(chunks, _frozen_table(len(vocab)), out, corpus)
             return _publish(out, folder, key if _identity(path) == identity else None)
         finally:
             out.close()
@@ -687,12 +799,9 @@ def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = 
             return vocab, Corpus.encode(corpus, vocab, max_sentence_length, report)
         return vocab, encode_memmap(corpus, vocab, cache_dir, max_sentence_length, report)
     if cache_dir is None:
-        with _Chunks() as chunks:
-            words, counts = _read(path, max_sentence_length, chunks, report)
-            vocab, kept = _build_vocab(corpus, words, counts, min_count, max_vocab)
-            out = _MemoryOut()
-            _remap(chunks, _select_table(len(words), kept), out, corpus)
-            return vocab, out.finish()
+        found = _read(path, max_sentence_length, None, report)
+        vocab, table = _vocabulary(corpus, found, min_count, max_vocab)
+        return vocab, _in_memory(found, table, corpus)
     folder = _cache_folder(cache_dir)
     identity = _identity(path)
     vocab_name = None
@@ -704,15 +813,15 @@ def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = 
             if cached is not None:
                 return vocab, cached
     with _Chunks(folder) as chunks:
-        words, counts = _read(path, max_sentence_length, chunks, report)
-        vocab, kept = _build_vocab(corpus, words, counts, min_count, max_vocab)
+        found = _read(path, max_sentence_length, chunks, report)
+        vocab, table = _vocabulary(corpus, found, min_count, max_vocab)
         unchanged = identity is not None and _identity(path) == identity
         key = _key(identity, _vocab_digest(vocab.words), max_sentence_length) if unchanged else None
         encoded = None if key is None else _open_cached(folder, key, len(vocab))  # another run wrote it
         if encoded is None:
             out = _FileOut(folder)
             try:
-                _remap(chunks, _select_table(len(words), kept), out, corpus)
+                _remap(chunks, table, out, corpus)
                 encoded = _publish(out, folder, key)
             finally:
                 out.close()
