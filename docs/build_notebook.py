@@ -342,14 +342,15 @@ for word, cosine in model.wv.most_similar("chip", topn=5):
 ## 5. The same update in the Numba kernel
 
 The cpu backend trains pair by pair with word2vec.c's SGD. For one skip-gram pair (input row $x$,
-positive target $o$, $K$ noise words) `kernels.cpu.sg_step` → `ns_update` → `logistic_step`
-computes, per target row $u$ with label $y$, $f = x\cdot u$, $g = \alpha(y - \sigma(f))$,
-$e \mathrel{+}= g\,u$, $u \mathrel{+}= g\,x$, and finally $x \mathrel{+}= e$ — the SGD step
+positive target $o$, $K$ noise words) `kernels.cpu.sg_step` → `ns_update` (→ `logistic_g`)
+computes, for every target row $u$ with label $y$, first all the scores $f = x\cdot u$, then
+$g = \alpha(y - \sigma(f))$, $e \mathrel{+}= g\,u$, then $u \mathrel{+}= g\,x$, and finally
+$x \mathrel{+}= e$ — the SGD step
 $x \leftarrow x - \alpha\,\partial\ell/\partial x$, $u \leftarrow u - \alpha\,\partial\ell/\partial u$
 on word2vec's loss $\ell = -\log\sigma(x\cdot u_o) - \sum_k\log\sigma(-x\cdot u_{n_k})$ (math.md §5.1,
 §11). The NumPy reference takes the same step with `NegativeSampling(normalize=False)`,
 `reference.loss_and_grads` and `optim.SGD.step`. They agree (float32 against float64) as long as no
-$|f| > 6$ (where the kernel clips $\sigma$) and no target repeats.
+$|f| > 6$ (where the kernel clips $\sigma$) and no noise word equals the positive (the kernel skips it).
 """),
     code(r"""
 vocab = model.vocab
@@ -363,7 +364,7 @@ print("input:", vocab.words[inp], "| target:", vocab.words[word], "| noise:", [v
 C_k, O_k = model.center.copy(), model.context.copy()
 no_tree = (np.zeros((1, 1), np.int32), np.zeros((1, 1), np.uint8), np.zeros(1, np.int32))
 loss_k = cpu_kernels.sg_step(C_k.reshape(-1), O_k.reshape(-1), d, inp, word, False, K, noise.astype(np.int64), 0,
-                             *no_tree, np.float32(alpha), np.zeros(d, np.float32), True)
+                             *no_tree, np.float32(alpha), np.zeros(d, np.float32), True, np.zeros(K + 1, np.float32))
 """, "kernel-step"),
     code(r"""
 # the NumPy reference, in float64

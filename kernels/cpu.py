@@ -20,13 +20,16 @@ binary logistic terms fused with SGD at rate α, fastText's ``binaryLogistic``: 
 and an output row u with label ℓ, f = x·u; g = α(ℓ − σ(f)); e += g·u (old value); u += g·x;
 finally the input row(s) += e. The two losses differ only in which rows and labels they pass:
 
-* negative sampling (:func:`ns_update`): the positive with ℓ = 1, then each noise id with ℓ = 0;
-  a noise draw equal to the positive is *skipped* (not redrawn), as word2vec.c and gensim do;
+* negative sampling (:func:`ns_update`): the positive with ℓ = 1 and each noise id with ℓ = 0,
+  all K + 1 scored at the pair's start, so a pair's step is the exact gradient of its loss (a
+  noise id drawn twice included); a noise draw equal to the positive is *skipped* (not redrawn),
+  as word2vec.c and gensim do;
 * hierarchical softmax (:func:`hs_update`): each inner node p_j of the word's path with
   ℓ = 1 − c_j.
 
-word2vec.c's σ departure from the exact gradient is one branch in :func:`logistic_step`: NS clips
-σ to 1 / 0 beyond ±6; HS skips a node with |f| ≥ 6 altogether (it still counts in the loss).
+word2vec.c's σ departures from the exact gradient are two branches: NS clips σ to 1 / 0 beyond ±6
+(:func:`logistic_g`); HS skips a node with |f| ≥ 6 altogether (:func:`logistic_step`; it still
+counts in the loss).
 
 Skip-gram is in word2vec.c's orientation: for the center word at position i and
 every context word c in its (randomly shrunk) window, the *context* word's input
@@ -167,36 +170,40 @@ def row(i, d):
 
 
 @njit(**_inl)
-def logistic_step(output_flat, out_row, xs, xo, ud, label, alpha, skip_saturated, grad_center, want_loss):
-    """One binary logistic step — the unit both losses are made of (fastText's binaryLogistic):
-
-        f = x·u,   g = α(ℓ − σ(f)),   e += g·u (old u),   u += g·x
-
-    for the input ``x = xs[xo:xo+d]``, the output row ``u = output_flat[out_row:out_row+d]`` and the
-    label ℓ (NS: 1 for the positive, 0 for noise; HS: 1 − code). word2vec.c's departure from the
-    exact gradient within one logistic term is this one branch: with ``skip_saturated`` (HS) a
-    node with |f| ≥ 6 gets no update at all; without it (NS) σ is clipped to 1 for f > 6 and to 0
-    for f < −6. Returns the
-    exact loss −log σ((2ℓ − 1)·f) = softplus((1 − 2ℓ)·f) when ``want_loss``, else 0."""
-    f = np.float32(0.0)
-    for k in range(ud):
-        f += xs[xo + k] * output_flat[out_row + k]
-    if skip_saturated and not want_loss and (f <= -MAX_EXP or f >= MAX_EXP):
-        return np.float32(0.0)  # skipped, and no loss asked: no exp to pay
+def logistic_g(f, label, alpha, want_loss):
+    """The step and loss of one binary logistic term with score ``f`` and label ℓ:
+    g = α(ℓ − σ(f)), σ clipped to 1 for f > 6 and to 0 for f < −6 (word2vec.c's NS departure), and
+    the exact loss −log σ((2ℓ − 1)·f) = softplus((1 − 2ℓ)·f) when ``want_loss`` (else 0)."""
     e = np.exp(-abs(f))
     loss = np.float32(0.0)
     if want_loss:  # softplus(z) = max(z, 0) + log1p(e^{−|z|}), |z| = |f|
         z = -f if label == np.float32(1.0) else f
         loss = np.log1p(e) + (z if z > np.float32(0.0) else np.float32(0.0))
-    if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
-        return loss
     inv = np.float32(1.0) / (np.float32(1.0) + e)
     s = inv if f >= 0 else e * inv  # σ(f), exact and stable for any f
     if f > MAX_EXP:
         s = np.float32(1.0)
     elif f < -MAX_EXP:
         s = np.float32(0.0)
-    g = (label - s) * alpha
+    return (label - s) * alpha, loss
+
+
+@njit(**_inl)
+def logistic_step(output_flat, out_row, xs, xo, ud, label, alpha, skip_saturated, grad_center, want_loss):
+    """One binary logistic step — the unit both losses are made of (fastText's binaryLogistic):
+
+        f = x·u,   g = α(ℓ − σ(f)),   e += g·u (old u),   u += g·x
+
+    for the input ``x = xs[xo:xo+d]``, the output row ``u = output_flat[out_row:out_row+d]`` and the
+    label ℓ (HS: 1 − code), with g and the loss from :func:`logistic_g`. With ``skip_saturated``
+    (HS, word2vec.c's departure) a node with |f| ≥ 6 gets no update at all but still counts in the
+    loss. Returns the loss when ``want_loss``, else 0."""
+    f = np.float32(0.0)
+    for k in range(ud):
+        f += xs[xo + k] * output_flat[out_row + k]
+    if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
+        return logistic_g(f, label, alpha, True)[1] if want_loss else np.float32(0.0)  # no exp unless asked
+    g, loss = logistic_g(f, label, alpha, want_loss)
     for k in range(ud):
         o = output_flat[out_row + k]
         grad_center[k] += g * o
@@ -205,19 +212,52 @@ def logistic_step(output_flat, out_row, xs, xo, ud, label, alpha, skip_saturated
 
 
 @njit(**_inl)
-def ns_update(output_flat, d, xs, xo, word, negative, given, goff, alpha, grad_center, want_loss):
-    """Negative sampling for the input ``xs[xo:xo+d]``: a logistic step toward the positive ``word``
-    (label 1), then away from each noise id ``given[goff:goff+negative]`` (label 0; the training
-    kernel drew them ahead from the alias table). A noise id equal to ``word`` is skipped, as
-    word2vec.c does. Adds α·∂(−loss)/∂x to ``grad_center``; returns the loss (0 unless want_loss)."""
+def ns_target(word, given, goff, t):
+    """Target ``t`` of a negative-sampling step: the positive ``word`` for t = 0, else the noise id
+    ``given[goff + t − 1]``."""
+    return word if t == 0 else np.int64(given[goff + t - 1])
+
+
+@njit(**_inl)
+def ns_update(output_flat, d, xs, xo, word, negative, given, goff, alpha, grad_center, want_loss, steps):
+    """Negative sampling for the input ``x = xs[xo:xo+d]``: the positive ``word`` (label 1) and each
+    noise id ``given[goff:goff+negative]`` (label 0; the training kernel drew them ahead from the
+    alias table), in four passes over their rows u_t:
+
+        f_t = x·u_t (all K + 1 first);  g_t = α(ℓ_t − σ(f_t));  e += Σ g_t·u_t;  then u_t += g_t·x
+
+    — every term at the pair's start, so the step is the exact gradient of the pair's loss, even
+    for a noise id drawn twice (its row gets both steps), up to σ's clipping (:func:`logistic_g`).
+    The K + 1 dot products do not wait on each other's updates, which lets the CPU overlap them.
+    A noise id equal to ``word`` is skipped (g = 0, no loss), as word2vec.c does. ``steps``:
+    float32 scratch of at least K + 1. Adds e = α·∂(−loss)/∂x to ``grad_center``; returns the
+    loss (0 unless want_loss)."""
     ud = np.uint64(d)
-    loss = logistic_step(output_flat, row(word, d), xs, xo, ud, np.float32(1.0), alpha, False, grad_center,
-                         want_loss)
-    for t in range(negative):
-        target = np.int64(given[goff + t])
-        if target != word:
-            loss += logistic_step(output_flat, row(target, d), xs, xo, ud, np.float32(0.0), alpha, False,
-                                  grad_center, want_loss)
+    n = negative + 1
+    for t in range(n):
+        r = row(ns_target(word, given, goff, t), d)
+        f = np.float32(0.0)
+        for k in range(ud):
+            f += xs[xo + k] * output_flat[r + k]
+        steps[t] = f
+    loss = np.float32(0.0)
+    for t in range(n):
+        if t > 0 and ns_target(word, given, goff, t) == word:
+            steps[t] = np.float32(0.0)
+            continue
+        g, term = logistic_g(steps[t], np.float32(1.0) if t == 0 else np.float32(0.0), alpha, want_loss)
+        steps[t] = g
+        loss += term
+    for t in range(n):  # e from every row as it was ...
+        r = row(ns_target(word, given, goff, t), d)
+        g = steps[t]
+        for k in range(ud):
+            grad_center[k] += g * output_flat[r + k]
+    for t in range(n):  # ... then the rows move
+        r = row(ns_target(word, given, goff, t), d)
+        g = steps[t]
+        for k in range(ud):
+            output_flat[r + k] += g * xs[xo + k]
     return loss
 
 
@@ -237,10 +277,10 @@ def hs_update(output_flat, d, xs, xo, word, points, codes, lengths, alpha, grad_
 
 @njit(**_inl)
 def sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, goff, points, codes, lengths, alpha,
-            grad_center, want_loss):
+            grad_center, want_loss, steps):
     """One skip-gram pair: input row ``inp`` predicts ``word`` (NS with the noise ids
-    ``given[goff:goff+negative]``, or HS along the path of ``word``). Updates ``output_flat``,
-    then ``center_flat[inp] += e``; returns the pair's loss."""
+    ``given[goff:goff+negative]``, or HS along the path of ``word``; ``steps``: NS scratch of
+    K + 1 floats). Updates ``output_flat``, then ``center_flat[inp] += e``; returns the pair's loss."""
     ud = np.uint64(d)
     in_row = row(inp, d)
     for k in range(ud):
@@ -250,7 +290,7 @@ def sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, goff, p
                          want_loss)
     else:
         loss = ns_update(output_flat, d, center_flat, in_row, word, negative, given, goff, alpha, grad_center,
-                         want_loss)
+                         want_loss, steps)
     for k in range(ud):
         center_flat[in_row + k] += grad_center[k]
     return loss
@@ -258,9 +298,10 @@ def sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, goff, p
 
 @njit(**_inl)
 def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, goff, points, codes, lengths,
-              alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss):
+              alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss, steps):
     """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``. h = mean (``cbow_mean``)
-    or sum of their rows; each context row then gets ``ctx_scale · e`` (1 = word2vec.c)."""
+    or sum of their rows; each context row then gets ``ctx_scale · e`` (1 = word2vec.c). ``steps``:
+    NS scratch of K + 1 floats."""
     ud = np.uint64(d)
     for k in range(ud):
         hidden[k] = np.float32(0.0)
@@ -278,7 +319,7 @@ def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given
                          want_loss)
     else:
         loss = ns_update(output_flat, d, hidden, np.uint64(0), word, negative, given, goff, alpha, grad_center,
-                         want_loss)
+                         want_loss, steps)
     if ctx_scale != np.float32(1.0):
         for k in range(ud):
             grad_center[k] *= ctx_scale
@@ -351,7 +392,7 @@ def read_kept(ids, pos, end, keep_prob, rng, sen):
 @njit(**_inl)
 def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes, points, lengths, sg, hs,
                    window, K, shared, cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center, pairs,
-                   want_loss):
+                   want_loss, steps):
     """Train on the pseudo-sentence ``sen[:n]``, position by position: skip-gram one pair per
     (context, center) of each window, CBOW one example per window. With ``shared`` (skip-gram
     NS) the K noise words are drawn once per window and every pair of the window uses them
@@ -395,7 +436,7 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
                             prefetch_pair(center_flat, output_flat, d, sen[jn], noise, qn, K)
                 measure = want_loss and pairs % LOSS_EVERY == 0
                 loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, K, noise, q, points, codes,
-                                    lengths, alpha, grad_center, measure)
+                                    lengths, alpha, grad_center, measure, steps)
                 loss_pairs += measure
                 pairs += 1
                 if not shared:
@@ -410,7 +451,7 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
                 scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
                 measure = want_loss and pairs % LOSS_EVERY == 0
                 loss_sum += cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, K, noise, cb, points,
-                                      codes, lengths, alpha, cbow_mean, scale, hidden, grad_center, measure)
+                                      codes, lengths, alpha, cbow_mean, scale, hidden, grad_center, measure, steps)
                 loss_pairs += measure
                 pairs += 1
         lo_c, hi_c = lo_n, hi_n
@@ -447,6 +488,7 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     noise = np.zeros(2 * (2 * window * K) + 1, np.int64)  # draws of two positions: this one, the next
     ctx = np.zeros(2 * window, np.int64)
     sen = np.zeros(MAX_SENTENCE, np.int64)
+    steps = np.zeros(K + 1, np.float32)  # ns_update's scratch: the K + 1 scores, then steps
     alpha = current_alpha(progress, alpha0, min_alpha, total_words)
     raw = np.int64(0)
     reported = np.int64(0)
@@ -470,7 +512,7 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 ls, lp, pairs = train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes,
                                                points, lengths, sg, hs, window, K, shared_noise and sg and K > 0,
                                                cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center,
-                                               pairs, want_loss)
+                                               pairs, want_loss, steps)
                 loss_sum += ls
                 loss_pairs += lp
     progress[slot] += raw - reported

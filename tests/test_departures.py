@@ -46,14 +46,15 @@ EMPTY = np.zeros(0, np.int64)
 def _sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, points, codes, lengths, alpha, grad_center,
              want_loss):
     return cpu.sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, 0, points, codes, lengths, alpha,
-                       grad_center, want_loss)
+                       grad_center, want_loss, np.zeros(negative + 1, np.float32))
 
 
 @numba.njit
 def _cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, points, codes, lengths, alpha,
                cbow_mean, ctx_scale, hidden, grad_center, want_loss):
     return cpu.cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, 0, points, codes,
-                         lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss)
+                         lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss,
+                         np.zeros(negative + 1, np.float32))
 
 
 def sg(center, output, inp, word, *, hs=False, negative=0, given=EMPTY, tree=None):
@@ -226,6 +227,21 @@ def test_noise_equal_to_positive_gets_no_update():
     assert_not_update(center, c_k, applied(center, [inp], gh2))
 
 
+def test_noise_drawn_twice_is_the_exact_gradient():
+    """Not a departure: ns_update scores all K + 1 targets at the pair's start, so a noise id drawn
+    twice gives its row both terms' steps, each computed from the row as it was — the reference's
+    gradient of the pair's loss, in which that row appears twice."""
+    center, output, _ = _normal_tables(3)
+    inp, word = 3, 5
+    c_k, o_k, loss_k = sg(center, output, inp, word, negative=3, given=[2, 7, 2])
+    x = center[inp].astype(np.float64)
+    assert np.all(np.abs(output.astype(np.float64) @ x) < 6)  # no clipping involved
+    loss_w, gh, rows, gr = ns_exact(x, output, [5, 2, 7, 2], [1.0, 0.0, 0.0, 0.0])
+    assert_update(center, c_k, applied(center, [inp], gh))
+    assert_update(output, o_k, applied(output, rows, gr))
+    assert loss_k == pytest.approx(loss_w, rel=1e-5)
+
+
 def test_noise_equal_to_positive_is_not_redrawn():
     """The training kernel draws exactly K noise ids per pair, whatever they are: with an alias
     table that only ever yields word 0, the pair whose positive is word 0 gets K skipped draws,
@@ -239,7 +255,7 @@ def test_noise_equal_to_positive_is_not_redrawn():
                     np.ones(2, np.float32), np.zeros(2, np.float32), np.zeros(2, np.int32),
                     NO_PATHS["codes"], NO_PATHS["points"], NO_PATHS["lengths"], True, False, 1, K, True,
                     np.float32(1), np.float32(ALPHA), np.float32(ALPHA), 1, np.zeros(cpu.SLOT, np.int64), 0, rng,
-                    np.zeros(cpu.N_STATS), False)
+                    np.zeros(cpu.N_STATS), False, False)
     state = seed
     for _ in range(2 + 2 * K * 2):
         state = (state * 25214903917 + 11) % 2**64

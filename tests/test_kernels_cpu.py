@@ -52,14 +52,14 @@ def _sg_pair(center_flat, output_flat, d, inp, word, hs, negative, given, points
     """One skip-gram pair through the kernel's building block (inline njit functions are callable
     from njit code only)."""
     return cpu.sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, 0, points, codes, lengths, alpha,
-                       grad_center, True)
+                       grad_center, True, np.zeros(negative + 1, np.float32))
 
 
 @numba.njit
 def _cbow_example(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, points, codes, lengths, alpha,
                   mean, scale, hidden, grad_center):
     return cpu.cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, 0, points, codes,
-                         lengths, alpha, mean, scale, hidden, grad_center, True)
+                         lengths, alpha, mean, scale, hidden, grad_center, True, np.zeros(negative + 1, np.float32))
 
 
 def _sg_kernel(center, output, inp, word, hs):

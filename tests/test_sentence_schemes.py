@@ -65,22 +65,16 @@ def replay_draws(n: int, lcg: LCG, prob, alias, shared: bool):
 
 
 def reference_pair(center, output, inp, word, noise):
-    """One skip-gram NS pair as the kernel applies it: the targets one after another (each output row
-    moves before the next target is scored, which matters only when a noise id repeats), the input
-    row's step summed and applied at the end; a noise id equal to ``word`` is skipped. Each target's
-    gradient is the reference's."""
-    h = center[inp].copy()
-    step_center = np.zeros_like(h)
+    """One skip-gram NS pair: the reference's gradient of the pair's loss (targets ``word`` and the
+    noise ids, a noise id equal to ``word`` left out, as the kernel skips it), one SGD step on the
+    input row and the target rows (a row drawn twice gets both terms)."""
+    targets = [word] + [t for t in noise if t != word]
+    labels = [1.0] + [0.0] * (len(targets) - 1)
+    step = Step(np.array([inp]), (np.array([targets]), np.array([labels]), np.ones((1, len(targets)))), 1)
+    _, grads = loss_and_grads(SkipGram(), NegativeSampling(normalize=False), center, output, step)
     sgd = SGD(ALPHA)
-    for target, label in [(word, 1.0)] + [(t, 0.0) for t in noise if t != word]:
-        scratch = np.vstack([h])  # the input row as the reference sees it: fixed during the pair
-        _, grads = loss_and_grads(SkipGram(), NegativeSampling(normalize=False), scratch, output,
-                                  Step(np.array([0]), (np.array([[target]]), np.array([[label]]),
-                                                       np.ones((1, 1))), 1))
-        rows, g = grads["center"]
-        step_center += -ALPHA * g[0]
-        sgd.step("output", output, *grads["output"])
-    center[inp] += step_center
+    sgd.step("center", center, *grads["center"])
+    sgd.step("output", output, *grads["output"])
 
 
 def reference_sentence(center, output, sentence, plan, shared: bool):
@@ -111,7 +105,7 @@ def test_a_sentence_matches_the_reference_draw_for_draw(shared):
                     np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32),
                     np.zeros(1, np.int32), True, False, WINDOW, K, True, np.float32(0.0),
                     np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0, state,
-                    np.zeros(5), False, shared)
+                    np.zeros(cpu.N_STATS), False, shared)
 
     lcg = LCG(seed)
     plan = replay_draws(len(sentence), lcg, prob, alias, shared)
