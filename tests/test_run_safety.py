@@ -700,3 +700,48 @@ def test_a_seed_out_of_range_is_one_line(capsys, tmp_path, topic_corpus, seed):
 def test_library_fit_refuses_a_negative_seed(topic_corpus):
     with pytest.raises(W2VError, match="seed"):
         fit(Word2Vec(dim=8, epochs=1, min_count=1, seed=-1), topic_corpus, **QUIET)
+
+
+KILL_FROM_ANOTHER_THREAD = """
+import signal, sys, threading, time
+from w2v_scratch.cli import main
+
+main_id = threading.main_thread().ident
+
+def reading():  # the main thread is inside corpus._blocks, waiting on the pipe
+    frame = sys._current_frames().get(main_id)
+    while frame is not None:
+        if frame.f_code.co_name == "_blocks":
+            return True
+        frame = frame.f_back
+    return False
+
+def killer():
+    while not reading():
+        time.sleep(0.02)
+    time.sleep(0.3)
+    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)  # to this thread: the main one's read is not interrupted
+
+threading.Thread(target=killer, daemon=True).start()
+sys.exit(main(["train", "--corpus", sys.argv[1], "--output", sys.argv[2], "--dim", "8", "--epochs", "1",
+               "--min-count", "1", "--no-progress", "--query"]))
+"""
+
+
+def test_sigterm_caught_by_another_thread_still_stops_a_read_waiting_on_a_pipe(tmp_path):
+    """A process-wide SIGTERM may be delivered to any thread (a library's native thread): the main
+    thread, blocked reading a pipe that sends nothing more, must still unwind (status 143)."""
+    fifo = tmp_path / "corpus.fifo"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([sys.executable, "-c", KILL_FROM_ANOTHER_THREAD, str(fifo), str(tmp_path / "v.txt")],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        with open(fifo, "wb") as w:  # held open: the pipe never ends
+            w.write(b"some words but no end\n" * 100)
+            w.flush()
+            err = proc.communicate(timeout=120)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err
+    assert "SIGTERM" in err and "Traceback" not in err and not (tmp_path / "v.txt").exists()

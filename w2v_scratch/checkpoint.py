@@ -39,11 +39,12 @@ try:
 except ImportError:  # Windows: runs sharing a checkpoint are not locked out
     fcntl = None
 
-from . import persist
+from . import persist, terminate
 from .config import LOSSES, MODELS
 from .errors import ConfigError, FormatError, InputError, W2VError
 from .files import file_signature, same_file
 from .history import KEYS
+from .terminate import Terminated, raise_terminated  # noqa: F401  (Terminated: the CLI's)
 
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as shells report it
 SIGNAL_NAME = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
@@ -60,16 +61,6 @@ class Interrupted(W2VError):
             self.exit_code = exit_code
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM where no checkpoint can be written: unwinds the run as Ctrl-C does (``finally``
-    blocks run, temporary files are deleted); the CLI turns it into exit status 143."""
-
-
-def raise_terminated(signum, frame):
-    """A SIGTERM handler: stop the run by unwinding it."""
-    raise Terminated()
-
-
 @contextlib.contextmanager
 def terminate_by_unwinding():
     """Within this block SIGTERM raises :class:`Terminated` instead of killing the process at once
@@ -77,11 +68,13 @@ def terminate_by_unwinding():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    terminate.reset()
     previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        terminate.reset()
 
 
 def parse_interval(text) -> float:

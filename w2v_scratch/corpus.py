@@ -36,9 +36,12 @@ import bz2
 import contextlib
 import gzip
 import hashlib
+import io
 import json
 import lzma
 import os
+import select
+import stat
 import tempfile
 import time
 import zlib
@@ -49,7 +52,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import encode
+from . import encode, terminate
 from .errors import ConfigError, InputError, W2VError
 from .files import file_signature
 from .vocab import Vocab
@@ -94,6 +97,8 @@ def open_binary(path: str | os.PathLike):
             return bz2.open(path, "rb")
         if path.endswith(".xz"):
             return lzma.open(path, "rb")
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or device: unbuffered, read as data comes
+            return open(path, "rb", buffering=0)
         return open(path, "rb")
     except PermissionError:
         raise InputError(f"corpus file {path} is not readable: check its permissions") from None
@@ -103,13 +108,26 @@ _COMPRESSED = {b"\x1f\x8b": (".gz", "gzip", "zcat"), b"\xfd7zXZ\x00": (".xz", "x
                b"BZh": (".bz2", "bzip2", "bzcat")}  # magic bytes → suffix, format, what decompresses it
 
 
+def _wait_readable(f, slice_seconds: float = 0.25) -> None:
+    """Wait until the pipe or device ``f`` has data (or its end), in slices: the process's signals
+    may be delivered to another thread (a native one of a library), which does not interrupt a read
+    blocked in the main thread, so the main thread comes back to Python between slices and the
+    SIGTERM handler runs there."""
+    while not select.select([f], [], [], slice_seconds)[0]:
+        pass
+
+
 def _blocks(path: str) -> Iterator[bytes]:
     """The file's bytes in blocks of about ``_BLOCK`` (decompressed), a leading UTF-8 byte-order mark
     dropped; a NUL byte (binary data, ``/dev/zero``) is refused at once."""
     first = b""  # the start of the stream, until it is long enough to tell a byte-order mark
     with open_binary(path) as f:
+        stream = isinstance(f, io.FileIO)  # a pipe or device (open_binary): never block out of Python's reach
         while True:
+            terminate.check()  # a SIGTERM whose exception other code swallowed: stop before blocking on a pipe
             try:
+                if stream:
+                    _wait_readable(f)
                 block = f.read(_BLOCK)
             except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
                 raise InputError(
