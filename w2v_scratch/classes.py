@@ -34,6 +34,7 @@ import scipy.sparse as sp
 
 from .errors import ConfigError, FormatError, InputError
 from .files import atomic_write
+from .vocab import word_number_lines
 
 ITERATIONS = 10  # word2vec.c's fixed count
 CHUNK_BYTES = 32 << 20  # float64 workspace per chunk of rows
@@ -107,21 +108,7 @@ def load_classes(path) -> tuple[list[str], np.ndarray]:
     """Read a ``word class`` file (:func:`save_classes`, or word2vec.c's ``-classes``): the words in
     file order and their classes (int64)."""
     words, classes = [], []
-    try:
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                parts = line.split()
-                if not parts:
-                    continue
-                if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()):
-                    raise FormatError(f"classes file {path}:{lineno}: expected 'word class', got "
-                                      f"{line.strip()[:60]!r}")
-                words.append(parts[0])
-                classes.append(int(parts[1]))
-    except FileNotFoundError:
-        raise InputError(f"classes file {path} does not exist: check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"classes file {path} is a folder: give a file path") from None
-    except UnicodeDecodeError:
-        raise FormatError(f"classes file {path} is not UTF-8 text") from None
+    for _, word, number in word_number_lines(path, "classes file", "word class"):
+        words.append(word)
+        classes.append(number)
     return words, np.asarray(classes, dtype=np.int64)

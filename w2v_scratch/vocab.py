@@ -126,32 +126,13 @@ class Vocab:
     def load(cls, path: str | os.PathLike) -> "Vocab":
         """Read a file written by :meth:`save` (or word2vec.c's ``-save-vocab``)."""
         words, counts, first = [], [], {}
-        try:
-            with open(path, encoding="utf-8") as f:
-                for lineno, line in enumerate(f, 1):
-                    parts = line.split()
-                    if not parts:
-                        continue
-                    count = parts[1] if len(parts) == 2 else ""
-                    if not (count.isascii() and count.isdigit() and len(count) < 19):
-                        raise FormatError(
-                            f"vocabulary file {path}:{lineno}: expected 'word count', got {line.strip()[:60]!r}: "
-                            "fix or remove the line"
-                        )
-                    if parts[0] in first:
-                        raise FormatError(f"vocabulary file {path}:{lineno}: the word {parts[0][:60]!r} twice "
-                                          f"(first on line {first[parts[0]]}): remove the duplicate")
-                    first[parts[0]] = lineno
-                    words.append(parts[0])
-                    counts.append(int(count))
-        except FileNotFoundError:
-            raise InputError(f"vocabulary file {path} does not exist: check the path") from None
-        except IsADirectoryError:
-            raise InputError(f"vocabulary file {path} is a folder: give a file path") from None
-        except PermissionError:
-            raise InputError(f"vocabulary file {path} is not readable: check its permissions") from None
-        except UnicodeDecodeError:
-            raise FormatError(f"vocabulary file {path} is not UTF-8 text: convert it with iconv") from None
+        for lineno, word, count in word_number_lines(path, "vocabulary file", "word count"):
+            if word in first:
+                raise FormatError(f"vocabulary file {path}:{lineno}: the word {word[:60]!r} twice "
+                                  f"(first on line {first[word]}): remove the duplicate")
+            first[word] = lineno
+            words.append(word)
+            counts.append(count)
         if not words:
             raise FormatError(f"vocabulary file {path} is empty: give 'word count' lines")
         order = np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")
@@ -159,3 +140,29 @@ class Vocab:
             return cls([words[i] for i in order], np.asarray(counts, dtype=np.int64)[order])
         except FormatError as exc:
             raise FormatError(f"vocabulary file {path}: {exc}") from None
+
+
+def word_number_lines(path, what: str, fields: str):
+    """``(line number, word, number)`` for each non-blank line ``word number`` of the UTF-8 file
+    ``path`` (a vocabulary file's ``word count``, a classes file's ``word class``); ``what`` names the
+    file in the one-line errors (a line that is not a word and a whole number below 10**18, a missing,
+    unreadable or non-UTF-8 file)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                parts = line.split()
+                if not parts:
+                    continue
+                number = parts[1] if len(parts) == 2 else ""
+                if not (number.isascii() and number.isdigit() and len(number) < 19):
+                    raise FormatError(f"{what} {path}:{lineno}: expected '{fields}', got {line.strip()[:60]!r}: "
+                                      "fix or remove the line")
+                yield lineno, parts[0], int(number)
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist: check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} is a folder: give a file path") from None
+    except PermissionError:
+        raise InputError(f"{what} {path} is not readable: check its permissions") from None
+    except UnicodeDecodeError:
+        raise FormatError(f"{what} {path} is not UTF-8 text: convert it with iconv") from None
