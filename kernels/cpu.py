@@ -1,4 +1,4 @@
-r"""Numba CPU kernels: word2vec.c's training scheme, pair by pair, Hogwild.
+r"""Numba CPU kernels: word2vec.c's training scheme, pair by pair or a window of pairs at a time, Hogwild.
 
 Each function here takes arrays and scalars only and imports nothing from the
 library, so it can be read beside the NumPy reference (``losses.py`` +
@@ -26,6 +26,14 @@ finally the input row(s) += e. The two losses differ only in which rows and labe
   as word2vec.c and gensim do;
 * hierarchical softmax (:func:`hs_update`): each inner node p_j of the word's path with
   ℓ = 1 − c_j.
+
+Skip-gram by default (``window_batch``, docs/math.md §11) steps once per *window*: every context
+of the window predicts the same center word, so its pairs share their targets (HS: the center's
+path; NS: the center and the window's K shared noise ids), and :func:`window_step` takes the SGD
+step on their summed loss with every term at the window's start — f_ct = x_c·u_t,
+g_ct = α(ℓ_t − σ(f_ct)), e_c = Σ_t g_ct·u_t, u_t += Σ_c g_ct·x_c, x_c += e_c — four rows per pass
+(:func:`dot4`, :func:`add4`), so a row loaded serves four terms. Pair by pair (``window_batch``
+off) is word2vec.c's exact scheme, which the one-step tests pin against the reference.
 
 word2vec.c's σ departures from the exact gradient are two branches: NS clips σ to 1 / 0 beyond ±6
 (:func:`logistic_g`); HS skips a node with |f| ≥ 6 altogether (:func:`logistic_step`; it still
@@ -57,12 +65,14 @@ to software-pipeline (memory latency, not arithmetic, bounds it: the K noise row
 of a matrix far larger than L2): while one pair trains it issues ``llvm.prefetch``
 (``prefetchw``) for every cache line of the next pair's input row and K noise rows
 (:func:`prefetch_pair`). Measured on the 2-core benchmark machine, 1 epoch: 1 thread 278k →
-498k words/s, 2 threads 569k → 940k words/s. (Prefetching two pairs ahead was slower.)
+498k words/s, 2 threads 569k → 940k words/s. (Prefetching two pairs ahead was slower.) With
+``window_batch`` it prefetches the next window's K noise rows and the context entering it.
 
 The loss is the exact −log σ(±f) in float32 per target (``train_chunk`` computes it for every
-LOSS_EVERY-th pair only, a systematic sample), accumulated per thread in float64: per trained pair (skip-gram: one (input, target) pair; CBOW: one
-(context window, center) example) the NS loss −log σ(f₊) − Σ log σ(−f₋), or
-the HS loss summed over the whole path (skipped nodes included).
+LOSS_EVERY-th example only — with ``window_batch`` every LOSS_EVERY-th window, all its pairs — a
+systematic sample), accumulated per thread in float64: per trained pair (skip-gram: one (input,
+target) pair; CBOW: one (context window, center) example) the NS loss −log σ(f₊) − Σ log σ(−f₋),
+or the HS loss summed over the whole path (skipped nodes included).
 """
 
 from __future__ import annotations
@@ -297,6 +307,170 @@ def sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, goff, p
 
 
 @njit(**_inl)
+def dot4(a, o0, o1, o2, o3, b, bo, ud):
+    """The four dot products a[o_n:o_n+d]·b[bo:bo+d] (n = 0..3) in one pass: b's row is read once."""
+    f0 = np.float32(0.0)
+    f1 = np.float32(0.0)
+    f2 = np.float32(0.0)
+    f3 = np.float32(0.0)
+    for k in range(ud):
+        v = b[bo + k]
+        f0 += a[o0 + k] * v
+        f1 += a[o1 + k] * v
+        f2 += a[o2 + k] * v
+        f3 += a[o3 + k] * v
+    return f0, f1, f2, f3
+
+
+@njit(**_inl)
+def dot2(a, o0, o1, b, bo, ud):
+    """The two dot products a[o_n:o_n+d]·b[bo:bo+d] (n = 0, 1) in one pass."""
+    f0 = np.float32(0.0)
+    f1 = np.float32(0.0)
+    for k in range(ud):
+        v = b[bo + k]
+        f0 += a[o0 + k] * v
+        f1 += a[o1 + k] * v
+    return f0, f1
+
+
+@njit(**_inl)
+def add4(dst, do, src, o0, o1, o2, o3, g0, g1, g2, g3, ud):
+    """dst[do:do+d] += Σ_n g_n·src[o_n:o_n+d] (n = 0..3) in one pass: dst's row is read and written once."""
+    for k in range(ud):
+        dst[do + k] += g0 * src[o0 + k] + g1 * src[o1 + k] + g2 * src[o2 + k] + g3 * src[o3 + k]
+
+
+@njit(**_inl)
+def add2(dst, do, src, o0, o1, g0, g1, ud):
+    """dst[do:do+d] += g0·src[o0:o0+d] + g1·src[o1:o1+d] in one pass."""
+    for k in range(ud):
+        dst[do + k] += g0 * src[o0 + k] + g1 * src[o1 + k]
+
+
+@njit(**_inl)
+def add1(dst, do, src, o, g, ud):
+    """dst[do:do+d] += g·src[o:o+d]."""
+    for k in range(ud):
+        dst[do + k] += g * src[o + k]
+
+
+@njit(**_inl)
+def window_g(f, label, alpha, skip_saturated, want_loss):
+    """g and loss of one (context, target) term of :func:`window_step`: :func:`logistic_g`, except that
+    with ``skip_saturated`` (HS) a term with |f| ≥ 6 gets g = 0 (it still counts in the loss)."""
+    if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
+        return np.float32(0.0), (logistic_g(f, label, alpha, True)[1] if want_loss else np.float32(0.0))
+    return logistic_g(f, label, alpha, want_loss)
+
+
+@njit(**_inl)
+def window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip_saturated, steps, want_loss):
+    """Step 1 of :func:`window_step`: every g_ct = α(ℓ_t − σ(x_c·u_t)) into ``steps[c·T + t]``, the
+    dot products four (then two, then one) contexts per pass over u_t. Returns the loss (0 unless
+    ``want_loss``)."""
+    loss = np.float32(0.0)
+    for t in range(T):
+        r = tgt[t]
+        label = labels[t]
+        c = 0
+        while c + 4 <= m:
+            fs = dot4(center_flat, xs[c], xs[c + 1], xs[c + 2], xs[c + 3], output_flat, r, ud)
+            for n in range(4):
+                steps[(c + n) * T + t], term = window_g(fs[n], label, alpha, skip_saturated, want_loss)
+                loss += term
+            c += 4
+        if c + 2 <= m:
+            fs2 = dot2(center_flat, xs[c], xs[c + 1], output_flat, r, ud)
+            for n in range(2):
+                steps[(c + n) * T + t], term = window_g(fs2[n], label, alpha, skip_saturated, want_loss)
+                loss += term
+            c += 2
+        if c < m:
+            f1 = dot2(center_flat, xs[c], xs[c], output_flat, r, ud)[0]
+            steps[c * T + t], term = window_g(f1, label, alpha, skip_saturated, want_loss)
+            loss += term
+    return loss
+
+
+@njit(**_inl)
+def window_step(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip_saturated, steps, grads,
+                want_loss):
+    """One step on all the pairs of a skip-gram window at once (``window_batch``, docs/math.md §11):
+    the m contexts x_c (rows ``xs[:m]`` of ``center_flat``) all predict the same T targets u_t (rows
+    ``tgt[:T]`` of ``output_flat``, labels ℓ_t: HS the center word's path, NS the center word and the
+    window's shared noise ids). Every term at the window's start:
+
+        f_ct = x_c·u_t;  g_ct = α(ℓ_t − σ(f_ct));  e_c = Σ_t g_ct·u_t;  u_t += Σ_c g_ct·x_c;  x_c += e_c
+
+    — the reference's SGD step on the minibatch of the window's pairs (its summed loss), σ departing as
+    word2vec.c's (``skip_saturated``: HS's skip of |f| ≥ 6, else NS's clip). word2vec.c instead steps
+    pair after pair, each pair seeing the targets as the previous pair left them. The sums run four
+    rows per pass (:func:`dot4`, :func:`add4`), so each row loaded serves four terms.
+    Scratch: ``steps`` float32 (m·T), ``grads`` float32 (m·d). Returns the loss (0 unless
+    ``want_loss``)."""
+    loss = window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip_saturated, steps,
+                         want_loss)
+    d = np.int64(ud)
+    for c in range(m):  # e_c from the targets as they were ...
+        eo = row(c, d)
+        for k in range(ud):
+            grads[eo + k] = np.float32(0.0)
+        s = c * T
+        t = 0
+        while t + 4 <= T:
+            add4(grads, eo, output_flat, tgt[t], tgt[t + 1], tgt[t + 2], tgt[t + 3],
+                 steps[s + t], steps[s + t + 1], steps[s + t + 2], steps[s + t + 3], ud)
+            t += 4
+        if t + 2 <= T:
+            add2(grads, eo, output_flat, tgt[t], tgt[t + 1], steps[s + t], steps[s + t + 1], ud)
+            t += 2
+        if t < T:
+            add1(grads, eo, output_flat, tgt[t], steps[s + t], ud)
+    for t in range(T):  # ... the targets move, by the contexts as they were ...
+        r = tgt[t]
+        c = 0
+        while c + 4 <= m:
+            add4(output_flat, r, center_flat, xs[c], xs[c + 1], xs[c + 2], xs[c + 3],
+                 steps[c * T + t], steps[(c + 1) * T + t], steps[(c + 2) * T + t], steps[(c + 3) * T + t], ud)
+            c += 4
+        if c + 2 <= m:
+            add2(output_flat, r, center_flat, xs[c], xs[c + 1], steps[c * T + t], steps[(c + 1) * T + t], ud)
+            c += 2
+        if c < m:
+            add1(output_flat, r, center_flat, xs[c], steps[c * T + t], ud)
+    for c in range(m):  # ... then the contexts
+        eo = row(c, d)
+        x = xs[c]
+        for k in range(ud):
+            center_flat[x + k] += grads[eo + k]
+    return loss
+
+
+@njit(**_inl)
+def window_targets(word, hs, points, codes, lengths, noise, q, K, d, tgt, labels):
+    """The targets every pair of a skip-gram window shares, as row offsets into ``tgt`` and labels into
+    ``labels``: HS the inner nodes of the center ``word``'s path (ℓ = 1 − code); NS ``word`` (ℓ = 1)
+    and the window's noise ids ``noise[q:q+K]`` (ℓ = 0), one equal to ``word`` left out (word2vec.c
+    skips it). Returns their number T."""
+    if hs:
+        for j in range(lengths[word]):
+            tgt[j] = row(points[word, j], d)
+            labels[j] = np.float32(1.0) - np.float32(codes[word, j])
+        return np.int64(lengths[word])
+    tgt[0] = row(word, d)
+    labels[0] = np.float32(1.0)
+    T = 1
+    for t in range(K):
+        v = noise[q + t]
+        if v != word:
+            tgt[T] = row(v, d)
+            labels[T] = np.float32(0.0)
+            T += 1
+    return np.int64(T)
+
+
+@njit(**_inl)
 def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, goff, points, codes, lengths,
               alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss, steps):
     """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``. h = mean (``cbow_mean``)
@@ -390,18 +564,77 @@ def read_kept(ids, pos, end, keep_prob, rng, sen):
 
 
 @njit(**_inl)
+def sg_window(center_flat, output_flat, d, sen, lo, hi, i, hs, K, noise, q, points, codes, lengths, alpha, xs, tgt,
+              labels, wsteps, wgrads, want_loss):
+    """Skip-gram with ``window_batch``: the pairs of position ``i``'s window ``sen[lo:hi]`` in one
+    :func:`window_step` (targets from :func:`window_targets`; NS with the window's noise ids
+    ``noise[q:q+K]``; ``scratch``: the arrays xs, tgt, labels, steps, grads it works in). Returns
+    (loss, pairs)."""
+    m = 0
+    for p in range(lo, hi):
+        if p != i:
+            xs[m] = row(sen[p], d)
+            m += 1
+    T = window_targets(sen[i], hs, points, codes, lengths, noise, q, K, d, tgt, labels)
+    loss = window_step(center_flat, output_flat, np.uint64(d), xs, m, tgt, labels, T, alpha, hs, wsteps, wgrads,
+                       want_loss)
+    return loss, m
+
+
+@njit(**_inl)
+def sg_pairs(center_flat, output_flat, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, noise, cb, nb, points,
+             codes, lengths, alpha, grad_center, count, want_loss, steps):
+    """Skip-gram pair by pair (word2vec.c): each context of position ``i``'s window ``sen[lo_c:hi_c]``
+    predicts ``sen[i]`` in its own :func:`sg_step`, its K noise ids at ``noise[q:]`` (q from ``cb``,
+    K further per pair unless ``shared``). NS prefetches the next pair's rows first: the next
+    context here, else the first of position i + 1 (window ``lo_n:hi_n``, noise at ``nb``).
+    Returns (loss, measured pairs); ``count[0]`` counts the pairs."""
+    pipelined = K > 0
+    loss_sum = 0.0
+    loss_pairs = np.int64(0)
+    word = sen[i]
+    q = cb
+    for j in range(lo_c, hi_c):
+        if j == i:
+            continue
+        if pipelined:
+            jn = j + 1 if j + 1 != i else j + 2
+            qn = q if shared else q + K
+            if jn >= hi_c:
+                jn = lo_n if lo_n != i + 1 else lo_n + 1
+                jn = jn if (i + 1 < n and jn < hi_n) else -1
+                qn = nb
+            if jn >= 0:
+                if shared and qn == q:  # same window, same noise rows: just the input row
+                    prefetch_row(center_flat, row(sen[jn], d), d)
+                else:
+                    prefetch_pair(center_flat, output_flat, d, sen[jn], noise, qn, K)
+        measure = want_loss and count[0] % LOSS_EVERY == 0
+        loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, K, noise, q, points, codes, lengths, alpha,
+                            grad_center, measure, steps)
+        loss_pairs += measure
+        count[0] += 1
+        if not shared:
+            q += K
+    return loss_sum, loss_pairs
+
+
+@njit(**_inl)
 def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes, points, lengths, sg, hs,
-                   window, K, shared, cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center, pairs,
-                   want_loss, steps):
+                   window, K, shared, batch, cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center,
+                   count, want_loss, steps, wscratch):
     """Train on the pseudo-sentence ``sen[:n]``, position by position: skip-gram one pair per
-    (context, center) of each window, CBOW one example per window. With ``shared`` (skip-gram
-    NS) the K noise words are drawn once per window and every pair of the window uses them
-    (HogBatch's sharing, docs/math.md); otherwise each pair draws its own, as word2vec.c.
+    (context, center) of each window — or, with ``batch``, all the window's pairs in one step
+    (:func:`sg_window`) — CBOW one example per window. With ``shared`` (skip-gram NS) the K
+    noise words are drawn once per window and every pair of the window uses them (HogBatch's
+    sharing, docs/math.md); otherwise each pair draws its own, as word2vec.c.
     Each position's draws (radius, noise ids) are made one position ahead — the same LCG
     sequence in the same order as drawing them as they are needed — so skip-gram NS can
-    prefetch the rows of the next pair while one trains. ``pairs`` counts the examples trained
-    so far in this chunk (every LOSS_EVERY-th is measured). Returns (loss sum, measured
-    examples, the updated ``pairs``: this chunk's examples so far, this sentence's included)."""
+    prefetch the rows of the next pair (or window) while one trains. ``count`` (int64[2]):
+    this chunk's examples and windows so far, updated; every LOSS_EVERY-th example is measured
+    (with ``batch``, every LOSS_EVERY-th window, all its pairs). Returns (loss sum, measured
+    examples). ``wscratch``: :func:`sg_window`'s scratch (xs, tgt, labels, wsteps, wgrads)."""
+    xs, tgt, labels, wsteps, wgrads = wscratch
     per_window = shared or not sg
     stride = K if per_window else 2 * window * K  # noise ids of one position
     pipelined = sg and K > 0  # skip-gram NS prefetches the next pair's rows
@@ -417,30 +650,22 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
             lo_n, hi_n = draw_position(rng, window, K, per_window, i + 1, n, alias_prob, alias_idx, noise, nb)
             if pipelined:
                 prefetch_row(output_flat, row(sen[i + 1], d), d)
-        if sg:
-            q = cb
-            for j in range(lo_c, hi_c):
-                if j == i:
-                    continue
-                if pipelined:  # the next pair: the next j here, else the first of position i+1
-                    jn = j + 1 if j + 1 != i else j + 2
-                    qn = q if shared else q + K
-                    if jn >= hi_c:
-                        jn = lo_n if lo_n != i + 1 else lo_n + 1
-                        jn = jn if (i + 1 < n and jn < hi_n) else -1
-                        qn = nb
-                    if jn >= 0:
-                        if shared and qn == q:  # same window, same noise rows: just the input row
-                            prefetch_row(center_flat, row(sen[jn], d), d)
-                        else:
-                            prefetch_pair(center_flat, output_flat, d, sen[jn], noise, qn, K)
-                measure = want_loss and pairs % LOSS_EVERY == 0
-                loss_sum += sg_step(center_flat, output_flat, d, sen[j], word, hs, K, noise, q, points, codes,
-                                    lengths, alpha, grad_center, measure, steps)
-                loss_pairs += measure
-                pairs += 1
-                if not shared:
-                    q += K
+                if batch:  # the next window's noise rows and the context that enters it
+                    prefetch_pair(center_flat, output_flat, d, sen[hi_n - 1], noise, nb, K)
+        if sg and batch:
+            if hi_c - lo_c > 1:
+                measure = want_loss and count[1] % LOSS_EVERY == 0
+                ls, m = sg_window(center_flat, output_flat, d, sen, lo_c, hi_c, i, hs, K, noise, cb, points, codes,
+                                  lengths, alpha, xs, tgt, labels, wsteps, wgrads, measure)
+                loss_sum += ls
+                loss_pairs += m if measure else 0
+                count[0] += m
+                count[1] += 1
+        elif sg:
+            ls, lp = sg_pairs(center_flat, output_flat, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, noise,
+                              cb, nb, points, codes, lengths, alpha, grad_center, count, want_loss, steps)
+            loss_sum += ls
+            loss_pairs += lp
         else:
             n_ctx = 0
             for j in range(lo_c, hi_c):
@@ -449,35 +674,38 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
                     n_ctx += 1
             if n_ctx > 0:
                 scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
-                measure = want_loss and pairs % LOSS_EVERY == 0
+                measure = want_loss and count[0] % LOSS_EVERY == 0
                 loss_sum += cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, K, noise, cb, points,
                                       codes, lengths, alpha, cbow_mean, scale, hidden, grad_center, measure, steps)
                 loss_pairs += measure
-                pairs += 1
+                count[0] += 1
         lo_c, hi_c = lo_n, hi_n
-    return loss_sum, loss_pairs, pairs
+    return loss_sum, loss_pairs
 
 
 @njit(**_opts)
 def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 alias_prob, alias_idx, codes, points, lengths,
                 sg, hs, window, negative, cbow_mean, ctx_scale,
-                alpha0, min_alpha, total_words, progress, slot, rng, stats, want_loss, shared_noise=False):
+                alpha0, min_alpha, total_words, progress, slot, rng, stats, want_loss, shared_noise=False,
+                window_batch=False):
     """Train on sentences ``sent_lo:sent_hi`` of the encoded corpus (``ids``, ``offsets``).
 
     Per sentence: drop words by subsampling (keep w with ``keep_prob[w]``), cut the kept words into
     pseudo-sentences of at most 1000 (word2vec.c), draw a window radius R = window − b,
     b uniform in [0, window), per position, and update pair by pair (``sg``: skip-gram, else CBOW;
     ``hs``: hierarchical softmax, else ``negative`` noise words from the alias table).
-    CBOW context rows get ``ctx_scale · e`` (1: word2vec.c; a value ≤ 0 means 1/n, the exact
-    gradient of the mean).
+    ``shared_noise`` (skip-gram NS): K noise words per window, not per pair. ``window_batch``
+    (skip-gram; NS only with ``shared_noise``): one step per window on all its pairs
+    (:func:`window_step`) instead of pair by pair. CBOW context rows get ``ctx_scale · e``
+    (1: word2vec.c; a value ≤ 0 means 1/n, the exact gradient of the mean).
 
     ``progress[slot]`` (int64) counts this thread's raw words over the whole run; the learning
     rate is refreshed from the sum of all slots every 10k raw words. ``rng``: this thread's LCG
     state (uint64[1]). ``stats`` (float64, this thread's): += loss, loss pairs, pairs, kept
-    words, raw words. With ``want_loss`` the loss is computed for every LOSS_EVERY-th pair
-    (a systematic sample: loss / loss pairs estimates the mean loss per pair without paying
-    log1p on every target). Returns the learning rate at the end.
+    words, raw words. With ``want_loss`` the loss is computed for every LOSS_EVERY-th example
+    (``window_batch``: window) — a systematic sample: loss / loss pairs estimates the mean loss
+    per pair without paying log1p on every target. Returns the learning rate at the end.
     """
     d = center.shape[1]
     center_flat = center.reshape(-1)
@@ -489,11 +717,19 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     ctx = np.zeros(2 * window, np.int64)
     sen = np.zeros(MAX_SENTENCE, np.int64)
     steps = np.zeros(K + 1, np.float32)  # ns_update's scratch: the K + 1 scores, then steps
+    shared = shared_noise and sg and K > 0
+    batch = window_batch and sg and (hs or shared)
+    n_tgt = max(points.shape[1], K + 1) if batch else 1  # window_step's scratch: targets, steps, e_c
+    xs = np.zeros(2 * window, np.uint64)
+    tgt = np.zeros(n_tgt, np.uint64)
+    labels = np.zeros(n_tgt, np.float32)
+    wsteps = np.zeros(2 * window * n_tgt, np.float32)
+    wgrads = np.zeros(2 * window * d if batch else 1, np.float32)
+    count = np.zeros(2, np.int64)  # examples, skip-gram windows
     alpha = current_alpha(progress, alpha0, min_alpha, total_words)
     raw = np.int64(0)
     reported = np.int64(0)
     kept_total = np.int64(0)
-    pairs = np.int64(0)
     loss_pairs = np.int64(0)
     loss_sum = 0.0
     for s in range(sent_lo, sent_hi):
@@ -509,16 +745,16 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
                 reported = raw
                 alpha = current_alpha(progress, alpha0, min_alpha, total_words)
             if n > 0:
-                ls, lp, pairs = train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes,
-                                               points, lengths, sg, hs, window, K, shared_noise and sg and K > 0,
-                                               cbow_mean, ctx_scale, alpha, rng, noise, ctx, hidden, grad_center,
-                                               pairs, want_loss, steps)
+                ls, lp = train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, codes, points,
+                                        lengths, sg, hs, window, K, shared, batch, cbow_mean, ctx_scale, alpha, rng,
+                                        noise, ctx, hidden, grad_center, count, want_loss, steps,
+                                        (xs, tgt, labels, wsteps, wgrads))
                 loss_sum += ls
                 loss_pairs += lp
     progress[slot] += raw - reported
     stats[ST_LOSS] += loss_sum
     stats[ST_LOSS_PAIRS] += loss_pairs
-    stats[ST_PAIRS] += pairs
+    stats[ST_PAIRS] += count[0]
     stats[ST_KEPT] += kept_total
     stats[ST_RAW] += raw
     return current_alpha(progress, alpha0, min_alpha, total_words)

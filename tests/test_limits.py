@@ -230,13 +230,15 @@ def test_divergence_on_the_gpu(capsys, tmp_path, topic_corpus, options):
     assert_one_error(code, err, out, DivergenceError, "training diverged")
 
 
-@pytest.mark.parametrize("backend,model,loss", [("reference", "sg", "ns"), ("reference", "cbow", "hs"),
-                                                ("cpu", "sg", "ns"), ("cpu", "sg", "hs"), ("cpu", "cbow", "ns")])
-def test_large_but_sane_rates_do_not_trip_the_guard(tmp_path, topic_corpus, backend, model, loss):
+@pytest.mark.parametrize("backend,model,loss,batch", [
+    ("reference", "sg", "ns", None), ("reference", "cbow", "hs", None), ("cpu", "sg", "ns", False),
+    ("cpu", "sg", "hs", False), ("cpu", "cbow", "ns", None), ("cpu", "sg", "ns", True), ("cpu", "sg", "hs", True)])
+def test_large_but_sane_rates_do_not_trip_the_guard(tmp_path, topic_corpus, backend, model, loss, batch):
     from w2v_scratch import Word2Vec
 
-    extra = dict(optimizer="sgd", batch_size=32) if backend == "reference" else {}
-    lr = 0.1 if (backend, loss) == ("reference", "hs") else 0.5  # minibatch SGD sums a batch's gradients per row
+    extra = dict(optimizer="sgd", batch_size=32) if backend == "reference" else dict(window_batch=batch)
+    # minibatch SGD (the reference's, and the cpu skip-gram's window step) sums its pairs' gradients per row
+    lr = 0.1 if (backend, loss) == ("reference", "hs") else 0.25 if batch else 0.5
     w = Word2Vec(model=model, loss=loss, dim=16, window=2, negative=2, epochs=4, min_count=1, sample=0, lr=lr,
                  backend=backend, seed=3, **extra)
     w.fit(str(topic_corpus), progress=False, log=lambda m: None)

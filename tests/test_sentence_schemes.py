@@ -10,6 +10,11 @@ and the reference's own loss and gradient (``reference.loss_and_grads`` with ``S
 * HogBatch's (``shared_noise=True``, docs/math.md section 11): the K ids are drawn once per window
   and every pair of the window uses them. Each pair's update is still the exact gradient of that
   pair's loss; only the sampling differs.
+
+And the window scheme (``window_batch=True``, section 11, the cpu default for skip-gram): all the
+pairs of a window share their targets (NS: the center word and the window's K noise ids; HS: the
+center word's Huffman path), and the window takes *one* step — the reference's SGD step on the
+minibatch of its pairs (their summed loss), checked one window at a time and over a sentence.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import numba
+
+from w2v_scratch.huffman import build as build_huffman
 from w2v_scratch.kernels import cpu
-from w2v_scratch.losses import NegativeSampling
+from w2v_scratch.losses import HierarchicalSoftmax, NegativeSampling
 from w2v_scratch.models import SkipGram
 from w2v_scratch.optim import SGD
 from w2v_scratch.reference import Step, loss_and_grads
@@ -135,13 +143,13 @@ def test_shared_noise_draws_k_ids_per_window_not_per_pair():
 
 # -- the option: TrainConfig.shared_noise / --shared-noise ------------------------------------------------------------
 def test_shared_noise_reaches_the_kernel_and_is_reproducible(topic_corpus):
-    """``shared_noise=True`` trains the shared scheme (other vectors than word2vec.c's, the same with the
-    same seed and one thread); both schemes learn the topics."""
+    """``shared_noise=True`` (pair by pair) trains the shared scheme (other vectors than word2vec.c's, the
+    same with the same seed and one thread); both schemes learn the topics."""
     from w2v_scratch import Word2Vec
 
     def fit(shared):
         return Word2Vec(backend="cpu", dim=16, epochs=3, min_count=1, window=3, negative=4, threads=1, seed=5,
-                        shared_noise=shared).fit(topic_corpus, progress=False, log=lambda m: None)
+                        shared_noise=shared, window_batch=False).fit(topic_corpus, progress=False, log=lambda m: None)
 
     exact, shared, again = fit(False), fit(True), fit(True)
     assert not np.array_equal(exact.center, shared.center)
@@ -157,6 +165,182 @@ def test_shared_noise_reaches_the_kernel_and_is_reproducible(topic_corpus):
     (dict(backend="cpu", shared_noise="yes"), "True or False"),
 ])
 def test_shared_noise_is_refused_where_it_means_nothing(settings, needle):
+    from w2v_scratch.config import TrainConfig
+    from w2v_scratch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=needle):
+        TrainConfig(**settings).validate()
+
+
+# -- the window scheme: window_batch -----------------------------------------------------------------------------------
+COUNTS = np.sort(np.random.default_rng(0).integers(1, 200, size=V))[::-1]
+
+
+@numba.njit
+def _one_window(center, output, sentence, i, hs, noise, points, codes, lengths, alpha):
+    """kernels.cpu.sg_window on the window sentence[:] around position i (inline functions are callable
+    from njit code only)."""
+    d = center.shape[1]
+    n_tgt = max(points.shape[1], len(noise) + 1)
+    m = len(sentence) - 1
+    return cpu.sg_window(center.reshape(-1), output.reshape(-1), d, sentence, 0, len(sentence), i, hs, len(noise),
+                         noise, 0, points, codes, lengths, np.float32(alpha), np.zeros(m, np.uint64),
+                         np.zeros(n_tgt, np.uint64), np.zeros(n_tgt, np.float32), np.zeros(m * n_tgt, np.float32),
+                         np.zeros(m * d, np.float32), True)
+
+
+def reference_window(center, output, contexts, word, hs, noise, tree):
+    """The reference's SGD step on the minibatch of a skip-gram window's pairs (every context predicts
+    ``word``; NS with the shared ``noise``, an id equal to ``word`` left out): one step on their
+    summed loss. Returns the summed loss."""
+    m = len(contexts)
+    if hs:
+        loss, targets = HierarchicalSoftmax(tree), (np.full(m, word),)
+    else:
+        row_ = [word] + [t for t in noise if t != word]
+        labels = np.zeros((m, len(row_)))
+        labels[:, 0] = 1
+        loss, targets = NegativeSampling(normalize=False), (np.tile(row_, (m, 1)), labels, np.ones(labels.shape))
+    losses, grads = loss_and_grads(SkipGram(), loss, center, output, Step(np.asarray(contexts), targets, m))
+    sgd = SGD(ALPHA)
+    sgd.step("center", center, *grads["center"])
+    sgd.step("output", output, *grads["output"])
+    return float(losses.sum())
+
+
+def hs_tables(hs):
+    tree = build_huffman(COUNTS)
+    if hs:
+        return tree, tree.points.astype(np.int32), tree.codes.astype(np.uint8), tree.lengths.astype(np.int32)
+    return tree, np.zeros((1, 1), np.int32), np.zeros((1, 1), np.uint8), np.zeros(1, np.int32)
+
+
+@pytest.mark.parametrize("hs", [False, True], ids=["ns", "hs"])
+@pytest.mark.parametrize("contexts", [[7], [7, 2], [7, 2, 9], [3, 1, 4, 4, 8, 0], [3, 1, 4, 4, 8, 0, 12]],
+                         ids=["m1", "m2", "m3", "m6-repeat", "m7-repeat"])
+def test_one_window_is_the_reference_step_on_its_pairs(hs, contexts):
+    """1, 2, 3, 6 and 7 contexts (the kernel sums four, then two, then one row per pass; a context
+    word twice gets both updates); NS noise with an id twice and one equal to the center word."""
+    word = 5
+    noise = np.array([1, 7, 5, 7, 11], np.int64)
+    tree, points, codes, lengths = hs_tables(hs)
+    rng = np.random.default_rng(len(contexts))
+    center = (rng.standard_normal((V, D)) * 0.3).astype(np.float32)
+    output = (rng.standard_normal((V - 1 if hs else V, D)) * 0.3).astype(np.float32)
+    half = len(contexts) // 2
+    sentence = np.array(contexts[:half] + [word] + contexts[half:], np.int64)
+
+    c_k, o_k = center.copy(), output.copy()
+    loss_k, pairs = _one_window(c_k, o_k, sentence, half, hs, np.zeros(0, np.int64) if hs else noise, points, codes,
+                                lengths, ALPHA)
+    c_r, o_r = center.astype(np.float64), output.astype(np.float64)
+    loss_r = reference_window(c_r, o_r, contexts, word, hs, noise, tree)
+    assert pairs == len(contexts)
+    assert np.abs(c_r - center).max() > 1e-3
+    np.testing.assert_allclose(c_k, c_r, rtol=1e-4, atol=2e-6)
+    np.testing.assert_allclose(o_k, o_r, rtol=1e-4, atol=2e-6)
+    assert loss_k == pytest.approx(loss_r, rel=1e-5)
+
+
+def test_the_window_step_is_not_word2vec_cs_pair_by_pair_step():
+    """The two schemes differ (so the test above could fail): pair by pair, the second pair sees the
+    targets the first moved."""
+    tree, points, codes, lengths = hs_tables(True)
+    rng = np.random.default_rng(1)
+    center = (rng.standard_normal((V, D)) * 0.3).astype(np.float32)
+    output = (rng.standard_normal((V - 1, D)) * 0.3).astype(np.float32)
+    c_w, o_w = center.astype(np.float64), output.astype(np.float64)
+    reference_window(c_w, o_w, [3, 8], 5, True, [], tree)
+    c_p, o_p = center.astype(np.float64), output.astype(np.float64)
+    for ctx in (3, 8):
+        reference_window(c_p, o_p, [ctx], 5, True, [], tree)
+    assert np.abs(c_w - c_p).max() > 1e-4
+
+
+@pytest.mark.parametrize("hs", [False, True], ids=["ns", "hs"])
+def test_a_sentence_in_windows_matches_the_reference_draw_for_draw(hs):
+    """train_chunk with window_batch: each position's radius (and NS its K noise ids, drawn once per
+    window), then one reference minibatch step per window."""
+    rng = np.random.default_rng(4)
+    sentence = rng.integers(0, V, size=12)
+    tree, points, codes, lengths = hs_tables(hs)
+    sampler = AliasSampler.unigram(COUNTS)
+    prob, alias = sampler.prob.astype(np.float32), sampler.alias.astype(np.int32)
+    center = (rng.standard_normal((V, D)) * 0.3).astype(np.float32)
+    output = (rng.standard_normal((V - 1 if hs else V, D)) * 0.3).astype(np.float32)
+    seed = 777
+
+    c_k, o_k = center.copy(), output.copy()
+    state = np.array([seed], np.uint64)
+    stats = np.zeros(cpu.N_STATS)
+    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k, o_k,
+                    np.ones(V, np.float32), prob, alias, codes, points, lengths, True, hs, WINDOW, K, True,
+                    np.float32(0.0), np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0,
+                    state, stats, False, not hs, True)
+
+    lcg = LCG(seed)
+    if hs:  # HS draws only the radii
+        plan = []
+        for i in range(len(sentence)):
+            R = WINDOW - lcg.below(WINDOW)
+            plan.append((max(i - R, 0), min(i + R + 1, len(sentence)), []))
+    else:
+        plan = replay_draws(len(sentence), lcg, prob, alias, shared=True)
+    assert int(state[0]) == lcg.state
+    c_r, o_r = center.astype(np.float64), output.astype(np.float64)
+    for i, (lo, hi, ids) in enumerate(plan):
+        contexts = [sentence[j] for j in range(lo, hi) if j != i]
+        if contexts:
+            reference_window(c_r, o_r, contexts, sentence[i], hs, ids, tree)
+    assert stats[cpu.ST_PAIRS] == sum(hi - lo - 1 for lo, hi, _ in plan)
+    assert np.abs(c_r - center).max() > 1e-3
+    np.testing.assert_allclose(c_k, c_r, rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(o_k, o_r, rtol=1e-4, atol=2e-5)
+
+
+def test_window_batch_is_the_cpu_skipgram_default_and_word2vec_c_stays_an_option():
+    from w2v_scratch.config import TrainConfig
+
+    def scheme(**kw):
+        cfg = TrainConfig(**kw).with_defaults()
+        return cfg.window_batch, cfg.shared_noise
+
+    assert scheme(backend="cpu") == (True, True)
+    assert scheme(backend="cpu", loss="hs") == (True, None)
+    assert scheme(backend="cpu", shared_noise=False) == (False, False)  # word2vec.c's scheme
+    assert scheme(backend="cpu", window_batch=False) == (False, None)
+    assert scheme(backend="cpu", loss="hs", window_batch=False) == (False, None)
+    assert scheme(backend="cpu", shared_noise=True, window_batch=False) == (False, True)
+    assert scheme(backend="cpu", model="cbow") == (None, None)
+    assert scheme(backend="reference") == (None, None)
+    assert scheme(backend="cuda") == (None, None)
+
+
+def test_window_batch_trains_and_learns(topic_corpus):
+    """The default cpu skip-gram (window steps) and word2vec.c's pair by pair: different vectors,
+    reproducible with one thread, and both learn (the fixed-sample loss falls)."""
+    from w2v_scratch import Word2Vec
+
+    def fit(loss, batch):
+        return Word2Vec(backend="cpu", loss=loss, dim=16, epochs=3, min_count=1, window=3, negative=4, threads=1,
+                        seed=5, window_batch=batch).fit(topic_corpus, progress=False, log=lambda m: None)
+
+    for loss in ("ns", "hs"):
+        pairs, window, again = fit(loss, False), fit(loss, None), fit(loss, True)
+        assert not np.array_equal(pairs.center, window.center)
+        assert np.array_equal(window.center, again.center)
+        assert window.history[-1]["eval_loss"] < window.history[0]["eval_loss"]
+        assert window.history[-1]["examples"] == pytest.approx(pairs.history[-1]["examples"], rel=0.05)
+
+
+@pytest.mark.parametrize("settings,needle", [
+    (dict(backend="cpu", model="cbow", window_batch=True), "CBOW takes one step per window already"),
+    (dict(backend="reference", window_batch=True), "cpu kernel scheme"),
+    (dict(backend="cuda", window_batch=True), "cpu kernel scheme"),
+    (dict(backend="cpu", window_batch=True, shared_noise=False), "drop --no-shared-noise"),
+    (dict(backend="cpu", window_batch=1), "True or False"),
+])
+def test_window_batch_is_refused_where_it_means_nothing(settings, needle):
     from w2v_scratch.config import TrainConfig
     from w2v_scratch.errors import ConfigError
 

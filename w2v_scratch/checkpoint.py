@@ -338,6 +338,9 @@ def validate_config(path, cfg) -> None:
     c.choice(cfg.optimizer, "config.optimizer", (None, "adam", "sgd"))
     if not isinstance(cfg.cbow_mean, bool):
         c.fail("config.cbow_mean", f"is {_show(cfg.cbow_mean)}, not true or false")
+    for name in ("shared_noise", "window_batch"):  # null: the backend's default
+        if getattr(cfg, name) is not None and not isinstance(getattr(cfg, name), bool):
+            c.fail(f"config.{name}", f"is {_show(getattr(cfg, name))}, not true, false or null")
     extra = c.dict(cfg.extra, "config.extra")
     if "cbow_update" in extra:
         c.choice(extra["cbow_update"], "config.extra.cbow_update", ("word2vec", "exact"))

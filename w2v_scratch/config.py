@@ -80,6 +80,7 @@ class TrainConfig:
     save_vocab: str | None = None
     read_vocab: str | None = None
     shared_noise: bool | None = None
+    window_batch: bool | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -107,6 +108,7 @@ class TrainConfig:
             values["lr"] = 0.05 if self.model == "cbow" else 0.025
         if values["min_lr"] is None and _is_real(values["lr"]):
             values["min_lr"] = values["lr"] * 1e-4
+        values.update(kernel_scheme(self))
         cfg = TrainConfig(**values)
         cfg.validate()
         return cfg
@@ -168,13 +170,27 @@ class TrainConfig:
         for opt, value in (("--save-vocab", self.save_vocab), ("--read-vocab", self.read_vocab)):
             need(value is None or (isinstance(value, str) and value.strip() != ""),
                  f"{opt} must be a file path (got {_short(value)})")
-        self._validate_shared_noise(need)
+        self._validate_kernel_scheme(need)
 
-    def _validate_shared_noise(self, need) -> None:
+    def _validate_kernel_scheme(self, need) -> None:
         """``shared_noise`` (True: K noise words per skip-gram window, shared by its pairs; False: K
-        per pair) is a choice of skip-gram NS on the kernels: the cpu kernel does both, the cuda
-        kernel only shares, the reference draws per pair."""
-        need(self.shared_noise in (None, True, False), f"shared_noise must be True or False (got {_short(self.shared_noise)})")
+        per pair) and ``window_batch`` (True: one step on all the pairs of a skip-gram window; False:
+        pair by pair, word2vec.c) are choices of the kernels: the cpu kernel does all of them, the
+        cuda kernel shares its noise words and steps pair by pair, the reference draws per pair and
+        trains minibatches of its own."""
+        for name in ("shared_noise", "window_batch"):
+            value = getattr(self, name)
+            need(value is None or isinstance(value, bool), f"{name} must be True or False (got {_short(value)})")
+        if self.window_batch:
+            need(self.model == "sg" and self.loss in ("ns", "hs"),
+                 "--window-batch is for skip-gram with negative sampling or hierarchical softmax (CBOW takes "
+                 "one step per window already): drop it")
+            need(self.backend == "cpu",
+                 f"--window-batch is a cpu kernel scheme: the {self.backend} backend steps its own way (drop it, "
+                 "or use --backend cpu)")
+            need(self.loss != "ns" or self.shared_noise is not False,
+                 "--window-batch with negative sampling shares the window's noise words among its pairs: drop "
+                 "--no-shared-noise, or add --no-window-batch for word2vec.c's pair-by-pair steps")
         if self.shared_noise is None:
             return
         need(not self.shared_noise or (self.model == "sg" and self.loss == "ns"),
@@ -194,6 +210,23 @@ class TrainConfig:
     def from_dict(cls, values: dict) -> "TrainConfig":
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def kernel_scheme(cfg: TrainConfig) -> dict:
+    """The defaults of ``window_batch`` and ``shared_noise`` (a value the user gave is kept): on the
+    cpu backend skip-gram steps once per window (``window_batch``, docs/math.md §11) — with
+    negative sampling sharing the window's noise words, which that needs — unless
+    ``shared_noise=False`` asks for word2vec.c's per-pair scheme; everything else leaves them unset.
+    Only whole bools count (a wrong type is left for :meth:`TrainConfig.validate` to refuse)."""
+    out = {}
+    if cfg.backend != "cpu" or cfg.model != "sg" or cfg.loss not in ("ns", "hs"):
+        return out
+    batch = cfg.window_batch
+    if batch is None:
+        batch = out["window_batch"] = cfg.loss == "hs" or cfg.shared_noise in (None, True)
+    if batch is True and cfg.loss == "ns" and cfg.shared_noise is None:
+        out["shared_noise"] = True
+    return out
 
 
 def _short(value) -> str:

@@ -67,8 +67,12 @@ OPTIONS = {
                        "cuda_launch_words=N, cuda_atomic=true|false, cuda_warps_per_block=N"),
     "shared_noise": dict(action=argparse.BooleanOptionalAction,
                          help="skip-gram NS on the kernels: draw the K noise words once per window and share them "
-                              "among its pairs (HogBatch) instead of K per pair (word2vec.c) [cpu: per pair; cuda: "
-                              "shared]"),
+                              "among its pairs (HogBatch) instead of K per pair (word2vec.c) [shared on cpu and cuda; "
+                              "--no-shared-noise on cpu: word2vec.c's per-pair scheme]"),
+    "window_batch": dict(action=argparse.BooleanOptionalAction,
+                         help="skip-gram on the cpu: one step on all the pairs of a window, which share their "
+                              "targets (the center word's Huffman path, or the center word and the shared noise "
+                              "words), instead of pair by pair as word2vec.c (--no-window-batch) [on]"),
     "save_vocab": dict(metavar="PATH", help="also write the vocabulary (one 'word count' line per word) to PATH"),
     "read_vocab": dict(metavar="PATH", help="take the vocabulary from PATH ('word count' lines) instead of "
                                             "counting it in the corpus"),
