@@ -15,10 +15,11 @@ starts at ``r*d``), as in word2vec.c; ``grad_center`` is the update accumulated 
 row(s) (word2vec.c's ``neu1e``), ``hidden`` the CBOW input vector (``neu1``),
 ``in_row``/``out_row`` row offsets (``l1``/``l2``).
 
-One update is a sequence of :func:`logistic_step` calls — the gradient of ``losses.py``'s
-binary logistic terms fused with SGD at rate α, fastText's ``binaryLogistic``: for an input x
-and an output row u with label ℓ, f = x·u; g = α(ℓ − σ(f)); e += g·u (old value); u += g·x;
-finally the input row(s) += e. The two losses differ only in which rows and labels they pass:
+A pair-by-pair update (word2vec.c's scheme) is a sequence of binary logistic steps
+(:func:`logistic_g`, :func:`logistic_step`) — the gradient of ``losses.py``'s binary logistic
+terms fused with SGD at rate α, fastText's ``binaryLogistic``: for an input x and an output row
+u with label ℓ, f = x·u; g = α(ℓ − σ(f)); e += g·u (old value); u += g·x; finally the input
+row(s) += e. The two losses differ only in which rows and labels they pass:
 
 * negative sampling (:func:`ns_update`): the positive with ℓ = 1 and each noise id with ℓ = 0,
   all K + 1 scored at the pair's start, so a pair's step is the exact gradient of its loss (a
@@ -32,12 +33,15 @@ of the window predicts the same center word, so its pairs share their targets (H
 path; NS: the center and the window's K shared noise ids), and :func:`window_step` takes the SGD
 step on their summed loss with every term at the window's start — f_ct = x_c·u_t,
 g_ct = α(ℓ_t − σ(f_ct)), e_c = Σ_t g_ct·u_t, u_t += Σ_c g_ct·x_c, x_c += e_c — four rows per pass
-(:func:`dot4`, :func:`add4`), so a row loaded serves four terms. Pair by pair (``window_batch``
-off) is word2vec.c's exact scheme, which the one-step tests pin against the reference.
+(:func:`dot4`, :func:`add4`), so a row loaded serves four terms, and σ for all the window's
+terms in one vectorised loop (:func:`window_steps`, :func:`exp_neg`). CBOW's example, one input h
+against distinct targets, takes the same blocked step (:func:`targets_step`), which for distinct
+targets is word2vec.c's step exactly. Pair by pair (``window_batch`` off) is word2vec.c's
+skip-gram scheme, which the one-step tests pin against the reference.
 
 word2vec.c's σ departures from the exact gradient are two branches: NS clips σ to 1 / 0 beyond ±6
-(:func:`logistic_g`); HS skips a node with |f| ≥ 6 altogether (:func:`logistic_step`; it still
-counts in the loss).
+(:func:`logistic_g`, :func:`window_steps`); HS skips a node with |f| ≥ 6 altogether
+(:func:`logistic_step`, :func:`window_steps`; it still counts in the loss).
 
 Skip-gram is in word2vec.c's orientation: for the center word at position i and
 every context word c in its (randomly shrunk) window, the *context* word's input
@@ -356,19 +360,45 @@ def add1(dst, do, src, o, g, ud):
 
 
 @njit(**_inl)
-def window_g(f, label, alpha, skip_saturated, want_loss):
-    """g and loss of one (context, target) term of :func:`window_step`: :func:`logistic_g`, except that
-    with ``skip_saturated`` (HS) a term with |f| ≥ 6 gets g = 0 (it still counts in the loss)."""
-    if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
-        return np.float32(0.0), (logistic_g(f, label, alpha, True)[1] if want_loss else np.float32(0.0))
-    return logistic_g(f, label, alpha, want_loss)
+def exp_neg(a):
+    """e^(−a) for 0 ≤ a ≤ 6 (float32 in, float32 out) without a library call, so that a loop of them
+    vectorises: (e^u)^16 with u = −a/16, e^u by its Taylor series to u^9 (|u| ≤ 3/8: truncation
+    below 2e-11, 3e-10 after the four squarings), in float64, so the result is exp's to float32
+    rounding (tested)."""
+    u = np.float64(a) * (-1.0 / 16.0)
+    p = 1.0 + u * (1.0 + u * (1.0 / 2 + u * (1.0 / 6 + u * (1.0 / 24 + u * (1.0 / 120 + u * (
+        1.0 / 720 + u * (1.0 / 5040 + u * (1.0 / 40320 + u * (1.0 / 362880)))))))))
+    p = p * p
+    p = p * p
+    p = p * p
+    return np.float32(p * p)
 
 
 @njit(**_inl)
-def window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip_saturated, steps, want_loss):
-    """Step 1 of :func:`window_step`: every g_ct = α(ℓ_t − σ(x_c·u_t)) into ``steps[c·T + t]``, the
-    dot products four (then two, then one) contexts per pass over u_t. Returns the loss (0 unless
-    ``want_loss``)."""
+def window_steps(steps, labs, n, alpha, skip_saturated):
+    """``steps[q]`` (a score f) becomes its step g = α(ℓ − σ(f)) for q < n, ℓ = ``labs[q]``: σ clipped
+    to 1 / 0 beyond ±6 (NS), or g = 0 where |f| ≥ 6 with ``skip_saturated`` (HS) — word2vec.c's
+    departures, as :func:`logistic_g`. One branch-free loop over all the window's terms, which
+    the compiler vectorises (:func:`exp_neg` instead of the scalar library exp)."""
+    for q in range(n):
+        f = steps[q]
+        a = min(abs(f), MAX_EXP)
+        e = exp_neg(a)
+        inv = np.float32(1.0) / (np.float32(1.0) + e)
+        s = inv if f >= np.float32(0.0) else e * inv
+        s = np.float32(1.0) if f > MAX_EXP else s
+        s = np.float32(0.0) if f < -MAX_EXP else s
+        g = alpha * (labs[q] - s)
+        steps[q] = np.float32(0.0) if (skip_saturated and a >= MAX_EXP) else g
+
+
+@njit(**_inl)
+def window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip_saturated, steps, labs,
+                  want_loss):
+    """Step 1 of :func:`window_step`: every g_ct = α(ℓ_t − σ(x_c·u_t)) into ``steps[c·T + t]`` — the
+    scores first, four (then two, then one) contexts per pass over u_t, then their steps in one
+    loop (:func:`window_steps`; ``labs``: scratch for each term's label). Returns the exact loss
+    (0 unless ``want_loss``)."""
     loss = np.float32(0.0)
     for t in range(T):
         r = tgt[t]
@@ -377,19 +407,21 @@ def window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, sk
         while c + 4 <= m:
             fs = dot4(center_flat, xs[c], xs[c + 1], xs[c + 2], xs[c + 3], output_flat, r, ud)
             for n in range(4):
-                steps[(c + n) * T + t], term = window_g(fs[n], label, alpha, skip_saturated, want_loss)
-                loss += term
+                steps[(c + n) * T + t] = fs[n]
             c += 4
         if c + 2 <= m:
             fs2 = dot2(center_flat, xs[c], xs[c + 1], output_flat, r, ud)
-            for n in range(2):
-                steps[(c + n) * T + t], term = window_g(fs2[n], label, alpha, skip_saturated, want_loss)
-                loss += term
+            steps[c * T + t] = fs2[0]
+            steps[(c + 1) * T + t] = fs2[1]
             c += 2
         if c < m:
-            f1 = dot2(center_flat, xs[c], xs[c], output_flat, r, ud)[0]
-            steps[c * T + t], term = window_g(f1, label, alpha, skip_saturated, want_loss)
-            loss += term
+            steps[c * T + t] = dot2(center_flat, xs[c], xs[c], output_flat, r, ud)[0]
+        for c in range(m):
+            labs[c * T + t] = label
+    if want_loss:
+        for q in range(m * T):
+            loss += logistic_g(steps[q], labs[q], alpha, True)[1]
+    window_steps(steps, labs, m * T, alpha, skip_saturated)
     return loss
 
 
@@ -407,10 +439,10 @@ def window_step(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip
     word2vec.c's (``skip_saturated``: HS's skip of |f| ≥ 6, else NS's clip). word2vec.c instead steps
     pair after pair, each pair seeing the targets as the previous pair left them. The sums run four
     rows per pass (:func:`dot4`, :func:`add4`), so each row loaded serves four terms.
-    Scratch: ``steps`` float32 (m·T), ``grads`` float32 (m·d). Returns the loss (0 unless
+    Scratch: ``steps`` float32 (2·m·T: the steps, then each term's label), ``grads`` float32 (m·d). Returns the loss (0 unless
     ``want_loss``)."""
     loss = window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip_saturated, steps,
-                         want_loss)
+                         steps[m * T:], want_loss)
     d = np.int64(ud)
     for c in range(m):  # e_c from the targets as they were ...
         eo = row(c, d)
@@ -471,11 +503,51 @@ def window_targets(word, hs, points, codes, lengths, noise, q, K, d, tgt, labels
 
 
 @njit(**_inl)
+def targets_step(output_flat, x, xo, ud, tgt, labels, T, alpha, skip_saturated, steps, grad, want_loss):
+    """One input ``x[xo:xo+d]`` against T distinct targets u_t (rows ``tgt[:T]`` of ``output_flat``,
+    labels ℓ_t) — CBOW's step, h against the center's path (HS) or the center and its noise (NS):
+
+        f_t = x·u_t;  g_t = α(ℓ_t − σ(f_t));  e += Σ_t g_t·u_t (old u);  u_t += g_t·x
+
+    the scores four targets per pass (:func:`dot4`), the steps in one vectorised loop
+    (:func:`window_steps`), e four rows per pass (:func:`add4`). The targets being distinct, this
+    is word2vec.c's node-after-node (HS) or target-after-target (NS) step exactly. Adds e to
+    ``grad``; ``steps``: float32 scratch of T. Returns the exact loss (0 unless ``want_loss``)."""
+    t = 0
+    while t + 4 <= T:
+        fs = dot4(output_flat, tgt[t], tgt[t + 1], tgt[t + 2], tgt[t + 3], x, xo, ud)
+        for n in range(4):
+            steps[t + n] = fs[n]
+        t += 4
+    while t < T:
+        steps[t] = dot2(output_flat, tgt[t], tgt[t], x, xo, ud)[0]
+        t += 1
+    loss = np.float32(0.0)
+    if want_loss:
+        for t in range(T):
+            loss += logistic_g(steps[t], labels[t], alpha, True)[1]
+    window_steps(steps, labels, T, alpha, skip_saturated)
+    t = 0
+    while t + 4 <= T:
+        add4(grad, np.uint64(0), output_flat, tgt[t], tgt[t + 1], tgt[t + 2], tgt[t + 3], steps[t], steps[t + 1],
+             steps[t + 2], steps[t + 3], ud)
+        t += 4
+    while t < T:
+        add1(grad, np.uint64(0), output_flat, tgt[t], steps[t], ud)
+        t += 1
+    for t in range(T):
+        add1(output_flat, tgt[t], x, xo, steps[t], ud)
+    return loss
+
+
+@njit(**_inl)
 def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, goff, points, codes, lengths,
-              alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss, steps):
+              alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss, steps, tgt, labels):
     """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``. h = mean (``cbow_mean``)
-    or sum of their rows; each context row then gets ``ctx_scale · e`` (1 = word2vec.c). ``steps``:
-    NS scratch of K + 1 floats."""
+    or sum of their rows; :func:`targets_step` against ``word``'s targets (:func:`window_targets`:
+    its path, or ``word`` and the noise ids ``given[goff:goff+negative]``); then each context row
+    gets ``ctx_scale · e`` (1 = word2vec.c). Scratch: ``steps`` float32, ``tgt`` uint64 and
+    ``labels`` float32, each of at least max(path length, K + 1)."""
     ud = np.uint64(d)
     for k in range(ud):
         hidden[k] = np.float32(0.0)
@@ -488,12 +560,9 @@ def cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given
         inv = np.float32(1.0) / np.float32(n_ctx)
         for k in range(ud):
             hidden[k] *= inv
-    if hs:
-        loss = hs_update(output_flat, d, hidden, np.uint64(0), word, points, codes, lengths, alpha, grad_center,
-                         want_loss)
-    else:
-        loss = ns_update(output_flat, d, hidden, np.uint64(0), word, negative, given, goff, alpha, grad_center,
-                         want_loss, steps)
+    T = window_targets(word, hs, points, codes, lengths, given, goff, negative, d, tgt, labels)
+    loss = targets_step(output_flat, hidden, np.uint64(0), ud, tgt, labels, T, alpha, hs, steps, grad_center,
+                        want_loss)
     if ctx_scale != np.float32(1.0):
         for k in range(ud):
             grad_center[k] *= ctx_scale
@@ -676,7 +745,8 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
                 scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
                 measure = want_loss and count[0] % LOSS_EVERY == 0
                 loss_sum += cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, K, noise, cb, points,
-                                      codes, lengths, alpha, cbow_mean, scale, hidden, grad_center, measure, steps)
+                                      codes, lengths, alpha, cbow_mean, scale, hidden, grad_center, measure, wsteps,
+                                      tgt, labels)
                 loss_pairs += measure
                 count[0] += 1
         lo_c, hi_c = lo_n, hi_n
@@ -719,11 +789,11 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, center, output, keep_prob,
     steps = np.zeros(K + 1, np.float32)  # ns_update's scratch: the K + 1 scores, then steps
     shared = shared_noise and sg and K > 0
     batch = window_batch and sg and (hs or shared)
-    n_tgt = max(points.shape[1], K + 1) if batch else 1  # window_step's scratch: targets, steps, e_c
+    n_tgt = max(points.shape[1], K + 1)  # window_step's and cbow_step's scratch: targets, steps, e_c
     xs = np.zeros(2 * window, np.uint64)
     tgt = np.zeros(n_tgt, np.uint64)
     labels = np.zeros(n_tgt, np.float32)
-    wsteps = np.zeros(2 * window * n_tgt, np.float32)
+    wsteps = np.zeros(2 * (2 * window * n_tgt), np.float32)
     wgrads = np.zeros(2 * window * d if batch else 1, np.float32)
     count = np.zeros(2, np.int64)  # examples, skip-gram windows
     alpha = current_alpha(progress, alpha0, min_alpha, total_words)

@@ -50,11 +50,18 @@ def _sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, points
 
 
 @numba.njit
+def _scratch(points, negative):
+    """cbow_step's scratch: steps, target rows and labels for the longest path or K + 1 targets."""
+    n = max(points.shape[1], negative + 1)
+    return np.zeros(n, np.float32), np.zeros(n, np.uint64), np.zeros(n, np.float32)
+
+
+@numba.njit
 def _cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, points, codes, lengths, alpha,
                cbow_mean, ctx_scale, hidden, grad_center, want_loss):
+    steps, tgt, labels = _scratch(points, negative)
     return cpu.cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, 0, points, codes,
-                         lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss,
-                         np.zeros(negative + 1, np.float32))
+                         lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss, steps, tgt, labels)
 
 
 def sg(center, output, inp, word, *, hs=False, negative=0, given=EMPTY, tree=None):

@@ -185,7 +185,7 @@ def _one_window(center, output, sentence, i, hs, noise, points, codes, lengths, 
     m = len(sentence) - 1
     return cpu.sg_window(center.reshape(-1), output.reshape(-1), d, sentence, 0, len(sentence), i, hs, len(noise),
                          noise, 0, points, codes, lengths, np.float32(alpha), np.zeros(m, np.uint64),
-                         np.zeros(n_tgt, np.uint64), np.zeros(n_tgt, np.float32), np.zeros(m * n_tgt, np.float32),
+                         np.zeros(n_tgt, np.uint64), np.zeros(n_tgt, np.float32), np.zeros(2 * m * n_tgt, np.float32),
                          np.zeros(m * d, np.float32), True)
 
 
@@ -346,3 +346,42 @@ def test_window_batch_is_refused_where_it_means_nothing(settings, needle):
 
     with pytest.raises(ConfigError, match=needle):
         TrainConfig(**settings).validate()
+
+
+# -- the window step's vectorised σ ---------------------------------------------------------------------------------------
+@numba.njit
+def _exp_neg(a):
+    out = np.empty_like(a)
+    for i in range(len(a)):
+        out[i] = cpu.exp_neg(a[i])
+    return out
+
+
+@numba.njit
+def _window_steps(f, labs, alpha, skip):
+    steps = f.copy()
+    cpu.window_steps(steps, labs, len(steps), alpha, skip)
+    return steps
+
+
+def test_exp_neg_is_exp_to_float32_precision():
+    a = np.linspace(0, 6, 100_001).astype(np.float32)
+    exact = np.exp(-a.astype(np.float64))
+    assert np.max(np.abs(_exp_neg(a) / exact - 1)) < 1.2e-7  # one float32 ulp (2^-23) at most
+
+
+@pytest.mark.parametrize("skip", [False, True], ids=["ns-clip", "hs-skip"])
+def test_window_steps_are_logistic_steps_with_word2vec_cs_departures(skip):
+    """g = α(ℓ − σ(f)) for every term at once: NS clips σ beyond ±6, HS zeroes |f| ≥ 6 (as the pair
+    kernels' logistic_g / logistic_step), within float32 rounding of the exact σ."""
+    f = np.linspace(-9, 9, 20_001)
+    labs = np.where(np.arange(len(f)) % 3 == 0, 1.0, 0.0)
+    alpha = 0.025
+    got = _window_steps(f.astype(np.float32), labs.astype(np.float32), np.float32(alpha), skip)
+    sigma = 1 / (1 + np.exp(-f))
+    sigma = np.where(f > 6, 1.0, np.where(f < -6, 0.0, sigma))
+    want = alpha * (labs - sigma)
+    if skip:
+        want = np.where(np.abs(f) >= 6, 0.0, want)
+    np.testing.assert_allclose(got, want, rtol=0, atol=alpha * 2e-6)
+    assert np.any(got != 0) and (not skip or np.all(got[np.abs(f) > 6.001] == 0))
