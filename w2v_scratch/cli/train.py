@@ -67,8 +67,9 @@ OPTIONS = {
                        "cuda_launch_words=N, cuda_atomic=true|false, cuda_warps_per_block=N"),
     "shared_noise": dict(action=argparse.BooleanOptionalAction,
                          help="skip-gram NS on the kernels: draw the K noise words once per window and share them "
-                              "among its pairs (HogBatch) instead of K per pair (word2vec.c) [shared on cpu and cuda; "
-                              "--no-shared-noise on cpu: word2vec.c's per-pair scheme]"),
+                              "among its pairs (HogBatch) instead of K per pair (word2vec.c) [cpu: shared with the window "
+                              "step, per pair with --no-window-batch; --no-shared-noise on cpu: word2vec.c's "
+                              "pair-by-pair scheme; cuda: shared]"),
     "window_batch": dict(action=argparse.BooleanOptionalAction,
                          help="skip-gram on the cpu: one step on all the pairs of a window, which share their "
                               "targets (the center word's Huffman path, or the center word and the shared noise "
