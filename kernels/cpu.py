@@ -28,15 +28,15 @@ row(s) += e. The two losses differ only in which rows and labels they pass:
 * hierarchical softmax (:func:`hs_update`): each inner node p_j of the word's path with
   ℓ = 1 − c_j.
 
-Skip-gram by default (``window_batch``, docs/math.md §11) steps once per *window*: every context
+Skip-gram, by the trainer's default (``TrainConfig.window_batch``, docs/math.md §11), steps once per *window*: every context
 of the window predicts the same center word, so its pairs share their targets (HS: the center's
 path; NS: the center and the window's K shared noise ids), and :func:`window_step` takes the SGD
 step on their summed loss with every term at the window's start — f_ct = x_c·u_t,
 g_ct = α(ℓ_t − σ(f_ct)), e_c = Σ_t g_ct·u_t, u_t += Σ_c g_ct·x_c, x_c += e_c — four rows per pass
 (:func:`dot4`, :func:`add4`), so a row loaded serves four terms, and σ for all the window's
 terms in one vectorised loop (:func:`window_steps`, :func:`exp_neg`). CBOW's example, one input h
-against distinct targets, takes the same blocked step (:func:`targets_step`), which for distinct
-targets is word2vec.c's step exactly. Pair by pair (``window_batch`` off) is word2vec.c's
+against its targets, takes the same blocked step (:func:`targets_step`), which for distinct
+targets is word2vec.c's step exactly (a noise id drawn twice gets both terms from its row as it was). Pair by pair (``window_batch`` off) is word2vec.c's
 skip-gram scheme, which the one-step tests pin against the reference.
 
 word2vec.c's σ departures from the exact gradient are two branches: NS clips σ to 1 / 0 beyond ±6
@@ -90,7 +90,7 @@ from numba.extending import intrinsic
 MAX_EXP = np.float32(6.0)
 MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept words per pseudo-sentence
 LR_REFRESH = 10_000  # raw words between learning-rate refreshes, as word2vec.c
-LOSS_EVERY = 16  # the training kernel computes the loss of every 16th pair (exp and log1p are not free)
+LOSS_EVERY = 16  # the kernel computes the loss of every 16th example or window (exp and log1p are not free)
 SLOT = 8  # int64 stride of the per-thread progress slots (one cache line each)
 LCG_MUL = np.uint64(25214903917)
 LCG_ADD = np.uint64(11)
@@ -363,8 +363,8 @@ def add1(dst, do, src, o, g, ud):
 def exp_neg(a):
     """e^(−a) for 0 ≤ a ≤ 6 (float32 in, float32 out) without a library call, so that a loop of them
     vectorises: (e^u)^16 with u = −a/16, e^u by its Taylor series to u^9 (|u| ≤ 3/8: truncation
-    below 2e-11, 3e-10 after the four squarings), in float64, so the result is exp's to float32
-    rounding (tested)."""
+    about 2e-11 relative, 3e-10 after the four squarings), in float64: within one float32 ulp of
+    exp (tested)."""
     u = np.float64(a) * (-1.0 / 16.0)
     p = 1.0 + u * (1.0 + u * (1.0 / 2 + u * (1.0 / 6 + u * (1.0 / 24 + u * (1.0 / 120 + u * (
         1.0 / 720 + u * (1.0 / 5040 + u * (1.0 / 40320 + u * (1.0 / 362880)))))))))
@@ -504,14 +504,15 @@ def window_targets(word, hs, points, codes, lengths, noise, q, K, d, tgt, labels
 
 @njit(**_inl)
 def targets_step(output_flat, x, xo, ud, tgt, labels, T, alpha, skip_saturated, steps, grad, want_loss):
-    """One input ``x[xo:xo+d]`` against T distinct targets u_t (rows ``tgt[:T]`` of ``output_flat``,
+    """One input ``x[xo:xo+d]`` against T targets u_t (rows ``tgt[:T]`` of ``output_flat``,
     labels ℓ_t) — CBOW's step, h against the center's path (HS) or the center and its noise (NS):
 
         f_t = x·u_t;  g_t = α(ℓ_t − σ(f_t));  e += Σ_t g_t·u_t (old u);  u_t += g_t·x
 
     the scores four targets per pass (:func:`dot4`), the steps in one vectorised loop
-    (:func:`window_steps`), e four rows per pass (:func:`add4`). The targets being distinct, this
-    is word2vec.c's node-after-node (HS) or target-after-target (NS) step exactly. Adds e to
+    (:func:`window_steps`), e four rows per pass (:func:`add4`), every term from the rows as they
+    were. For distinct targets (an HS path always) this is word2vec.c's node-after-node (HS) or
+    target-after-target (NS) step exactly; a noise id drawn twice gets both terms. Adds e to
     ``grad``; ``steps``: float32 scratch of T. Returns the exact loss (0 unless ``want_loss``)."""
     t = 0
     while t + 4 <= T:
@@ -637,7 +638,7 @@ def sg_window(center_flat, output_flat, d, sen, lo, hi, i, hs, K, noise, q, poin
               labels, wsteps, wgrads, want_loss):
     """Skip-gram with ``window_batch``: the pairs of position ``i``'s window ``sen[lo:hi]`` in one
     :func:`window_step` (targets from :func:`window_targets`; NS with the window's noise ids
-    ``noise[q:q+K]``; ``scratch``: the arrays xs, tgt, labels, steps, grads it works in). Returns
+    ``noise[q:q+K]``; ``xs``, ``tgt``, ``labels``, ``wsteps``, ``wgrads``: its scratch). Returns
     (loss, pairs)."""
     m = 0
     for p in range(lo, hi):
@@ -719,7 +720,7 @@ def train_sentence(sen, n, center_flat, output_flat, d, alias_prob, alias_idx, c
             lo_n, hi_n = draw_position(rng, window, K, per_window, i + 1, n, alias_prob, alias_idx, noise, nb)
             if pipelined:
                 prefetch_row(output_flat, row(sen[i + 1], d), d)
-                if batch:  # the next window's noise rows and the context that enters it
+                if batch:  # the next window's noise rows and its last context row (usually the new one)
                     prefetch_pair(center_flat, output_flat, d, sen[hi_n - 1], noise, nb, K)
         if sg and batch:
             if hi_c - lo_c > 1:

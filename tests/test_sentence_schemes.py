@@ -311,6 +311,7 @@ def test_window_batch_is_the_cpu_skipgram_default_and_word2vec_c_stays_an_option
     assert scheme(backend="cpu", window_batch=False) == (False, None)
     assert scheme(backend="cpu", loss="hs", window_batch=False) == (False, None)
     assert scheme(backend="cpu", shared_noise=True, window_batch=False) == (False, True)
+    assert scheme(backend="cpu", loss="hs", shared_noise=False) == (True, False)  # HS has no noise to share
     assert scheme(backend="cpu", model="cbow") == (None, None)
     assert scheme(backend="reference") == (None, None)
     assert scheme(backend="cuda") == (None, None)
@@ -330,6 +331,7 @@ def test_window_batch_trains_and_learns(topic_corpus):
         assert not np.array_equal(pairs.center, window.center)
         assert np.array_equal(window.center, again.center)
         assert window.history[-1]["eval_loss"] < window.history[0]["eval_loss"]
+        assert pairs.history[-1]["eval_loss"] < pairs.history[0]["eval_loss"]
         assert window.history[-1]["examples"] == pytest.approx(pairs.history[-1]["examples"], rel=0.05)
 
 
@@ -385,3 +387,17 @@ def test_window_steps_are_logistic_steps_with_word2vec_cs_departures(skip):
         want = np.where(np.abs(f) >= 6, 0.0, want)
     np.testing.assert_allclose(got, want, rtol=0, atol=alpha * 2e-6)
     assert np.any(got != 0) and (not skip or np.all(got[np.abs(f) > 6.001] == 0))
+
+
+def test_backend_auto_gets_the_chosen_backends_scheme(monkeypatch, topic_corpus):
+    """``auto`` is chosen before the defaults apply: on a machine without a GPU the run is the cpu's,
+    window step included, and the config kept for a checkpoint or a later ``train`` says so."""
+    from w2v_scratch import Word2Vec, train
+
+    monkeypatch.setattr(train, "cuda_available", lambda: False)
+    w = Word2Vec(backend="auto", loss="hs", dim=8, epochs=1, min_count=1, window=2, threads=1, seed=2)
+    w.fit(topic_corpus, progress=False, log=lambda m: None)
+    assert (w.config.backend, w.config.window_batch) == ("cpu", True)
+    pairs = Word2Vec(backend="auto", window_batch=False, dim=8, epochs=1, min_count=1, window=2, threads=1)
+    pairs.fit(topic_corpus, progress=False, log=lambda m: None)
+    assert (pairs.config.backend, pairs.config.window_batch, pairs.config.shared_noise) == ("cpu", False, None)

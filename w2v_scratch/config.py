@@ -185,7 +185,7 @@ class TrainConfig:
             need(self.model == "sg" and self.loss in ("ns", "hs"),
                  "--window-batch is for skip-gram with negative sampling or hierarchical softmax (CBOW takes "
                  "one step per window already): drop it")
-            need(self.backend == "cpu",
+            need(self.backend in ("cpu", "auto"),  # auto: checked again once cpu or cuda is chosen
                  f"--window-batch is a cpu kernel scheme: the {self.backend} backend steps its own way (drop it, "
                  "or use --backend cpu)")
             need(self.loss != "ns" or self.shared_noise is not False,
@@ -215,8 +215,9 @@ class TrainConfig:
 def kernel_scheme(cfg: TrainConfig) -> dict:
     """The defaults of ``window_batch`` and ``shared_noise`` (a value the user gave is kept): on the
     cpu backend skip-gram steps once per window (``window_batch``, docs/math.md §11) — with
-    negative sampling sharing the window's noise words, which that needs — unless
-    ``shared_noise=False`` asks for word2vec.c's per-pair scheme; everything else leaves them unset.
+    negative sampling sharing the window's noise words, which that needs — unless NS is asked
+    for per-pair noise (``shared_noise=False``: word2vec.c's scheme); everything else (other
+    backends, ``auto`` before it is chosen, CBOW) leaves them unset.
     Only whole bools count (a wrong type is left for :meth:`TrainConfig.validate` to refuse)."""
     out = {}
     if cfg.backend != "cpu" or cfg.model != "sg" or cfg.loss not in ("ns", "hs"):

@@ -8,8 +8,8 @@ Keys (every backend writes all of them):
   window predicting its center for CBOW. Its loss is the whole output layer's:
   −log σ(s₊) − Σ_k log σ(−s_k) over its K noise words (NS), −log P(w | h) along the Huffman
   path (HS), −log softmax(s)_w (full softmax). The cpu backend measures it on every 16th
-  example (``kernels.cpu.LOSS_EVERY``, a systematic sample), the cuda and reference backends
-  on every example.
+  example (``kernels.cpu.LOSS_EVERY``, a systematic sample; with skip-gram's window step every
+  16th window, all its pairs), the cuda and reference backends on every example.
 * ``eval_loss``: the same loss on one fixed sample of examples with the parameters frozen at
   the end of the epoch (``monitor.FixedSample``); ``None`` where no example can be formed.
 * ``seconds``: training time of the epoch.

@@ -51,6 +51,14 @@ def choose_backend(name: str, log=None) -> str:
     return name
 
 
+def resolved_on(config, log=None):
+    """``config`` resolved for the backend that will run it: ``auto`` is chosen first (cuda when a
+    GPU is found, else cpu), so the chosen backend's defaults apply (the cpu's window step, say)."""
+    cfg = config.resolved()
+    backend = choose_backend(cfg.backend, log)
+    return cfg if backend == cfg.backend else dataclasses.replace(config, backend=backend).resolved()
+
+
 def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS,
         corpus_cache=None, callbacks=()):
     """Train ``w2v`` (a :class:`~w2v_scratch.word2vec.Word2Vec`) on ``corpus``; returns it.
@@ -74,12 +82,10 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkp
 def prepare(w2v, corpus, log, corpus_cache=None):
     """What is checked before anything is read: the config (resolved, seed, backend chosen and
     stored in ``w2v.config``), the corpus's type, the vocabulary files, the cache folder."""
-    cfg = w2v.config.resolved()
+    cfg = resolved_on(w2v.config, log)
     check_seed(cfg.seed)
-    backend = choose_backend(cfg.backend, log)
-    if backend != "reference" and cfg.loss == "softmax":
+    if cfg.backend != "reference" and cfg.loss == "softmax":
         raise ConfigError("the full softmax is only in the reference trainer: use --backend reference or --loss ns|hs")
-    cfg.backend = backend
     w2v.config = cfg
     sentences.check(corpus)
     if cfg.save_vocab is not None:  # never onto an input
@@ -354,8 +360,8 @@ def train_more(model, corpus, epochs=None, lr=None, min_lr=None, progress: bool 
     if min_lr is None:
         min_lr = base.min_lr if lr is None else min(base.min_lr, lr)
     cfg = dataclasses.replace(base, epochs=base.epochs if epochs is None else epochs, lr=base.lr if lr is None else lr,
-                              min_lr=min_lr, seed=run_seed(base.seed, done)).resolved()
-    cfg.backend = choose_backend(cfg.backend, log)
+                              min_lr=min_lr, seed=run_seed(base.seed, done))
+    cfg = resolved_on(cfg, log)
     hooks = Callbacks(model, callbacks, cfg.epochs,
                       record=lambda r: model.history.append(dict(r, epoch=done + r["epoch"])))
     encoded = encode(corpus, model.vocab, cfg, log if progress else None)

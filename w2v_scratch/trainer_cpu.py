@@ -19,7 +19,7 @@ seed is reproducible; the learning rate is the project's one schedule
 (``optim.linear_decay``: α0 − (α0 − α_min)·p, word2vec.c floors α0(1 − p) at α0·10⁻⁴
 instead), refreshed every 10k raw words from per-thread progress counters; the loss is
 exact (float32 per example, float64 sums) on a systematic sample of every 16th example
-(``kernels.cpu.LOSS_EVERY``) and recorded per slice of work, so ``history`` is the same
+(``kernels.cpu.LOSS_EVERY``; with the window step every 16th window) and recorded per slice of work, so ``history`` is the same
 whatever the thread timing (``history.py`` defines every field). Skip-gram steps once per
 window by default (``cfg.window_batch``, docs/math.md section 11: the window's pairs share their
 targets, and NS then draws its K noise words once per window, ``cfg.shared_noise``);

@@ -23,7 +23,8 @@ pseudo-sentence, 1000), ``cuda_launch_words`` (raw words per launch, 2**25),
 
 Differences from the cpu backend: pseudo-sentences are cut at 1000 *raw* words (cpu:
 1000 kept words); skip-gram NS draws a center's K noise words once and shares them (with the
-center's output row) among the context words of its window; skip-gram HS runs in the paper's
+center's output row) among the context words of its window, as the cpu window step does, but steps
+its pairs one after another on cached rows (the cpu: one step for the window); skip-gram HS runs in the paper's
 direction (see above); the
 generator is splitmix64 per warp, so a seed gives the same draws whatever the GPU, but
 Hogwild races make runs differ in the last bits.

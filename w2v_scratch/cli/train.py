@@ -73,7 +73,7 @@ OPTIONS = {
     "window_batch": dict(action=argparse.BooleanOptionalAction,
                          help="skip-gram on the cpu: one step on all the pairs of a window, which share their "
                               "targets (the center word's Huffman path, or the center word and the shared noise "
-                              "words), instead of pair by pair as word2vec.c (--no-window-batch) [on]"),
+                              "words), instead of pair by pair as word2vec.c (--no-window-batch) [cpu skip-gram: on]"),
     "save_vocab": dict(metavar="PATH", help="also write the vocabulary (one 'word count' line per word) to PATH"),
     "read_vocab": dict(metavar="PATH", help="take the vocabulary from PATH ('word count' lines) instead of "
                                             "counting it in the corpus"),
