@@ -142,3 +142,14 @@ def test_vocabulary_file_fields(tmp_path):
     assert TrainConfig().save_vocab is None and TrainConfig().read_vocab is None
     refused(r"--save-vocab must be a file path \(got ''\)", save_vocab="")
     refused(r"--read-vocab must be a file path \(got 3\)", read_vocab=3)
+
+
+def test_a_config_saved_before_the_window_step_keeps_the_pair_scheme():
+    """A cpu config saved without ``window_batch`` (written before the option existed) trained skip-gram
+    pair by pair: loaded, it still does; a config that has the key keeps its value."""
+    old = TrainConfig(backend="cpu").to_dict()
+    del old["window_batch"]
+    assert TrainConfig.from_dict(old).with_defaults().window_batch is False
+    assert TrainConfig.from_dict(old).with_defaults().shared_noise is None  # per-pair noise, word2vec.c's
+    new = TrainConfig(backend="cpu").with_defaults().to_dict()
+    assert TrainConfig.from_dict(new).window_batch is True

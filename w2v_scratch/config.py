@@ -208,8 +208,14 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
+        """A saved config (a model's or a checkpoint's .json). One saved before ``window_batch``
+        existed trained cpu skip-gram pair by pair: it keeps that scheme (``window_batch=False``), so
+        a resumed run or a later ``train`` goes on as it began."""
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        values = {k: v for k, v in values.items() if k in known}
+        if "window_batch" not in values and values.get("backend") == "cpu":
+            values["window_batch"] = False
+        return cls(**values)
 
 
 def kernel_scheme(cfg: TrainConfig) -> dict:
