@@ -28,16 +28,17 @@ row(s) += e. The two losses differ only in which rows and labels they pass:
 * hierarchical softmax (:func:`hs_update`): each inner node p_j of the word's path with
   ℓ = 1 − c_j.
 
-Skip-gram, by the trainer's default (``TrainConfig.window_batch``, docs/math.md §11), steps once per *window*: every context
-of the window predicts the same center word, so its pairs share their targets (HS: the center's
-path; NS: the center and the window's K shared noise ids), and :func:`window_step` takes the SGD
-step on their summed loss with every term at the window's start — f_ct = x_c·u_t,
-g_ct = α(ℓ_t − σ(f_ct)), e_c = Σ_t g_ct·u_t, u_t += Σ_c g_ct·x_c, x_c += e_c — four rows per pass
-(:func:`dot4`, :func:`add4`), so a row loaded serves four terms, and σ for all the window's
-terms in one vectorised loop (:func:`window_steps`, :func:`exp_neg`). CBOW's example, one input h
-against its targets, takes the same blocked step (:func:`targets_step`), which for distinct
-targets is word2vec.c's step exactly (a noise id drawn twice gets both terms from its row as it was). Pair by pair (``window_batch`` off) is word2vec.c's
-skip-gram scheme, which the one-step tests pin against the reference.
+Skip-gram, by the trainer's default (``TrainConfig.window_batch``, docs/math.md §11), steps once
+per *window*: every context of the window predicts the same center word, so its pairs share their
+targets (HS: the center's path; NS: the center and the window's K shared noise ids), and
+:func:`window_step` takes the SGD step on their summed loss with every term at the window's start —
+f_ct = x_c·u_t, g_ct = α(ℓ_t − σ(f_ct)), e_c = Σ_t g_ct·u_t, u_t += Σ_c g_ct·x_c, x_c += e_c — four
+rows per pass (:func:`dot4`, :func:`add4`), so a row loaded serves four terms, and σ for all the
+window's terms in one vectorised loop (:func:`window_steps`, :func:`exp_neg`). CBOW's example, one
+input h against its targets, takes the same blocked step (:func:`targets_step`), which for distinct
+targets is word2vec.c's step exactly (a noise id drawn twice gets both terms from its row as it
+was). Pair by pair (``window_batch`` off) is word2vec.c's skip-gram scheme, which the one-step
+tests pin against the reference.
 
 word2vec.c's σ departures from the exact gradient are two branches: NS clips σ to 1 / 0 beyond ±6
 (:func:`logistic_g`, :func:`window_steps`); HS skips a node with |f| ≥ 6 altogether
@@ -439,8 +440,8 @@ def window_step(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip
     word2vec.c's (``skip_saturated``: HS's skip of |f| ≥ 6, else NS's clip). word2vec.c instead steps
     pair after pair, each pair seeing the targets as the previous pair left them. The sums run four
     rows per pass (:func:`dot4`, :func:`add4`), so each row loaded serves four terms.
-    Scratch: ``steps`` float32 (2·m·T: the steps, then each term's label), ``grads`` float32 (m·d). Returns the loss (0 unless
-    ``want_loss``)."""
+    Scratch: ``steps`` float32 (2·m·T: the steps, then each term's label), ``grads`` float32 (m·d).
+    Returns the loss (0 unless ``want_loss``)."""
     loss = window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, skip_saturated, steps,
                          steps[m * T:], want_loss)
     d = np.int64(ud)

@@ -350,7 +350,7 @@ def test_window_batch_is_refused_where_it_means_nothing(settings, needle):
         TrainConfig(**settings).validate()
 
 
-# -- the window step's vectorised σ ---------------------------------------------------------------------------------------
+# -- the window step's vectorised σ ------------------------------------------------------------------------------
 @numba.njit
 def _exp_neg(a):
     out = np.empty_like(a)
