@@ -376,11 +376,16 @@ def exp_neg(a):
 
 
 @njit(**_inl)
-def window_steps(steps, labs, n, alpha, skip_saturated):
+def window_steps(steps, labs, n, alpha, skip_saturated, want_loss):
     """``steps[q]`` (a score f) becomes its step g = α(ℓ − σ(f)) for q < n, ℓ = ``labs[q]``: σ clipped
     to 1 / 0 beyond ±6 (NS), or g = 0 where |f| ≥ 6 with ``skip_saturated`` (HS) — word2vec.c's
     departures, as :func:`logistic_g`. One branch-free loop over all the window's terms, which
-    the compiler vectorises (:func:`exp_neg` instead of the scalar library exp)."""
+    the compiler vectorises (:func:`exp_neg` instead of the scalar library exp). Returns the
+    exact loss of the n terms, from the scores before they become steps (0 unless ``want_loss``)."""
+    loss = np.float32(0.0)
+    if want_loss:
+        for q in range(n):
+            loss += logistic_g(steps[q], labs[q], alpha, True)[1]
     for q in range(n):
         f = steps[q]
         a = min(abs(f), MAX_EXP)
@@ -391,6 +396,7 @@ def window_steps(steps, labs, n, alpha, skip_saturated):
         s = np.float32(0.0) if f < -MAX_EXP else s
         g = alpha * (labs[q] - s)
         steps[q] = np.float32(0.0) if (skip_saturated and a >= MAX_EXP) else g
+    return loss
 
 
 @njit(**_inl)
@@ -400,7 +406,6 @@ def window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, sk
     scores first, four (then two, then one) contexts per pass over u_t, then their steps in one
     loop (:func:`window_steps`; ``labs``: scratch for each term's label). Returns the exact loss
     (0 unless ``want_loss``)."""
-    loss = np.float32(0.0)
     for t in range(T):
         r = tgt[t]
         label = labels[t]
@@ -419,11 +424,7 @@ def window_scores(center_flat, output_flat, ud, xs, m, tgt, labels, T, alpha, sk
             steps[c * T + t] = dot2(center_flat, xs[c], xs[c], output_flat, r, ud)[0]
         for c in range(m):
             labs[c * T + t] = label
-    if want_loss:
-        for q in range(m * T):
-            loss += logistic_g(steps[q], labs[q], alpha, True)[1]
-    window_steps(steps, labs, m * T, alpha, skip_saturated)
-    return loss
+    return window_steps(steps, labs, m * T, alpha, skip_saturated, want_loss)
 
 
 @njit(**_inl)
@@ -524,11 +525,7 @@ def targets_step(output_flat, x, xo, ud, tgt, labels, T, alpha, skip_saturated, 
     while t < T:
         steps[t] = dot2(output_flat, tgt[t], tgt[t], x, xo, ud)[0]
         t += 1
-    loss = np.float32(0.0)
-    if want_loss:
-        for t in range(T):
-            loss += logistic_g(steps[t], labels[t], alpha, True)[1]
-    window_steps(steps, labels, T, alpha, skip_saturated)
+    loss = window_steps(steps, labels, T, alpha, skip_saturated, want_loss)
     t = 0
     while t + 4 <= T:
         add4(grad, np.uint64(0), output_flat, tgt[t], tgt[t + 1], tgt[t + 2], tgt[t + 3], steps[t], steps[t + 1],

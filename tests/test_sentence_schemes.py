@@ -362,7 +362,7 @@ def _exp_neg(a):
 @numba.njit
 def _window_steps(f, labs, alpha, skip):
     steps = f.copy()
-    cpu.window_steps(steps, labs, len(steps), alpha, skip)
+    cpu.window_steps(steps, labs, len(steps), alpha, skip, False)
     return steps
 
 

@@ -9,9 +9,10 @@ as word2vec.c and gensim do.
 What matches word2vec.c: subsampling with keep probability (sqrt(f/t) + 1)·t/f drawn per
 word before windows are formed; pseudo-sentences of at most 1000 kept words (windows never
 cross them); window radius R = window − b with b uniform in [0, window); one SGD step per
-(input, target) pair (skip-gram by default: per window of pairs, below); σ clipped at ±6 for NS, HS nodes with |f| ≥ 6 skipped; a noise draw
-equal to the positive word skipped; CBOW adds the undivided error to every context row in
-mean mode (``cfg.extra["cbow_update"] = "exact"`` divides it by the number of contexts).
+(input, target) pair (skip-gram by default: per window of pairs, below); σ clipped at ±6 for
+NS, HS nodes with |f| ≥ 6 skipped; a noise draw equal to the positive word skipped; CBOW adds
+the undivided error to every context row in mean mode (``cfg.extra["cbow_update"] = "exact"``
+divides it by the number of contexts).
 
 What differs: noise words come from an O(V) alias table (no 400 MB unigram table);
 randomness is word2vec.c's LCG seeded from (seed, thread, epoch), so ``threads=1`` with a
@@ -19,10 +20,11 @@ seed is reproducible; the learning rate is the project's one schedule
 (``optim.linear_decay``: α0 − (α0 − α_min)·p, word2vec.c floors α0(1 − p) at α0·10⁻⁴
 instead), refreshed every 10k raw words from per-thread progress counters; the loss is
 exact (float32 per example, float64 sums) on a systematic sample of every 16th example
-(``kernels.cpu.LOSS_EVERY``; with the window step every 16th window) and recorded per slice of work, so ``history`` is the same
-whatever the thread timing (``history.py`` defines every field). Skip-gram steps once per
-window by default (``cfg.window_batch``, docs/math.md section 11: the window's pairs share their
-targets, and NS then draws its K noise words once per window, ``cfg.shared_noise``);
+(``kernels.cpu.LOSS_EVERY``; with the window step every 16th window) and recorded per slice of
+work, so ``history`` is the same whatever the thread timing (``history.py`` defines every
+field). Skip-gram steps once per window by default (``cfg.window_batch``, docs/math.md
+section 11: the window's pairs share their targets, and NS then draws its K noise words once per
+window, ``cfg.shared_noise``);
 ``window_batch=False`` (``--no-window-batch``, or ``--no-shared-noise`` for NS) is word2vec.c's
 pair-by-pair scheme.
 
@@ -201,7 +203,8 @@ def train_slice(plan: Plan, t: int, pos: Position) -> None:
             plan.ids, plan.offsets, lo, hi, plan.center, plan.output, tb.keep, tb.alias_prob, tb.alias_idx,
             tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative,
             bool(cfg.cbow_mean), np.float32(kernel_ctx_scale(cfg)), _float32(cfg.lr), _float32(cfg.min_lr),
-            plan.total_words, plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True, bool(cfg.shared_noise), bool(cfg.window_batch))
+            plan.total_words, plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True, bool(cfg.shared_noise),
+            bool(cfg.window_batch))
     except (ZeroDivisionError, FloatingPointError):
         # The kernels run with fastmath (no NaN assumed): once a vector has overflowed, a score is NaN and
         # Numba's division-by-zero guard on 1/(1 + e^-|f|) fires. Only a diverged run gets here.
