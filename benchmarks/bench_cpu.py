@@ -346,8 +346,8 @@ def evaluation_files() -> dict:
 
 
 def evaluate(paths: list[str]) -> list[dict]:
-    from w2v_scratch.evaluate import bundled_pairs, evaluate_analogies, evaluate_pairs
-    from w2v_scratch.io import load_word2vec
+    from w2v_scratch.vectors.evaluate import bundled_pairs, evaluate_analogies, evaluate_pairs
+    from w2v_scratch.vectors.formats import load_word2vec
 
     files = evaluation_files()
     ws_path = files["wordsim"] or bundled_pairs()[0]

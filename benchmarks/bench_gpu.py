@@ -72,8 +72,8 @@ def parse_args(argv=None):
 # -- corpus ------------------------------------------------------------------------------------
 def load_corpus(files, min_count, repeat=1, max_words=None):
     """One vocabulary over all files, their encodings concatenated, then repeated."""
-    from w2v_scratch.corpus import Corpus, iter_sentences
-    from w2v_scratch.vocab import Vocab
+    from w2v_scratch.corpus.read import Corpus, iter_sentences
+    from w2v_scratch.corpus.vocab import Vocab
 
     vocab = Vocab.build(chain.from_iterable(iter_sentences(f) for f in files), min_count)
     parts = [Corpus.encode(f, vocab) for f in files]
@@ -95,7 +95,7 @@ def load_corpus(files, min_count, repeat=1, max_words=None):
 
 
 def config(args, dim, backend):
-    from w2v_scratch.config import TrainConfig
+    from w2v_scratch.training.config import TrainConfig
 
     extra = {}
     if args.plain:
@@ -120,9 +120,9 @@ def train_ours(backend, args, dim, vocab, corpus, log=None):
     w2v.init_weights(vocab, np.random.default_rng(cfg.seed))
     log = log or (lambda msg: print(f"  [{backend} d={dim}] {msg}", file=sys.stderr))
     if backend == "cuda":
-        from w2v_scratch import trainer_cuda as trainer
+        from w2v_scratch.training import trainer_cuda as trainer
     else:
-        from w2v_scratch import trainer_cpu as trainer
+        from w2v_scratch.training import trainer_cpu as trainer
     trainer.train(w2v, corpus, cfg, progress=False, log=log)
     h = w2v.history
     seconds = sum(r["seconds"] for r in h)
@@ -161,8 +161,8 @@ def train_gensim(args, dim, vocab, corpus):
 
 # -- quality -----------------------------------------------------------------------------------
 def quality(vocab, vectors, args):
-    from w2v_scratch.embeddings import Embeddings
-    from w2v_scratch.evaluate import evaluate_analogies, evaluate_pairs
+    from w2v_scratch.vectors.embeddings import Embeddings
+    from w2v_scratch.vectors.evaluate import evaluate_analogies, evaluate_pairs
 
     emb = Embeddings(vocab.words, vectors, counts=vocab.counts)
     out = {}
@@ -253,7 +253,7 @@ def run_ptx(args):
     """Compile each kernel for this GPU and report what matters for speed."""
     from numba import cuda
 
-    from w2v_scratch import trainer_cuda
+    from w2v_scratch.training import trainer_cuda
     from w2v_scratch.kernels import cuda as ck
 
     for model in ("sg", "cbow"):

@@ -1,6 +1,6 @@
 """Reading and encoding a corpus file: tokens/s, seconds and peak memory, by corpus size.
 
-What is timed is ``w2v_scratch.corpus.load(path, min_count=5)`` — read the file once, count the
+What is timed is ``w2v_scratch.corpus.read.load(path, min_count=5)`` — read the file once, count the
 words, build the vocabulary, encode every token to its int32 id — in memory, and with a corpus
 cache folder (``cache_dir=``, the ids written to files there, a fresh folder per run so nothing is
 reused). Each run is its own process, with one Numba thread (a child's ``ru_maxrss`` starts at its
@@ -53,7 +53,7 @@ import hashlib, json, os, resource, sys, tempfile, time
 args = json.loads(sys.argv[1])
 if args["copy"]:
     sys.path.insert(0, args["copy"])
-from w2v_scratch import corpus
+from w2v_scratch.corpus import read as corpus
 where = os.path.realpath(corpus.__file__)
 if args["copy"] and not where.startswith(os.path.realpath(args["copy"]) + os.sep):
     sys.exit(f"bench_read: w2v_scratch was imported from {where}, not from {args['copy']}")

@@ -4,7 +4,7 @@ Trains the cpu backend once and, after every epoch, records
 
 * ``loss``: the running training loss of the epoch (what the trainer prints),
 * ``eval_loss``: the loss of a fixed sample of training examples, parameters frozen
-  (``w2v_scratch.monitor.FixedSample``: same examples and noise words every epoch),
+  (``w2v_scratch.training.monitor.FixedSample``: same examples and noise words every epoch),
 * ``heldout``: the same on a fixed sample of a held-out corpus (default: WikiText-2 valid),
 * the split of the fixed-sample loss into its positive part −log σ(u_pos·h) and its noise part,
 * the mean norm of the word vectors (``center``) and of the output vectors (``context``),
@@ -48,7 +48,7 @@ def parse_args(argv=None):
 
 def split_loss(sample, center, output):
     """(positive part, noise part) of the fixed sample's mean NS loss."""
-    from w2v_scratch.losses import softplus
+    from w2v_scratch.textbook.losses import softplus
 
     h = sample.hidden(center)
     pos = np.einsum("bd,bd->b", h, output[sample.targets].astype(np.float64))
@@ -57,12 +57,12 @@ def split_loss(sample, center, output):
 
 
 def main(argv=None):
-    from w2v_scratch import trainer_cpu
-    from w2v_scratch.config import TrainConfig
-    from w2v_scratch.corpus import Corpus, load
-    from w2v_scratch.embeddings import Embeddings
-    from w2v_scratch.evaluate import evaluate_analogies, evaluate_pairs
-    from w2v_scratch.monitor import FixedSample
+    from w2v_scratch.training import trainer_cpu
+    from w2v_scratch.training.config import TrainConfig
+    from w2v_scratch.corpus.read import Corpus, load
+    from w2v_scratch.vectors.embeddings import Embeddings
+    from w2v_scratch.vectors.evaluate import evaluate_analogies, evaluate_pairs
+    from w2v_scratch.training.monitor import FixedSample
     from w2v_scratch.word2vec import Word2Vec
 
     args = parse_args(argv)

@@ -69,12 +69,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import w2v_scratch
-from w2v_scratch import Word2Vec, corpus, gradcheck, huffman, plot, sampling
+from w2v_scratch import Word2Vec
+from w2v_scratch.corpus import read as corpus
+from w2v_scratch.textbook import gradcheck
+from w2v_scratch.textbook import huffman
+from w2v_scratch.vectors import plot
+from w2v_scratch.textbook import sampling
 from w2v_scratch.kernels import cpu as cpu_kernels
-from w2v_scratch.losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling, sigmoid, softplus
-from w2v_scratch.models import SkipGram
-from w2v_scratch.optim import SGD
-from w2v_scratch.reference import Step, loss_and_grads
+from w2v_scratch.textbook.losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling, sigmoid, softplus
+from w2v_scratch.textbook.models import SkipGram
+from w2v_scratch.textbook.optim import SGD
+from w2v_scratch.textbook.reference import Step, loss_and_grads
 
 np.set_printoptions(precision=4, suppress=True, linewidth=100)
 SEED = 0
@@ -83,7 +88,7 @@ print("w2v_scratch", w2v_scratch.__version__)
     md(r"""
 ## 1. From text to a padded minibatch
 
-Penn Treebank ships with the package: `w2v_scratch.corpus.load("ptb", min_count=10)` reads it
+Penn Treebank ships with the package: `w2v_scratch.corpus.read.load("ptb", min_count=10)` reads it
 once and returns the vocabulary (`Vocab`: ids by frequency, id 0 the most frequent word) and the
 encoded corpus (`Corpus`: one int32 array `ids`, sentence `s` is `ids[offsets[s]:offsets[s+1]]`;
 words seen fewer than 10 times are dropped, as in the textbook).
@@ -180,7 +185,7 @@ $$
 
 and `SkipGram.backward` hands $\partial\ell_b/\partial h_b$ to the center's row $v_{c_b}$;
 `reference.loss_and_grads` chains the three. **The gradient check** (math.md §12,
-`w2v_scratch.gradcheck`) compares it with central differences of $L = \sum_b \ell_b$,
+`w2v_scratch.textbook.gradcheck`) compares it with central differences of $L = \sum_b \ell_b$,
 $n_i = \sum_b [\ell_b(x + \varepsilon e_i) - \ell_b(x - \varepsilon e_i)]/(2\varepsilon)$,
 $\varepsilon = 10^{-5}$, over every entry of both tables: `gradcheck.analytic_gradients`,
 `gradcheck.numeric_gradients`, and

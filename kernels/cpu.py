@@ -603,7 +603,7 @@ def prefetch_pair(center_flat, output_flat, d, inp, noise, q, negative):
 @njit(**_inl)
 def current_alpha(progress, alpha0, min_alpha, total_words):
     """α0 − (α0 − α_min)·min(p, 1), p = words done / ``total_words`` (raw words, all epochs): the
-    run's linear decay (``w2v_scratch.optim.linear_decay``), with words done the sum of the
+    run's linear decay (``w2v_scratch.textbook.optim.linear_decay``), with words done the sum of the
     per-thread progress slots (each written by one thread only: no lost updates)."""
     done = np.int64(0)
     for s in range(0, progress.shape[0], SLOT):

@@ -264,7 +264,7 @@ def logistic(f, label, lr, skip_saturated):
 @_device
 def learning_rate(lr0, min_lr, progress0, inv_total, raw_pos):
     """α0 − (α0 − α_min)·min(p, 1) with p = progress0 + raw_pos/(epochs·N): the run's linear decay
-    (``w2v_scratch.optim.linear_decay``) at the corpus position ``raw_pos`` of this epoch."""
+    (``w2v_scratch.textbook.optim.linear_decay``) at the corpus position ``raw_pos`` of this epoch."""
     p = min(progress0 + np.float32(raw_pos) * inv_total, F1)
     return lr0 - (lr0 - min_lr) * p
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from w2v_scratch.checkpoint import Checkpointer
+from w2v_scratch.training.checkpoint import Checkpointer
 
 
 def make_topic_corpus(path, n_sentences=400, length=12, topics=3, words_per_topic=8, seed=0):

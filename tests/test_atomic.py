@@ -10,16 +10,17 @@ import os
 import numpy as np
 import pytest
 
-from w2v_scratch import files, persist
-from w2v_scratch import io as io_mod
-from w2v_scratch import vocab as vocab_mod
+from w2v_scratch.base import files
+from w2v_scratch.training import persist
+from w2v_scratch.vectors import formats as io_mod
+from w2v_scratch.corpus import vocab as vocab_mod
 from w2v_scratch.cli import main
-from w2v_scratch.config import TrainConfig
-from w2v_scratch.embeddings import Embeddings
-from w2v_scratch.errors import FormatError
-from w2v_scratch.io import load_word2vec, save_glove, save_word2vec
-from w2v_scratch.persist import save_model
-from w2v_scratch.vocab import Vocab
+from w2v_scratch.training.config import TrainConfig
+from w2v_scratch.vectors.embeddings import Embeddings
+from w2v_scratch.base.errors import FormatError
+from w2v_scratch.vectors.formats import load_word2vec, save_glove, save_word2vec
+from w2v_scratch.training.persist import save_model
+from w2v_scratch.corpus.vocab import Vocab
 from w2v_scratch.word2vec import Word2Vec
 
 
@@ -170,7 +171,7 @@ def test_ctrl_c_during_convert_keeps_the_old_output(capsys, tmp_path, monkeypatc
 def test_written_files_get_normal_permissions_not_mkstemps_0600(tmp_path):
     import stat
 
-    from w2v_scratch.io import save_word2vec_text
+    from w2v_scratch.vectors.formats import save_word2vec_text
 
     old = os.umask(0o022)
     try:

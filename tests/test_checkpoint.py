@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from w2v_scratch import TrainConfig, Word2Vec
-from w2v_scratch.checkpoint import Interrupted, parse_interval
-from w2v_scratch.errors import ConfigError, InputError
-from w2v_scratch.train import fit
+from w2v_scratch.training.checkpoint import Interrupted, parse_interval
+from w2v_scratch.base.errors import ConfigError, InputError
+from w2v_scratch.training.run import fit
 
 from conftest import StopAfter, make_topic_corpus
 

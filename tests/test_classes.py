@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from conftest import make_topic_corpus
 
-from w2v_scratch import corpus
-from w2v_scratch.classes import load_classes, save_classes, word_classes
-from w2v_scratch.errors import ConfigError, FormatError, InputError
-from w2v_scratch.io import load_word2vec
+from w2v_scratch.corpus import read as corpus
+from w2v_scratch.vectors.classes import load_classes, save_classes, word_classes
+from w2v_scratch.base.errors import ConfigError, FormatError, InputError
+from w2v_scratch.vectors.formats import load_word2vec
 
 
 def c_binary(name):

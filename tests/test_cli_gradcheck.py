@@ -9,8 +9,8 @@ import sys
 import numpy as np
 
 from w2v_scratch.cli import main
-from w2v_scratch.losses import HierarchicalSoftmax, LossGrads
-from w2v_scratch.models import CBOW
+from w2v_scratch.textbook.losses import HierarchicalSoftmax, LossGrads
+from w2v_scratch.textbook.models import CBOW
 
 ROW = re.compile(r"^(sg|cbow|cbow-sum)\s+(ns|ns-sum|hs|softmax)\s+(center|context|inner_nodes)\s+(\S+)\s+(pass|FAIL)$")
 

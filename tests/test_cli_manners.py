@@ -10,12 +10,12 @@ import sys
 import pytest
 import tqdm
 
-from w2v_scratch import progress
+from w2v_scratch.training import progress
 from w2v_scratch.cli import main
 from w2v_scratch.cli import train as cli_train
-from w2v_scratch.errors import (ConfigError, DeviceError, DivergenceError, FormatError, InputError,
+from w2v_scratch.base.errors import (ConfigError, DeviceError, DivergenceError, FormatError, InputError,
                                 MissingDependency, VocabError, W2VError)
-from w2v_scratch.io import save_word2vec
+from w2v_scratch.vectors.formats import save_word2vec
 
 TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "16"]
 

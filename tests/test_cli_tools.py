@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 import w2v_scratch
-from w2v_scratch.classes import load_classes, word_classes
+from w2v_scratch.vectors.classes import load_classes, word_classes
 from w2v_scratch.cli import build_parser, main
 from w2v_scratch.cli import train as cli_train
-from w2v_scratch.config import TrainConfig
-from w2v_scratch.errors import ConfigError, InputError, VocabError
-from w2v_scratch.io import load_vectors, save_word2vec
-from w2v_scratch.phrases import phrase_corpus
+from w2v_scratch.training.config import TrainConfig
+from w2v_scratch.base.errors import ConfigError, InputError, VocabError
+from w2v_scratch.vectors.formats import load_vectors, save_word2vec
+from w2v_scratch.corpus.phrases import phrase_corpus
 
 TINY = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--batch-size", "64", "--no-progress", "--query"]
 

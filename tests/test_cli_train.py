@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2v_scratch.cli import main
-from w2v_scratch.errors import ConfigError, InputError, VocabError
+from w2v_scratch.base.errors import ConfigError, InputError, VocabError
 
 TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "64", "--no-progress", "--query"]
 
@@ -93,7 +93,7 @@ def test_train_plot_writes_a_png_loss_curve(capsys, tmp_path, topic_corpus, back
     (["train", "--backend", "cpu", "--threads", "3"], 3),  # unless told otherwise
 ])
 def test_cli_threads_default_to_every_core_for_the_cpu_backend(argv, threads, monkeypatch):
-    from w2v_scratch import config
+    from w2v_scratch.training import config
     from w2v_scratch.cli import build_parser
     from w2v_scratch.cli.train import config_from_args
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from w2v_scratch.cli import main
-from w2v_scratch.errors import FormatError, InputError, VocabError
-from w2v_scratch.io import load_vectors, save_word2vec
+from w2v_scratch.base.errors import FormatError, InputError, VocabError
+from w2v_scratch.vectors.formats import load_vectors, save_word2vec
 
 
 @pytest.fixture
@@ -100,9 +100,9 @@ def test_convert(capsys, vectors, tmp_path):
 
 
 def test_native_model_as_vectors(capsys, tmp_path):
-    from w2v_scratch.config import TrainConfig
-    from w2v_scratch.persist import save_model
-    from w2v_scratch.vocab import Vocab
+    from w2v_scratch.training.config import TrainConfig
+    from w2v_scratch.training.persist import save_model
+    from w2v_scratch.corpus.vocab import Vocab
     from w2v_scratch.word2vec import Word2Vec
 
     model = Word2Vec(TrainConfig(dim=4))

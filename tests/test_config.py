@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from w2v_scratch.config import MAX_EPOCHS, MAX_SEED, MAX_THREADS, TrainConfig, format_bytes
-from w2v_scratch.errors import ConfigError
+from w2v_scratch.training.config import MAX_EPOCHS, MAX_SEED, MAX_THREADS, TrainConfig, format_bytes
+from w2v_scratch.base.errors import ConfigError
 
 
 def refused(match, **kw):
@@ -84,7 +84,7 @@ def test_format_bytes():
 
 # -- Word2Vec(**params): the project's names, gensim's names, the fast default ---------------------------------
 def test_gensim_names_map_to_fields():
-    from w2v_scratch.config import config_from_params
+    from w2v_scratch.training.config import config_from_params
 
     cfg = config_from_params(dict(vector_size=50, window=3, min_count=2, workers=2, sg=0, hs=1, negative=0,
                                   alpha=0.03, min_alpha=0.001, sample=0, seed=7, epochs=4, cbow_mean=0,
@@ -99,7 +99,7 @@ def test_gensim_names_map_to_fields():
 
 
 def test_the_fast_default_applies_only_without_a_backend_or_threads():
-    from w2v_scratch.config import config_from_params, fast_threads
+    from w2v_scratch.training.config import config_from_params, fast_threads
 
     assert 1 <= fast_threads() <= MAX_THREADS
     assert config_from_params({}).threads == fast_threads()
@@ -128,7 +128,7 @@ def test_the_fast_default_applies_only_without_a_backend_or_threads():
     (dict(vectorsize=8), TypeError, "unexpected keyword argument 'vectorsize'"),
 ])
 def test_gensim_values_we_do_not_have_are_refused(params, error, needle):
-    from w2v_scratch.config import config_from_params
+    from w2v_scratch.training.config import config_from_params
 
     with pytest.raises(error, match=needle) as info:
         config_from_params(params)

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from w2v_scratch import corpus
-from w2v_scratch.errors import InputError, VocabError
-from w2v_scratch.vocab import Vocab
+from w2v_scratch.corpus import read as corpus
+from w2v_scratch.base.errors import InputError, VocabError
+from w2v_scratch.corpus.vocab import Vocab
 
 TEXT = "the cat sat on the mat\nthe dog sat\n\n  a cat  and a dog \n"
 
@@ -229,8 +229,7 @@ def test_a_long_read_reports_its_progress(tmp_path, monkeypatch):
 
 MEASURE = """
 import json, sys
-from w2v_scratch import corpus
-
+from w2v_scratch.corpus import read as corpus
 def status(field):  # kB; this process's own figures (ru_maxrss starts from the parent's peak)
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))

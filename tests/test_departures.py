@@ -26,11 +26,11 @@ import numba
 import numpy as np
 import pytest
 
-from w2v_scratch.huffman import HuffmanTree
-from w2v_scratch.huffman import build as build_huffman
+from w2v_scratch.textbook.huffman import HuffmanTree
+from w2v_scratch.textbook.huffman import build as build_huffman
 from w2v_scratch.kernels import cpu
-from w2v_scratch.losses import HierarchicalSoftmax, NegativeSampling
-from w2v_scratch.models import CBOW
+from w2v_scratch.textbook.losses import HierarchicalSoftmax, NegativeSampling
+from w2v_scratch.textbook.models import CBOW
 
 V, D = 12, 8
 ALPHA = 0.1

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from w2v_scratch.embeddings import Embeddings, top_k
-from w2v_scratch.errors import FormatError, VocabError, W2VError
+from w2v_scratch.vectors.embeddings import Embeddings, top_k
+from w2v_scratch.base.errors import FormatError, VocabError, W2VError
 
 
 @pytest.fixture(scope="module")

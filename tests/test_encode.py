@@ -12,9 +12,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from w2v_scratch import corpus as C
-from w2v_scratch import encode as E
-
+from w2v_scratch.corpus import read as C
+from w2v_scratch.corpus import encode as E
 TEXTS = {
     "unicode whitespace": "a b\u00a0c\u3000d e\u2003f\n\n  x  y\tz\r\nq\x1cw\x0bv\x85u \u2028t\nlast words here",
     "one long line": " ".join(f"w{i % 37}" for i in range(25013)),

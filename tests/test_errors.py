@@ -15,11 +15,11 @@ import time
 import numpy as np
 import pytest
 
-from w2v_scratch import corpus
+from w2v_scratch.corpus import read as corpus
 from w2v_scratch.cli import main
-from w2v_scratch.errors import (ConfigError, DeviceError, DivergenceError, FormatError, InputError, VocabError,
+from w2v_scratch.base.errors import (ConfigError, DeviceError, DivergenceError, FormatError, InputError, VocabError,
                                 W2VError)
-from w2v_scratch.train import cuda_available
+from w2v_scratch.training.run import cuda_available
 
 TRAIN = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--no-progress", "--query"]
 
@@ -224,8 +224,7 @@ def test_vectors_gone_infinite_after_the_last_batch(capsys, tmp_path, topic_corp
 @pytest.mark.parametrize("table", ["center", "context"])
 def test_final_divergence_guard_covers_every_backend(capsys, tmp_path, topic_corpus, monkeypatch, table):
     """A trainer that returns without noticing NaN (as a Hogwild kernel could): still no file."""
-    from w2v_scratch import reference
-
+    from w2v_scratch.training import trainer_reference as reference
     real = reference.train
 
     def poisoned(w2v, *args, **kwargs):
@@ -358,9 +357,9 @@ def test_debug_raises_with_the_traceback(capsys, tmp_path):
 
 
 def test_native_model_pair_from_two_saves(capsys, tmp_path):
-    from w2v_scratch.config import TrainConfig
-    from w2v_scratch.persist import save_model
-    from w2v_scratch.vocab import Vocab
+    from w2v_scratch.training.config import TrainConfig
+    from w2v_scratch.training.persist import save_model
+    from w2v_scratch.corpus.vocab import Vocab
     from w2v_scratch.word2vec import Word2Vec
 
     for name in ("a", "b"):
@@ -401,7 +400,7 @@ def test_damaged_evaluation_files(capsys, tmp_path, kind, name, data, error, nee
     (b"caf\xe9 5\n", FormatError, "not UTF-8"),
 ], ids=["duplicate", "superscript", "huge", "negative", "three-fields", "empty", "latin1"])
 def test_bad_vocabulary_files(tmp_path, data, error, needle):
-    from w2v_scratch.vocab import Vocab
+    from w2v_scratch.corpus.vocab import Vocab
 
     path = tmp_path / "vocab.txt"
     path.write_bytes(data)

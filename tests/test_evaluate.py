@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from w2v_scratch.embeddings import Embeddings
-from w2v_scratch.errors import ConfigError, FormatError, InputError
-from w2v_scratch.evaluate import (AnalogyResult, bundled_analogies, bundled_pairs, evaluate_analogies,
+from w2v_scratch.vectors.embeddings import Embeddings
+from w2v_scratch.base.errors import ConfigError, FormatError, InputError
+from w2v_scratch.vectors.evaluate import (AnalogyResult, bundled_analogies, bundled_pairs, evaluate_analogies,
                                   evaluate_pairs, read_analogies)
 
 ANALOGIES = (
@@ -227,7 +227,7 @@ def test_3cosmul_matches_gensim_most_similar_cosmul(bundled_emb, tmp_path):
 
 def test_a_line_without_end_is_refused_not_read_whole(tmp_path, emb, monkeypatch):
     """A file with no newline (a binary blob, a device) stops at the line cap instead of filling memory."""
-    import w2v_scratch.evaluate as evaluate
+    import w2v_scratch.vectors.evaluate as evaluate
     monkeypatch.setattr(evaluate, "MAX_LINE_CHARS", 1000)
     blob = tmp_path / "blob.txt"
     blob.write_text("a b c d\n" + "x" * 5000)

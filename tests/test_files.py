@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from w2v_scratch import files
-from w2v_scratch.errors import ConfigError, InputError
+from w2v_scratch.base import files
+from w2v_scratch.base.errors import ConfigError, InputError
 
 
 def test_a_symlink_is_written_through(tmp_path):

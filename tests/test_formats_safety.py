@@ -40,14 +40,14 @@ import zipfile
 import numpy as np
 import pytest
 
-from w2v_scratch import inputs
-from w2v_scratch import io as io_mod
+from w2v_scratch.base import inputs
+from w2v_scratch.vectors import formats as io_mod
 from w2v_scratch.cli import main
-from w2v_scratch.embeddings import Embeddings
-from w2v_scratch.errors import ConfigError, FormatError, InputError
-from w2v_scratch.io import (detect_format, load_glove, load_vectors, load_word2vec, output_format, save_glove,
+from w2v_scratch.vectors.embeddings import Embeddings
+from w2v_scratch.base.errors import ConfigError, FormatError, InputError
+from w2v_scratch.vectors.formats import (detect_format, load_glove, load_vectors, load_word2vec, output_format, save_glove,
                             save_vectors, save_word2vec)
-from w2v_scratch.keyedvectors import KeyedVectors
+from w2v_scratch.vectors.keyedvectors import KeyedVectors
 
 WORDS = ["king", "queen", "man", "woman", "naïve", "日本"]
 

@@ -24,13 +24,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from w2v_scratch import corpus
-from w2v_scratch.config import TrainConfig
-from w2v_scratch.embeddings import Embeddings
-from w2v_scratch.errors import FormatError, InputError, W2VError
-from w2v_scratch.io import detect_format, load_glove, load_vectors, load_word2vec, save_glove, save_word2vec
-from w2v_scratch.persist import save_model
-from w2v_scratch.vocab import Vocab
+from w2v_scratch.corpus import read as corpus
+from w2v_scratch.training.config import TrainConfig
+from w2v_scratch.vectors.embeddings import Embeddings
+from w2v_scratch.base.errors import FormatError, InputError, W2VError
+from w2v_scratch.vectors.formats import detect_format, load_glove, load_vectors, load_word2vec, save_glove, save_word2vec
+from w2v_scratch.training.persist import save_model
+from w2v_scratch.corpus.vocab import Vocab
 from w2v_scratch.word2vec import Word2Vec
 
 FUZZ = settings(max_examples=150, deadline=None, database=None,
@@ -469,7 +469,7 @@ def test_damaged_gzip_is_a_format_error(tmp_path):
 @given(data=st.binary(max_size=300) | texts.map(str.encode), gz=st.booleans())
 def test_evaluation_file_readers_random_input(tmp_path, data, gz):
     """Analogy and word-pair files: a result or a W2VError, for any bytes (gzipped or not)."""
-    from w2v_scratch.evaluate import evaluate_analogies, evaluate_pairs
+    from w2v_scratch.vectors.evaluate import evaluate_analogies, evaluate_pairs
 
     emb = Embeddings(["a", "b", "c", "d"], np.eye(4, dtype=np.float32))
     path = tmp_path / ("f.txt.gz" if gz else "f.txt")

@@ -20,7 +20,7 @@ from gensim.models import Word2Vec as GensimWord2Vec  # noqa: E402
 from gensim.models.callbacks import CallbackAny2Vec  # noqa: E402
 
 from w2v_scratch import Word2Vec  # noqa: E402  -- the one line a gensim user changes
-from w2v_scratch.corpus import resolve  # noqa: E402
+from w2v_scratch.corpus.read import resolve  # noqa: E402
 
 QUESTIONS = """\
 : grammar

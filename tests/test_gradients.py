@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from w2v_scratch import gradcheck
-from w2v_scratch.losses import FullSoftmax, HierarchicalSoftmax, LossGrads, NegativeSampling, sigmoid
-from w2v_scratch.models import CBOW, SkipGram
+from w2v_scratch.textbook import gradcheck
+from w2v_scratch.textbook.losses import FullSoftmax, HierarchicalSoftmax, LossGrads, NegativeSampling, sigmoid
+from w2v_scratch.textbook.models import CBOW, SkipGram
 
 MODELS = dict(gradcheck.MODELS)
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import make_topic_corpus
-from w2v_scratch.config import TrainConfig
-from w2v_scratch.history import KEYS
+from w2v_scratch.training.config import TrainConfig
+from w2v_scratch.training.history import KEYS
 from w2v_scratch.word2vec import Word2Vec
 
 QUIET = dict(progress=False, log=lambda m: None)
@@ -79,8 +79,8 @@ def test_cpu_history_does_not_depend_on_timing(corpus):
 def test_fixed_sample_loss_is_the_ns_loss_of_its_examples(corpus):
     """eval_loss = mean over the sample of −log σ(u_pos·h) − Σ_k log σ(−u_k·h), written out here
     with math.exp/log one example at a time; training lowers it."""
-    from w2v_scratch.corpus import load
-    from w2v_scratch.monitor import FixedSample
+    from w2v_scratch.corpus.read import load
+    from w2v_scratch.training.monitor import FixedSample
 
     cfg = TrainConfig(backend="cpu", dim=8, min_count=1, negative=3, seed=3).resolved()
     vocab, encoded = load(corpus, 1)
@@ -106,8 +106,8 @@ def test_fixed_sample_loss_is_the_ns_loss_of_its_examples(corpus):
 
 
 def test_fixed_sample_of_a_corpus_without_pairs_is_none(tmp_path):
-    from w2v_scratch.corpus import load
-    from w2v_scratch.monitor import FixedSample
+    from w2v_scratch.corpus.read import load
+    from w2v_scratch.training.monitor import FixedSample
 
     path = tmp_path / "singles.txt"
     path.write_text("a\nb\nc\n")
@@ -128,8 +128,7 @@ def test_reference_sgd_rate_at_the_end_of_every_epoch(corpus):
 
 def test_reference_sgd_rate_inside_the_run(corpus, monkeypatch):
     """Every SGD step of the reference trainer uses the rate of its position in the run."""
-    from w2v_scratch import optim
-
+    from w2v_scratch.textbook import optim
     seen = []
     original = optim.SGD.step
 
@@ -171,8 +170,8 @@ def test_cpu_rate_at_the_end_of_every_epoch(corpus):
 def test_no_compile_inside_a_timed_epoch_with_a_memory_mapped_corpus(corpus, tmp_path, monkeypatch):
     """A read-only memory-mapped corpus is a Numba type of its own: the warm-up compiles for the
     arrays training really passes, so the epochs add no signature to the kernel."""
-    from w2v_scratch import corpus as corpus_mod
-    from w2v_scratch import trainer_cpu
+    from w2v_scratch.corpus import read as corpus_mod
+    from w2v_scratch.training import trainer_cpu
     from w2v_scratch.kernels import cpu
 
     vocab, _ = corpus_mod.load(corpus, 1)
@@ -196,9 +195,9 @@ def test_no_compile_inside_a_timed_epoch_with_a_memory_mapped_corpus(corpus, tmp
 @pytest.mark.parametrize("model,loss", [("sg", "ns"), ("cbow", "hs"), ("cbow", "softmax")])
 def test_fixed_sample_loss_is_the_same_in_chunks(corpus, model, loss, monkeypatch):
     """Evaluated one example at a time (a tiny chunk budget) or all at once: the same mean."""
-    from w2v_scratch import monitor
-    from w2v_scratch.corpus import load
-    from w2v_scratch.monitor import FixedSample
+    from w2v_scratch.training import monitor
+    from w2v_scratch.corpus.read import load
+    from w2v_scratch.training.monitor import FixedSample
 
     cfg = TrainConfig(backend="reference", model=model, loss=loss, dim=8, min_count=1, negative=3).resolved()
     vocab, encoded = load(corpus, 1)

@@ -1,4 +1,4 @@
-"""Golden test: w2v_scratch.huffman.build labels the tree exactly as word2vec.c does.
+"""Golden test: w2v_scratch.textbook.huffman.build labels the tree exactly as word2vec.c does.
 
 ``c_create_binary_tree`` below is an independent, line-by-line Python port of word2vec.c's
 ``CreateBinaryTree`` (tmikolov/word2vec): a ``count`` array of 2V+1 entries whose slots
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from w2v_scratch.huffman import build
+from w2v_scratch.textbook.huffman import build
 
 
 def c_create_binary_tree(counts, leaf_wins_ties=False):

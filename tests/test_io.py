@@ -7,14 +7,14 @@ import os
 import numpy as np
 import pytest
 
-from w2v_scratch.config import TrainConfig
-from w2v_scratch.embeddings import Embeddings
-from w2v_scratch.errors import FormatError, InputError
-from w2v_scratch.files import atomic_write
-from w2v_scratch.io import (detect_format, load_glove, load_vectors, load_word2vec, save_glove, save_vectors,
+from w2v_scratch.training.config import TrainConfig
+from w2v_scratch.vectors.embeddings import Embeddings
+from w2v_scratch.base.errors import FormatError, InputError
+from w2v_scratch.base.files import atomic_write
+from w2v_scratch.vectors.formats import (detect_format, load_glove, load_vectors, load_word2vec, save_glove, save_vectors,
                             save_word2vec, save_word2vec_text)
-from w2v_scratch.persist import save_model
-from w2v_scratch.vocab import Vocab
+from w2v_scratch.training.persist import save_model
+from w2v_scratch.corpus.vocab import Vocab
 from w2v_scratch.word2vec import Word2Vec
 
 WORDS = ["the", "of", "naïve", "日本", "a-b", "x"]

@@ -7,12 +7,12 @@ import numba
 import numpy as np
 import pytest
 
-from w2v_scratch.huffman import build as build_huffman
+from w2v_scratch.textbook.huffman import build as build_huffman
 from w2v_scratch.kernels import cpu
-from w2v_scratch.losses import HierarchicalSoftmax, NegativeSampling
-from w2v_scratch.models import CBOW, SkipGram
-from w2v_scratch.optim import SGD
-from w2v_scratch.reference import Step, loss_and_grads
+from w2v_scratch.textbook.losses import HierarchicalSoftmax, NegativeSampling
+from w2v_scratch.textbook.models import CBOW, SkipGram
+from w2v_scratch.textbook.optim import SGD
+from w2v_scratch.textbook.reference import Step, loss_and_grads
 
 V, D, LR = 12, 8, 0.1
 COUNTS = np.array([50, 40, 30, 22, 20, 15, 11, 9, 7, 5, 3, 2])
@@ -144,7 +144,7 @@ def test_cbow_one_step_matches_reference(hs, mode):
 
 
 def test_alias_draws_follow_the_noise_distribution():
-    from w2v_scratch.sampling import AliasSampler
+    from w2v_scratch.textbook.sampling import AliasSampler
 
     s = AliasSampler.unigram(COUNTS, 0.75)
     rng = np.array([12345], np.uint64)
@@ -216,7 +216,7 @@ def test_two_threads_train(corpus_file):
 
 
 def test_partition_covers_every_sentence():
-    from w2v_scratch.trainer_cpu import partition, slices
+    from w2v_scratch.training.trainer_cpu import partition, slices
 
     offsets = np.cumsum([0] + [3, 50, 1, 1, 7, 200, 2, 9])
     parts = partition(offsets, 3)
@@ -227,10 +227,10 @@ def test_partition_covers_every_sentence():
 
 
 def test_memmap_corpus_trains(corpus_file, tmp_path):
-    from w2v_scratch import corpus as corpus_mod
-    from w2v_scratch.config import TrainConfig
-    from w2v_scratch.corpus import encode_memmap
-    from w2v_scratch.trainer_cpu import train
+    from w2v_scratch.corpus import read as corpus_mod
+    from w2v_scratch.training.config import TrainConfig
+    from w2v_scratch.corpus.read import encode_memmap
+    from w2v_scratch.training.trainer_cpu import train
     from w2v_scratch.word2vec import Word2Vec
 
     vocab, encoded = corpus_mod.load(corpus_file, 1)
@@ -247,7 +247,7 @@ def test_memmap_corpus_trains(corpus_file, tmp_path):
 
 def test_cli_writes_binary_vectors(corpus_file, tmp_path):
     from w2v_scratch.cli import main
-    from w2v_scratch.io import load_word2vec
+    from w2v_scratch.vectors.formats import load_word2vec
 
     out = tmp_path / "vectors.bin"
     rc = main(["train", "--backend", "cpu", "--model", "cbow", "--loss", "hs", "--threads", "2",
@@ -263,9 +263,9 @@ def test_checkpoint_mid_run_and_resume_is_bit_identical(corpus_file, tmp_path, m
     """threads=1: a run that writes checkpoints (and so stops and restarts its workers at slice
     boundaries) ends with the same vectors as one that does not, and resuming from a checkpoint
     written mid-epoch ends there too."""
-    from w2v_scratch import trainer_cpu
-    from w2v_scratch.checkpoint import Checkpointer
-    from w2v_scratch.train import fit
+    from w2v_scratch.training import trainer_cpu
+    from w2v_scratch.training.checkpoint import Checkpointer
+    from w2v_scratch.training.run import fit
     from w2v_scratch.word2vec import Word2Vec
 
     monkeypatch.setattr(trainer_cpu, "SLICE_WORDS", 500)  # many slices in the tiny corpus

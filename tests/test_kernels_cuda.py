@@ -104,9 +104,9 @@ def test_no_bare_float_literals_in_kernels():
 
 
 def test_unsupported_configuration_is_a_config_error():
-    from w2v_scratch import trainer_cuda
-    from w2v_scratch.config import TrainConfig
-    from w2v_scratch.errors import ConfigError
+    from w2v_scratch.training import trainer_cuda
+    from w2v_scratch.training.config import TrainConfig
+    from w2v_scratch.base.errors import ConfigError
 
     cfg = TrainConfig(loss="softmax", backend="cuda")
     with pytest.raises(ConfigError, match="--backend cpu"):
@@ -176,8 +176,8 @@ def host_subsample(ids: np.ndarray, offsets: np.ndarray, keep: np.ndarray, key: 
 
 def tiny_corpus(n_sent=2, length=20, V=12, seed=0):
     """Random ids with a frequency-sorted vocabulary."""
-    from w2v_scratch.corpus import Corpus
-    from w2v_scratch.vocab import Vocab
+    from w2v_scratch.corpus.read import Corpus
+    from w2v_scratch.corpus.vocab import Vocab
 
     rng = np.random.default_rng(seed)
     ids = rng.zipf(1.6, n_sent * length).astype(np.int64) % V
@@ -212,8 +212,8 @@ def emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, offsets, key, 
     exact gradient of the mean). ``events`` (a dict) receives counts of what happened:
     ns_pos_hi/ns_pos_lo/ns_neg_hi/ns_neg_lo (targets beyond ±6), hs_skipped, noise_eq_pos, and
     near6, the smallest ||f| − 6| seen (float32 could decide a case that close differently)."""
-    from w2v_scratch.huffman import HuffmanTree
-    from w2v_scratch.losses import HierarchicalSoftmax, NegativeSampling
+    from w2v_scratch.textbook.huffman import HuffmanTree
+    from w2v_scratch.textbook.losses import HierarchicalSoftmax, NegativeSampling
 
     ns = NegativeSampling(normalize=False)
     hs = HierarchicalSoftmax(tree) if tree is not None else None
@@ -426,9 +426,9 @@ def one_epoch(model, loss, atomic=True, scale=0.25, lr=0.5, ctx_scale=1.0, V=12,
     and sentences are launched one at a time (no Hogwild race between warps)."""
     from numba import cuda
 
-    from w2v_scratch.config import TrainConfig
-    from w2v_scratch.huffman import build as build_huffman
-    from w2v_scratch.kernel_inputs import Tables
+    from w2v_scratch.training.config import TrainConfig
+    from w2v_scratch.textbook.huffman import build as build_huffman
+    from w2v_scratch.training.kernel_inputs import Tables
     from w2v_scratch.kernels import cuda as ck
 
     dim, K, W = 16, 2, 2
@@ -579,8 +579,8 @@ def test_backend_cuda_checkpoint_at_epoch_boundary_and_resume(tmp_path):
     """Ctrl-C (played by a checkpointer) after epoch 1 writes a checkpoint; resuming it ends with
     the uninterrupted run's vectors (every draw derives from seed, epoch and sentence)."""
     from w2v_scratch import Word2Vec
-    from w2v_scratch.checkpoint import Checkpointer, Interrupted
-    from w2v_scratch.train import fit
+    from w2v_scratch.training.checkpoint import Checkpointer, Interrupted
+    from w2v_scratch.training.run import fit
 
     words = "the quick brown fox jumps over a lazy dog now".split()
     path = tmp_path / "tiny.txt"

@@ -12,9 +12,9 @@ gensim = pytest.importorskip("gensim")
 from gensim.models import KeyedVectors  # noqa: E402
 
 from tests.conftest import make_topic_corpus  # noqa: E402
-from w2v_scratch.embeddings import Embeddings  # noqa: E402
-from w2v_scratch.errors import VocabError, W2VError  # noqa: E402
-from w2v_scratch.evaluate import (bundled_analogies, bundled_pairs, evaluate_analogies, evaluate_pairs,  # noqa: E402
+from w2v_scratch.vectors.embeddings import Embeddings  # noqa: E402
+from w2v_scratch.base.errors import VocabError, W2VError  # noqa: E402
+from w2v_scratch.vectors.evaluate import (bundled_analogies, bundled_pairs, evaluate_analogies, evaluate_pairs,  # noqa: E402
                                   read_analogies)
 from w2v_scratch.word2vec import Word2Vec  # noqa: E402
 

@@ -14,11 +14,13 @@ import warnings
 import numpy as np
 import pytest
 
-from w2v_scratch import config, history, monitor
+from w2v_scratch.training import config
+from w2v_scratch.training import history
+from w2v_scratch.training import monitor
 from w2v_scratch.cli import main
-from w2v_scratch.config import TrainConfig, check_memory, memory_needed
-from w2v_scratch.errors import ConfigError, DeviceError, DivergenceError, W2VError
-from w2v_scratch.train import cuda_available
+from w2v_scratch.training.config import TrainConfig, check_memory, memory_needed
+from w2v_scratch.base.errors import ConfigError, DeviceError, DivergenceError, W2VError
+from w2v_scratch.training.run import cuda_available
 
 TINY = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--no-progress", "--query"]
 PREFIX = "w2v-scratch train: error:"
@@ -193,8 +195,7 @@ def test_fixed_sample_sizes_match_the_monitor():
 
 
 def test_memory_error_is_one_line(capsys, tmp_path, topic_corpus, monkeypatch):
-    from w2v_scratch import reference
-
+    from w2v_scratch.training import trainer_reference as reference
     def no_memory(*args, **kwargs):
         np.empty(1)
         raise MemoryError("Unable to allocate 89.4 GiB for an array with shape (24, 1000000000)")
@@ -331,16 +332,14 @@ def test_gradcheck_impossible_options(capsys, options, needle):
 
 # -- the cuda backend's own limits (no GPU needed) ----------------------------------------------------------
 def test_device_memory_estimate():
-    from w2v_scratch import trainer_cuda
-
+    from w2v_scratch.training import trainer_cuda
     cfg = TrainConfig(dim=300, backend="cuda").resolved()
     need = trainer_cuda.device_memory_needed(cfg, 100_000, 10**7, 10**5)
     assert 2 * 100_000 * 300 * 4 < need < 2 * 100_000 * 300 * 4 + 10**9
 
 
 def test_cuda_errors_are_device_errors(monkeypatch):
-    from w2v_scratch import trainer_cuda
-
+    from w2v_scratch.training import trainer_cuda
     class FakeDriverError(Exception):
         pass
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2v_scratch.config import TrainConfig
-from w2v_scratch.errors import FormatError
-from w2v_scratch.io import load_vectors
-from w2v_scratch.persist import save_model
-from w2v_scratch.vocab import Vocab
+from w2v_scratch.training.config import TrainConfig
+from w2v_scratch.base.errors import FormatError
+from w2v_scratch.vectors.formats import load_vectors
+from w2v_scratch.training.persist import save_model
+from w2v_scratch.corpus.vocab import Vocab
 from w2v_scratch.word2vec import Word2Vec
 
 ROOT = Path(__file__).resolve().parents[1]

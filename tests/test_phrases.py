@@ -12,9 +12,10 @@ import sys
 import numpy as np
 import pytest
 
-from w2v_scratch import corpus, phrases
-from w2v_scratch.errors import ConfigError, InputError
-from w2v_scratch.phrases import Phrases, learn_phrases, phrase_corpus
+from w2v_scratch.corpus import read as corpus
+from w2v_scratch.corpus import phrases
+from w2v_scratch.base.errors import ConfigError, InputError
+from w2v_scratch.corpus.phrases import Phrases, learn_phrases, phrase_corpus
 
 HAS_GENSIM = importlib.util.find_spec("gensim") is not None
 PTB_LINES = 12_000  # a slice of PTB keeps the comparisons fast

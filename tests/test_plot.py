@@ -5,9 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from w2v_scratch.embeddings import Embeddings
-from w2v_scratch.errors import ConfigError, MissingDependency, VocabError, W2VError
-from w2v_scratch.plot import moving_average, pca_2d, plot_loss, plot_words
+from w2v_scratch.vectors.embeddings import Embeddings
+from w2v_scratch.base.errors import ConfigError, MissingDependency, VocabError, W2VError
+from w2v_scratch.vectors.plot import moving_average, pca_2d, plot_loss, plot_words
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

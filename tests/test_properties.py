@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from w2v_scratch import huffman, sampling
-from w2v_scratch.errors import ConfigError
-from w2v_scratch.losses import FullSoftmax, HierarchicalSoftmax
+from w2v_scratch.textbook import huffman
+from w2v_scratch.textbook import sampling
+from w2v_scratch.base.errors import ConfigError
+from w2v_scratch.textbook.losses import FullSoftmax, HierarchicalSoftmax
 
 FAST = settings(max_examples=40, deadline=None)
 

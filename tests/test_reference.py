@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from w2v_scratch import TrainConfig, Word2Vec
-from w2v_scratch.optim import Adam, SGD, accumulate
+from w2v_scratch.textbook.optim import Adam, SGD, accumulate
 
 PAIRS = [(m, l) for m in ("sg", "cbow") for l in ("ns", "hs", "softmax")]
 

@@ -25,12 +25,13 @@ import time
 import numpy as np
 import pytest
 
-from w2v_scratch import TrainConfig, Word2Vec, corpus as corpus_mod
-from w2v_scratch import checkpoint as ckpt_mod
-from w2v_scratch.checkpoint import Checkpointer, Interrupted
+from w2v_scratch import TrainConfig, Word2Vec
+from w2v_scratch.corpus import read as corpus_mod
+from w2v_scratch.training import checkpoint as ckpt_mod
+from w2v_scratch.training.checkpoint import Checkpointer, Interrupted
 from w2v_scratch.cli import main
-from w2v_scratch.errors import ConfigError, FormatError, InputError, W2VError
-from w2v_scratch.train import fit
+from w2v_scratch.base.errors import ConfigError, FormatError, InputError, W2VError
+from w2v_scratch.training.run import fit
 
 from conftest import StopAfter, make_topic_corpus
 
@@ -303,8 +304,7 @@ def test_a_damaged_cache_entry_is_rebuilt_not_trusted(tmp_path, topic_corpus):
 
 def test_cache_shared_by_a_run_in_progress(capsys, tmp_path, topic_corpus, monkeypatch):
     """While a cpu run trains on its mapped cache, another encodes into the same folder."""
-    from w2v_scratch import trainer_cpu
-
+    from w2v_scratch.training import trainer_cpu
     cache = tmp_path / "cache"
     real = trainer_cpu.train
 
@@ -441,7 +441,7 @@ def test_a_corpus_from_a_pipe_is_read_once_and_trains_as_the_file_does(capsys, t
 
 
 def test_one_pass_encoding_equals_counting_then_encoding(tmp_path, topic_corpus):
-    from w2v_scratch.vocab import Vocab
+    from w2v_scratch.corpus.vocab import Vocab
 
     vocab, enc = corpus_mod.load(topic_corpus, min_count=3, max_vocab=17)
     expected = Vocab.build(corpus_mod.iter_sentences(topic_corpus), 3, 17)
@@ -510,8 +510,7 @@ def reference_checkpoint(tmp_path, corpus, name="ck", stop_at=3, **options) -> s
 
 @pytest.fixture
 def cpu_checkpoint(tmp_path, topic_corpus, monkeypatch):
-    from w2v_scratch import trainer_cpu
-
+    from w2v_scratch.training import trainer_cpu
     monkeypatch.setattr(trainer_cpu, "SLICE_WORDS", 200)  # many slices per worker
     cfg = TrainConfig(backend="cpu", dim=8, epochs=3, min_count=1, threads=2)
     with pytest.raises(Interrupted):

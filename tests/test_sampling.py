@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from w2v_scratch import sampling
-from w2v_scratch.errors import ConfigError
+from w2v_scratch.textbook import sampling
+from w2v_scratch.base.errors import ConfigError
 
 
 # Frequencies chosen so that every keep probability is a fraction worked out by hand.
@@ -46,7 +46,7 @@ def test_keep_probabilities_properties():
             assert np.any(p < 1.0)                # and the most frequent ones are not
         for t in (0, 0.0, -1e-3):                 # t <= 0 keeps everything
             assert np.all(sampling.keep_probabilities(counts, t, rule) == 1.0)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         sampling.keep_probabilities(counts, 1e-3, "nope")
 
 

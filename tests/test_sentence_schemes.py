@@ -24,13 +24,13 @@ import pytest
 
 import numba
 
-from w2v_scratch.huffman import build as build_huffman
+from w2v_scratch.textbook.huffman import build as build_huffman
 from w2v_scratch.kernels import cpu
-from w2v_scratch.losses import HierarchicalSoftmax, NegativeSampling
-from w2v_scratch.models import SkipGram
-from w2v_scratch.optim import SGD
-from w2v_scratch.reference import Step, loss_and_grads
-from w2v_scratch.sampling import AliasSampler
+from w2v_scratch.textbook.losses import HierarchicalSoftmax, NegativeSampling
+from w2v_scratch.textbook.models import SkipGram
+from w2v_scratch.textbook.optim import SGD
+from w2v_scratch.textbook.reference import Step, loss_and_grads
+from w2v_scratch.textbook.sampling import AliasSampler
 
 V, D, WINDOW, K, ALPHA = 40, 8, 3, 4, 0.05
 MASK = (1 << 64) - 1
@@ -165,8 +165,8 @@ def test_shared_noise_reaches_the_kernel_and_is_reproducible(topic_corpus):
     (dict(backend="cpu", shared_noise="yes"), "True or False"),
 ])
 def test_shared_noise_is_refused_where_it_means_nothing(settings, needle):
-    from w2v_scratch.config import TrainConfig
-    from w2v_scratch.errors import ConfigError
+    from w2v_scratch.training.config import TrainConfig
+    from w2v_scratch.base.errors import ConfigError
 
     with pytest.raises(ConfigError, match=needle):
         TrainConfig(**settings).validate()
@@ -299,7 +299,7 @@ def test_a_sentence_in_windows_matches_the_reference_draw_for_draw(hs):
 
 
 def test_window_batch_is_the_cpu_skipgram_default_and_word2vec_c_stays_an_option():
-    from w2v_scratch.config import TrainConfig
+    from w2v_scratch.training.config import TrainConfig
 
     def scheme(**kw):
         cfg = TrainConfig(**kw).with_defaults()
@@ -343,8 +343,8 @@ def test_window_batch_trains_and_learns(topic_corpus):
     (dict(backend="cpu", window_batch=1), "True or False"),
 ])
 def test_window_batch_is_refused_where_it_means_nothing(settings, needle):
-    from w2v_scratch.config import TrainConfig
-    from w2v_scratch.errors import ConfigError
+    from w2v_scratch.training.config import TrainConfig
+    from w2v_scratch.base.errors import ConfigError
 
     with pytest.raises(ConfigError, match=needle):
         TrainConfig(**settings).validate()
@@ -392,8 +392,8 @@ def test_window_steps_are_logistic_steps_with_word2vec_cs_departures(skip):
 def test_backend_auto_gets_the_chosen_backends_scheme(monkeypatch, topic_corpus):
     """``auto`` is chosen before the defaults apply: on a machine without a GPU the run is the cpu's,
     window step included, and the config kept for a checkpoint or a later ``train`` says so."""
-    from w2v_scratch import Word2Vec, train
-
+    from w2v_scratch import Word2Vec
+    from w2v_scratch.training import run as train
     monkeypatch.setattr(train, "cuda_available", lambda: False)
     w = Word2Vec(backend="auto", loss="hs", dim=8, epochs=1, min_count=1, window=2, threads=1, seed=2)
     w.fit(topic_corpus, progress=False, log=lambda m: None)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from w2v_scratch import TrainConfig, Word2Vec
-from w2v_scratch.config import fast_threads
-from w2v_scratch.corpus import load
-from w2v_scratch.errors import ConfigError, FormatError, InputError, VocabError
-from w2v_scratch.sentences import load as load_sentences
-from w2v_scratch.vocab import Vocab
+from w2v_scratch.training.config import fast_threads
+from w2v_scratch.corpus.read import load
+from w2v_scratch.base.errors import ConfigError, FormatError, InputError, VocabError
+from w2v_scratch.corpus.sentences import load as load_sentences
+from w2v_scratch.corpus.vocab import Vocab
 
 from conftest import make_topic_corpus
 
@@ -278,8 +278,8 @@ def test_vocab_round_trip_through_save_and_read(tmp_path):
 @pytest.mark.parametrize("backend", ["reference", "cpu"])
 def test_a_run_on_sentences_resumes_from_its_checkpoint(corpus_file, tmp_path, backend):
     from conftest import StopAfter
-    from w2v_scratch.checkpoint import Interrupted
-    from w2v_scratch.train import fit
+    from w2v_scratch.training.checkpoint import Interrupted
+    from w2v_scratch.training.run import fit
 
     sentences, params = read(corpus_file), dict(SMALL, epochs=3, backend=backend)
     whole = Word2Vec(**params).fit(sentences, **QUIET)

@@ -5,7 +5,7 @@
     >>> model.wv.most_similar("chip", topn=3)
     >>> model.save("ptb-model")          # native .npz + .json, no pickle
 
-The project's own names (the fields of :class:`~w2v_scratch.config.TrainConfig`: ``model``,
+The project's own names (the fields of :class:`~w2v_scratch.training.config.TrainConfig`: ``model``,
 ``loss``, ``dim``, ``lr``, ``threads``...) are the primary API. gensim's constructor, keywords,
 ``build_vocab``/``train`` and callbacks work too (:class:`Word2Vec` lists what differs)::
 
@@ -24,13 +24,13 @@ import sys
 
 import numpy as np
 
-from . import persist, train
-from .checkpoint import Checkpointer, read_checkpoint
-from .config import TrainConfig, check_memory, config_from_params
-from .errors import ConfigError
-from .keyedvectors import KeyedVectors
-from .sampling import keep_probabilities
-from .vocab import Vocab
+from .training import persist, run as train
+from .training.checkpoint import Checkpointer, read_checkpoint
+from .training.config import TrainConfig, check_memory, config_from_params
+from .base.errors import ConfigError
+from .vectors.keyedvectors import KeyedVectors
+from .textbook.sampling import keep_probabilities
+from .corpus.vocab import Vocab
 
 
 def _setting(field: str, convert=None, doc: str = "") -> property:
@@ -227,7 +227,7 @@ class Word2Vec:
     @property
     def wv(self) -> KeyedVectors:
         """The word vectors (``center``, not a copy) as a
-        :class:`~w2v_scratch.keyedvectors.KeyedVectors`: gensim's queries and file calls."""
+        :class:`~w2v_scratch.vectors.keyedvectors.KeyedVectors`: gensim's queries and file calls."""
         if self.center is None:
             raise RuntimeError("the model is not trained yet: call fit() (or build_vocab()) first")
         return KeyedVectors(self.vocab.words, self.center, counts=self.vocab.counts)

@@ -1,7 +1,7 @@
 """The ``w2v-scratch`` command: argument parsing and printing only.
 
 Each subcommand lives in its own module with a ``register(subparsers)`` function
-that adds its parser and sets ``func``. Any :class:`~w2v_scratch.errors.W2VError`
+that adds its parser and sets ``func``. Any :class:`~w2v_scratch.base.errors.W2VError`
 becomes one line on stderr and the error's exit status; ``--debug`` shows the
 traceback instead. A command line argparse cannot parse is one line too
 (:class:`~w2v_scratch.cli.common.Parser`), exit status 2.
@@ -14,7 +14,7 @@ import importlib
 import sys
 import warnings
 
-from ..errors import ConfigError, W2VError
+from ..base.errors import ConfigError, W2VError
 from .common import EXIT_STATUSES, PROG, HelpFormatter, Parser, version
 
 COMMANDS = ("train", "vectors", "tools", "gradcheck")  # modules of this package, in --help order

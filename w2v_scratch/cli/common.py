@@ -7,8 +7,7 @@ import importlib
 import importlib.metadata
 import sys
 
-from ..errors import (ConfigError, DeviceError, DivergenceError, FormatError, InputError, MissingDependency,
-                      VocabError)
+from ..base.errors import ConfigError, DeviceError, DivergenceError, FormatError, InputError, MissingDependency, VocabError
 
 PROG = "w2v-scratch"
 EXIT_SYNTAX = 2  # argparse's own status for a command line it cannot parse

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sys
 
-from ..classes import ITERATIONS, save_classes, word_classes
-from ..corpus import MAX_SENTENCE_LENGTH, resolve
-from ..files import check_outputs
-from ..io import FORMATS, load_vectors
-from ..persist import model_paths
-from ..phrases import COUNTINGS, DEFAULT_MIN_COUNT, DEFAULT_THRESHOLD, DELIMITER, SCORINGS, phrase_corpus
+from ..vectors.classes import ITERATIONS, save_classes, word_classes
+from ..corpus.read import MAX_SENTENCE_LENGTH, resolve
+from ..base.files import check_outputs
+from ..vectors.formats import FORMATS, load_vectors
+from ..training.persist import model_paths
+from ..corpus.phrases import COUNTINGS, DEFAULT_MIN_COUNT, DEFAULT_THRESHOLD, DELIMITER, SCORINGS, phrase_corpus
 from .common import HelpFormatter, non_negative, positive, threshold
 
 PHRASES_DESCRIPTION = (

@@ -1,6 +1,6 @@
 """``w2v-scratch train``: train vectors (or word2vec.c's word classes) and write them out.
 
-Every field of :class:`~w2v_scratch.config.TrainConfig` has an option: those in :data:`OPTIONS`
+Every field of :class:`~w2v_scratch.training.config.TrainConfig` has an option: those in :data:`OPTIONS`
 are written out by hand (name, choices, help); any other field gets ``--field-name`` made from its
 type and default (:func:`field_option`), so a field added to the config is never out of reach.
 Each such option defaults to None in the parser: a field left unset keeps ``TrainConfig``'s own
@@ -17,17 +17,16 @@ import os
 import stat
 import typing
 
-from .. import progress
-from ..checkpoint import (Checkpointer, Interrupted, Terminated, checkpoint_paths, lock, lock_path,
-                          parse_interval, remove_checkpoint_files, terminate_by_unwinding)
-from ..classes import save_classes, word_classes
-from ..config import BACKENDS, LOSSES, MODELS, TrainConfig, fast_threads
-from ..corpus import BUNDLED, check_cache_dir, resolve
-from ..errors import ConfigError
-from ..files import check_outputs, file_signature, same_file
-from ..io import output_format, save_vectors, save_word2vec
-from ..plot import plot_loss
-from ..train import check_seed, fit, resume
+from ..training import progress
+from ..training.checkpoint import Checkpointer, Interrupted, Terminated, checkpoint_paths, lock, lock_path, parse_interval, remove_checkpoint_files, terminate_by_unwinding
+from ..vectors.classes import save_classes, word_classes
+from ..training.config import BACKENDS, LOSSES, MODELS, TrainConfig, fast_threads
+from ..corpus.read import BUNDLED, check_cache_dir, resolve
+from ..base.errors import ConfigError
+from ..base.files import check_outputs, file_signature, same_file
+from ..vectors.formats import output_format, save_vectors, save_word2vec
+from ..vectors.plot import plot_loss
+from ..training.run import check_seed, fit, resume
 from ..word2vec import Word2Vec
 from .common import EXIT_STATUSES, HelpFormatter, positive, require
 
@@ -232,7 +231,7 @@ def config_from_args(args) -> TrainConfig:
 def run(args) -> int:
     """Train (or resume), then write the outputs. SIGTERM unwinds the run like Ctrl-C (exit 143),
     writing a checkpoint first while training. When stderr is not a terminal, progress bars leave
-    plain lines (:func:`w2v_scratch.progress.plain_unless_terminal`)."""
+    plain lines (:func:`w2v_scratch.training.progress.plain_unless_terminal`)."""
     try:
         with terminate_by_unwinding(), progress.plain_unless_terminal():
             return _run(args)

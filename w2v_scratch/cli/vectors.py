@@ -22,15 +22,14 @@ import warnings
 
 import numpy as np
 
-from .. import progress
-from ..embeddings import QueryError
-from ..errors import W2VError
-from ..evaluate import (AnalogyResult, bundled_analogies, bundled_pairs, evaluate_analogies, evaluate_pairs,
-                        stem)
-from ..files import check_outputs
-from ..io import FORMATS, load_vectors, output_format, save_vectors
-from ..persist import model_paths
-from ..plot import plot_words  # light: matplotlib itself is imported when a picture is drawn
+from ..training import progress
+from ..vectors.embeddings import QueryError
+from ..base.errors import W2VError
+from ..vectors.evaluate import AnalogyResult, bundled_analogies, bundled_pairs, evaluate_analogies, evaluate_pairs, stem
+from ..base.files import check_outputs
+from ..vectors.formats import FORMATS, load_vectors, output_format, save_vectors
+from ..training.persist import model_paths
+from ..vectors.plot import plot_words  # light: matplotlib itself is imported when a picture is drawn
 from .common import HelpFormatter, positive, require
 
 LOOP_HELP = ("A prompt is shown only when stdin is a terminal. A query that cannot be answered (a word not in the "
@@ -164,7 +163,7 @@ def query_loop(answer, command: str, what: str, stdin=None) -> int:
     """word2vec.c's ``distance`` loop: read queries (lines of words) from ``stdin`` (default
     ``sys.stdin``) until a line ``EXIT`` or the end of input, printing ``answer(words)``'s
     (word, score) pairs for each, a blank line between two answers; blank lines are skipped. A query
-    that raises :class:`~w2v_scratch.errors.W2VError` (an unknown word) gets one line on stderr and
+    that raises :class:`~w2v_scratch.base.errors.W2VError` (an unknown word) gets one line on stderr and
     the loop goes on. The prompt goes to stderr, and only when stdin is a terminal. Returns 0 when
     every query was answered, else the exit status of the last error."""
     stdin = sys.stdin if stdin is None else stdin

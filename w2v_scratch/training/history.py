@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from .errors import DivergenceError
+from ..base.errors import DivergenceError
 
 KEYS = ("epoch", "loss", "eval_loss", "seconds", "words", "trained_words", "examples", "words_per_sec",
         "trained_words_per_sec", "lr_end", "batch_losses")

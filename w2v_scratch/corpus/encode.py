@@ -28,7 +28,7 @@ import numpy as np
 
 
 def _text():
-    from .kernels import text  # deferred: loading the Numba text kernel takes a while (import stays light)
+    from ..kernels import text  # deferred: loading the Numba text kernel takes a while (import stays light)
     return text
 
 

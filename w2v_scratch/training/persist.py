@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import TrainConfig
-from .errors import ConfigError, FormatError, InputError, W2VError
-from .files import atomic_write
-from .inputs import open_regular, reading
-from .vocab import Vocab
+from ..base.errors import ConfigError, FormatError, InputError, W2VError
+from ..base.files import atomic_write
+from ..base.inputs import open_regular, reading
+from ..corpus.vocab import Vocab
 
 
 @dataclass

@@ -6,11 +6,11 @@ random float64 problem — V = 12–30 words, d = 5–8, a few examples with rep
 words and padded (masked) entries — and compares, entry by entry, the analytic
 gradient of the **summed** loss L = Σ_b ℓ_b with central finite differences:
 
-* analytic: :func:`w2v_scratch.reference.loss_and_grads` gives (rows, grad_rows)
+* analytic: :func:`w2v_scratch.textbook.reference.loss_and_grads` gives (rows, grad_rows)
   for the input table ``center`` (W_in) and the output table (``context`` W_out,
   or ``inner_nodes`` Θ for HS); a row may appear several times, so the pieces are
   accumulated into dense (V, d) / (V−1, d) matrices — exactly what the optimizers
-  do with :func:`w2v_scratch.optim.accumulate`;
+  do with :func:`w2v_scratch.textbook.optim.accumulate`;
 * numeric: for every entry x of both tables,
   ∂L/∂x ≈ Σ_b [ℓ_b(x + ε) − ℓ_b(x − ε)] / (2ε), ε = 1e-5 (near the optimum
   ε ≈ ε_mach^{1/3} ≈ 6e-6 that balances the O(ε²) truncation error against the
@@ -35,14 +35,11 @@ Run it as ``w2v-scratch gradcheck``; the derivations are in docs/math.md.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import huffman
-from .errors import ConfigError
 from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
 from .models import CBOW, SkipGram
 from .reference import Step, loss_and_grads
@@ -240,7 +237,6 @@ def run(seed: int = 0, tol: float = TOL, eps: float = EPS, models=None, losses=N
     ``models`` / ``losses`` restrict the labels checked (default: all of :data:`MODELS`
     and :data:`LOSSES`). Each pair gets its own random problem drawn from ``seed``.
     """
-    check_options(seed, tol, eps)
     rows: list[GradCheckRow] = []
     seeds = np.random.SeedSequence(seed).spawn(len(MODELS) * len(LOSSES))
     k = 0
@@ -253,16 +249,3 @@ def run(seed: int = 0, tol: float = TOL, eps: float = EPS, models=None, losses=N
             p = make_problem(factory(), loss_label, rng)
             rows.extend(check_problem(p, model_label, loss_label, eps=eps, tol=tol))
     return rows
-
-
-def check_options(seed, tol, eps) -> None:
-    """Refuse impossible settings with a ``ConfigError``: the seed a whole number from 0 to 2**64 − 1
-    (as for training), ``tol`` a finite number > 0, ``eps`` a finite number in (0, 1) (a step of 1
-    or more is no derivative: the default 1e-5 balances truncation against rounding)."""
-    if not (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed <= 2**64 - 1):
-        raise ConfigError(f"--seed must be a whole number from 0 to 2**64 - 1 (got {seed}): use a non-negative seed")
-    for opt, value, rule, ok in (("--tol", tol, "a finite number > 0", lambda v: v > 0),
-                                 ("--eps", eps, "a finite number between 0 and 1", lambda v: 0 < v < 1)):
-        if not (isinstance(value, numbers.Real) and math.isfinite(value) and ok(value)):
-            default = TOL if opt == "--tol" else EPS
-            raise ConfigError(f"{opt} must be positive: {rule} (got {value}); the default is {default:g}")

@@ -1,6 +1,6 @@
 """``KeyedVectors``: the word vectors with their files — what ``Word2Vec.wv`` returns.
 
-:class:`~w2v_scratch.embeddings.Embeddings` answers the queries (gensim's KeyedVectors calls);
+:class:`~w2v_scratch.vectors.embeddings.Embeddings` answers the queries (gensim's KeyedVectors calls);
 this subclass adds the file calls a gensim user makes, with gensim's names and arguments,
 written by ``io.py`` (word2vec text/binary, GloVe; never pickle).
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import io
+from . import formats as io
 from .embeddings import Embeddings
-from .errors import ConfigError
-from .files import atomic_write
-from .vocab import Vocab
+from ..base.errors import ConfigError
+from ..base.files import atomic_write
+from ..corpus.vocab import Vocab
 
 
 class KeyedVectors(Embeddings):

@@ -39,12 +39,13 @@ try:
 except ImportError:  # Windows: runs sharing a checkpoint are not locked out
     fcntl = None
 
-from . import persist, terminate
+from . import persist
+from ..base import terminate
 from .config import LOSSES, MODELS
-from .errors import ConfigError, FormatError, InputError, W2VError
-from .files import file_signature, same_file
+from ..base.errors import ConfigError, FormatError, InputError, W2VError
+from ..base.files import file_signature, same_file
 from .history import KEYS
-from .terminate import Terminated, raise_terminated  # noqa: F401  (Terminated: the CLI's)
+from ..base.terminate import Terminated, raise_terminated  # noqa: F401  (Terminated: the CLI's)
 
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as shells report it
 SIGNAL_NAME = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}

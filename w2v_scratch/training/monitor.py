@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .huffman import build as build_huffman
-from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
-from .sampling import AliasSampler, keep_probabilities
+from ..textbook.huffman import build as build_huffman
+from ..textbook.losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
+from ..textbook.sampling import AliasSampler, keep_probabilities
 
 SIZE = 4096          # examples for NS and HS
 SOFTMAX_SIZE = 512   # the full softmax costs V·d per example

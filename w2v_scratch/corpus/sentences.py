@@ -28,9 +28,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 
-from . import corpus as corpus_mod
-from .corpus import MAX_SENTENCE_LENGTH, Corpus
-from .errors import InputError
+from . import read as corpus_mod
+from .read import MAX_SENTENCE_LENGTH, Corpus
+from ..base.errors import InputError
 from .vocab import Vocab
 
 

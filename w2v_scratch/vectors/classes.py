@@ -32,9 +32,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import ConfigError, FormatError, InputError
-from .files import atomic_write
-from .vocab import word_number_lines
+from ..base.errors import ConfigError, FormatError, InputError
+from ..base.files import atomic_write
+from ..corpus.vocab import word_number_lines
 
 ITERATIONS = 10  # word2vec.c's fixed count
 CHUNK_BYTES = 32 << 20  # float64 workspace per chunk of rows
@@ -88,7 +88,7 @@ def word_classes(vectors, n_classes: int, iterations: int = ITERATIONS, chunk_by
 
 def save_classes(path, words, classes) -> None:
     """Write one ``word class`` line per word, in the given (vocabulary) order — word2vec.c's
-    ``-classes`` output — atomically (:func:`w2v_scratch.files.atomic_write`)."""
+    ``-classes`` output — atomically (:func:`w2v_scratch.base.files.atomic_write`)."""
     words = list(words)
     classes = np.asarray(classes)
     if classes.ndim != 1 or len(classes) != len(words):

@@ -1,6 +1,6 @@
 """Word vector files: word2vec text and binary, GloVe, and the word vectors of a native model.
 
-Every writer goes through :func:`w2v_scratch.files.atomic_write`: the data goes to a
+Every writer goes through :func:`w2v_scratch.base.files.atomic_write`: the data goes to a
 temporary file in the destination folder, which is renamed over the destination only
 once complete, so a crash never leaves a half-written file (links are written through,
 devices and FIFOs written into, never replaced).
@@ -28,7 +28,7 @@ formats we do not read (fastText models, pickles, zip/tar archives, HDF5, .npy,
 UTF-16...) are named with the way out.
 
 Damaged files. Every loader either returns consistent vectors or raises a
-one-line :class:`~w2v_scratch.errors.FormatError` (:class:`InputError` for a
+one-line :class:`~w2v_scratch.base.errors.FormatError` (:class:`InputError` for a
 missing or unreadable file) naming the problem and the fix; the policy:
 
 * a NaN or infinite value (or one beyond float32) is refused, naming the word
@@ -64,10 +64,10 @@ import re
 import numpy as np
 
 from .embeddings import Embeddings
-from .errors import ConfigError, FormatError
-from .files import atomic_write, check_output
-from .inputs import READ, READ_MAX, SNIFF, Input, reading
-from .persist import read_model
+from ..base.errors import ConfigError, FormatError
+from ..base.files import atomic_write, check_output
+from ..base.inputs import READ, READ_MAX, SNIFF, Input, reading
+from ..training.persist import read_model
 
 FORMATS = ("word2vec", "word2vec-binary", "glove", "native")
 _SPACE = re.compile(r"[ \t\n\r\x0b\x0c]")  # what the readers split on

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ConfigError, FormatError, InputError
-from .inputs import open_input
+from ..base.errors import ConfigError, FormatError, InputError
+from ..base.inputs import open_input
 from .ranking import COSMUL_EPS, top_k
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")  # w2v_scratch/data
 METHODS = ("3cosadd", "3cosmul")
 CANDIDATES = 5  # gensim looks at the top 5 answers to skip case variants of the query words
 CHUNK_CELLS = 1 << 25  # questions per matrix product: at most 32M scores (128 MB) at a time

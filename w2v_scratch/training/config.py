@@ -34,7 +34,7 @@ try:
 except ImportError:
     resource = None
 
-from .errors import ConfigError
+from ..base.errors import ConfigError
 
 MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "softmax")

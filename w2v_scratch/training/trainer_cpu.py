@@ -29,7 +29,7 @@ window, ``cfg.shared_noise``);
 pair-by-pair scheme.
 
 Memory: the model (V·d per matrix), the encoded corpus (int32 ids + sentence offsets;
-:func:`w2v_scratch.corpus.encode_memmap` writes them to disk for corpora larger than memory), O(V) tables.
+:func:`w2v_scratch.corpus.read.encode_memmap` writes them to disk for corpora larger than memory), O(V) tables.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .checkpoint import NO_CHECKPOINTS
-from .corpus import Corpus
-from .errors import ConfigError, DivergenceError
+from ..corpus.read import Corpus
+from ..base.errors import ConfigError, DivergenceError
 from .history import check_loss, check_vectors, describe, epoch_record, mean_losses
 from .kernel_inputs import Tables
 from .kernel_inputs import ctx_scale as kernel_ctx_scale

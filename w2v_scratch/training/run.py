@@ -6,7 +6,7 @@ already trained (``Word2Vec.train``); :class:`Callbacks` calls gensim-style call
 
 Backends:
 
-* ``reference`` — the NumPy minibatch trainer (``reference.py``), any model × loss, Adam or SGD;
+* ``reference`` — the NumPy minibatch trainer (``trainer_reference.py``), any model × loss, Adam or SGD;
 * ``cpu``       — the Numba Hogwild SGD kernels (``kernels/cpu.py`` via ``trainer_cpu.py``);
 * ``cuda``      — the Numba CUDA kernel (``kernels/cuda.py`` via ``trainer_cuda.py``);
 * ``auto``      — ``cuda`` when a GPU is present, else ``cpu``.
@@ -22,14 +22,17 @@ import time
 
 import numpy as np
 
-from . import corpus as corpus_mod
+from ..corpus import read as corpus_mod
 from . import progress as progress_lines
-from . import reference, sampling, sentences, trainer_cpu, trainer_cuda
+from ..textbook import reference, sampling
+from . import trainer_reference
+from ..corpus import sentences
+from . import trainer_cpu, trainer_cuda
 from .checkpoint import NO_CHECKPOINTS, Checkpointer, validate_resume
-from .errors import ConfigError, DeviceError, DivergenceError, InputError, VocabError
-from .files import check_outputs
+from ..base.errors import ConfigError, DeviceError, DivergenceError, InputError, VocabError
+from ..base.files import check_outputs
 from .history import describe
-from .vocab import Vocab
+from ..corpus.vocab import Vocab
 
 
 def cuda_available() -> bool:
@@ -251,8 +254,8 @@ def _train_reference(w2v, encoded, cfg, rng, progress, log, checkpointer, on_rec
         if on_record is not None:
             on_record(record)
 
-    reference.train(w2v, encoded, cfg, rng, on_batch=on_batch, on_epoch=on_epoch, checkpointer=checkpointer,
-                    init=init)
+    trainer_reference.train(w2v, encoded, cfg, rng, on_batch=on_batch, on_epoch=on_epoch, checkpointer=checkpointer,
+                            init=init)
 
 
 # ---------------------------------------------------------------------------

@@ -65,7 +65,7 @@ outputs over several passes):
   word of a file without a final newline, deletes ``\\r`` inside words, splits on space, tab and
   newline only, prunes its table only past 350M entries, and drops its least frequent entry when
   *every* unigram and bigram reaches ``min_count`` (an off-by-one in ``SortVocab``; tiny corpora
-  only). Here words are whole and split as :func:`w2v_scratch.corpus.iter_sentences` splits them (any
+  only). Here words are whole and split as :func:`w2v_scratch.corpus.read.iter_sentences` splits them (any
   whitespace); nothing is dropped. (On PTB with four passes, thresholds 500/300/100/50, the only
   differences are 11 lines holding one 72-byte phrase that the C tool truncated.)
 * A line longer than ``max_sentence_length`` tokens is read as several sentences, as the trainer
@@ -74,7 +74,7 @@ outputs over several passes):
 * Pruning (optional, ``max_bigrams``) follows word2phrase's rule — when the table grows past the
   cap, drop the bigrams seen at most ``min_reduce`` times and raise ``min_reduce`` by one, until it
   fits — but prunes bigrams only (unigrams are few). Without a cap the counts are exact, and counts
-  that outgrow the memory budget (:func:`w2v_scratch.corpus.memory_budget`) stop the run with a
+  that outgrow the memory budget (:func:`w2v_scratch.corpus.read.memory_budget`) stop the run with a
   one-line error naming the cap.
 """
 
@@ -86,9 +86,9 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .corpus import MAX_SENTENCE_LENGTH, iter_sentences, memory_budget, resolve
-from .errors import ConfigError, InputError
-from .files import atomic_write, check_outputs
+from .read import MAX_SENTENCE_LENGTH, iter_sentences, memory_budget, resolve
+from ..base.errors import ConfigError, InputError
+from ..base.files import atomic_write, check_outputs
 
 SCORINGS = ("word2vec", "gensim")
 COUNTINGS = ("tool", "pairs")
@@ -530,7 +530,7 @@ def learn_phrases(corpus, thresholds: Iterable[float | None] = (None,), min_coun
 def write_phrased(corpus, output, models: list[Phrases], max_sentence_length: int = MAX_SENTENCE_LENGTH,
                   report: Callable[[str], None] | None = None) -> dict:
     """Write the corpus with every model's phrases joined (in order), one sentence per line, through
-    :func:`w2v_scratch.files.atomic_write` (a crash leaves no half-written file). The output may not
+    :func:`w2v_scratch.base.files.atomic_write` (a crash leaves no half-written file). The output may not
     be the input. Returns ``{"sentences", "tokens_in", "tokens_out"}``."""
     path = _rereadable(corpus)
     check_outputs({"phrase output": output}, {"corpus": path})

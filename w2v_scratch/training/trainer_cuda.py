@@ -37,13 +37,13 @@ import time
 
 import numpy as np
 
-from .corpus import Corpus
+from ..corpus.read import Corpus
 from .config import format_bytes
-from .errors import ConfigError, DeviceError
+from ..base.errors import ConfigError, DeviceError
 from .history import check_loss, check_vectors, describe, epoch_record, mean_losses
 from .kernel_inputs import Tables
 from .monitor import FixedSample
-from .optim import linear_decay
+from ..textbook.optim import linear_decay
 from .kernel_inputs import ctx_scale as kernel_ctx_scale
 from .progress import above
 
@@ -55,7 +55,7 @@ BATCH_GROUPS = 100  # batch_losses: the epoch's sentences in this many consecuti
 
 def _kernels():
     try:
-        from .kernels import cuda as cuda_kernels  # deferred: numba-cuda may be missing, and loads slowly
+        from ..kernels import cuda as cuda_kernels  # deferred: numba-cuda may be missing, and loads slowly
     except Exception as exc:  # numba-cuda missing or broken
         raise DeviceError(f"the CUDA kernels could not be loaded ({exc}): use --backend cpu") from None
     return cuda_kernels

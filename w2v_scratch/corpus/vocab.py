@@ -14,8 +14,8 @@ from typing import Iterable
 
 import numpy as np
 
-from .files import atomic_write
-from .errors import FormatError, InputError, VocabError
+from ..base.files import atomic_write
+from ..base.errors import FormatError, InputError, VocabError
 
 
 class Vocab:

@@ -12,7 +12,6 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import ConfigError
 
 # ---------------------------------------------------------------------------
 # Subsampling of frequent words
@@ -36,7 +35,7 @@ def keep_probabilities(counts, t: float, rule: str = "word2vec") -> np.ndarray:
     elif rule == "textbook":
         p = np.sqrt(t / f)
     else:
-        raise ConfigError(f"unknown subsampling rule {rule!r}: use 'word2vec' or 'textbook'")
+        raise ValueError(f"unknown subsampling rule {rule!r}: use 'word2vec' or 'textbook'")
     return np.minimum(p, 1.0)
 
 
@@ -69,7 +68,7 @@ def centers_and_contexts(ids: np.ndarray, offsets: np.ndarray, max_window: int,
     center's sentence. Centers with no context at all (one-word sentences) are left out.
     """
     if max_window < 1:
-        raise ConfigError("window must be at least 1")
+        raise ValueError("window must be at least 1")
     n = len(ids)
     sent = sentence_index(offsets, n)
     radius = rng.integers(1, max_window + 1, size=n)
@@ -98,7 +97,7 @@ class AliasSampler:
     def __init__(self, weights) -> None:
         w = np.asarray(weights, dtype=np.float64)
         if w.ndim != 1 or len(w) == 0 or np.any(w < 0) or w.sum() <= 0:
-            raise ConfigError("noise weights must be non-negative with a positive sum")
+            raise ValueError("noise weights must be non-negative with a positive sum")
         V = len(w)
         scaled = w * (V / w.sum())
         prob = np.ones(V)

@@ -52,9 +52,10 @@ from typing import Iterator
 
 import numpy as np
 
-from . import encode, terminate
-from .errors import ConfigError, InputError, W2VError
-from .files import file_signature
+from . import encode
+from ..base import terminate
+from ..base.errors import ConfigError, InputError, W2VError
+from ..base.files import file_signature
 from .vocab import Vocab
 
 try:

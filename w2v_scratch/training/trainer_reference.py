@@ -1,118 +1,27 @@
-"""The NumPy reference trainer: minibatches, closed-form gradients, any optimizer.
+"""The reference backend: the NumPy minibatch trainer, any model × loss, Adam or SGD.
 
-Slow but plain: each epoch subsamples the corpus, draws a random window for
-every center, builds minibatches for the chosen model × loss, asks the model
-for ``h``, the loss for the gradients, and the optimizer for the update.
-
-Minibatches per model × loss:
-
-* skip-gram + NS: the textbook's padded rows (center, contexts_and_negatives, mask, label);
-* skip-gram + HS / softmax: (center, context) pairs;
-* CBOW + NS: (contexts, context mask) → [center, K noise words];
-* CBOW + HS / softmax: (contexts, context mask) → center.
+Slow but plain: each epoch subsamples the corpus, draws a random window for every center, builds
+the minibatches of ``textbook/reference.py``, and hands each one's closed-form gradients to an
+optimizer of ``textbook/optim.py``. Checkpoints, history records and the divergence checks are
+this module's; the math is the textbook package's.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
-from . import sampling
-from .config import TrainConfig
+from ..base.errors import DivergenceError
+from ..textbook import sampling
+from ..textbook.models import make_model
+from ..textbook.optim import linear_decay, make_optimizer
+from ..textbook.reference import batches, example_losses, init_weights, loss_and_grads, make_loss, n_examples, output_name
 from .checkpoint import NO_CHECKPOINTS, Checkpointer
-from .errors import DivergenceError
+from .config import TrainConfig
 from .history import check_loss, check_vectors, epoch_record
-from .huffman import build as build_huffman
-from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
-from .models import make_model
 from .monitor import FixedSample
-from .optim import linear_decay, make_optimizer
-
-
-@dataclass
-class Step:
-    """One minibatch, ready for :func:`loss_and_grads`: model inputs and loss targets."""
-
-    inputs: object    # centers (B,) for skip-gram; (contexts (B,C), mask (B,C)) for CBOW
-    targets: tuple    # arguments of the loss after (h, output table)
-    pairs: int        # number of (input, output word) training pairs in the batch
-
-
-def make_loss(cfg: TrainConfig, vocab):
-    if cfg.loss == "ns":
-        return NegativeSampling(normalize=True)
-    if cfg.loss == "hs":
-        return HierarchicalSoftmax(build_huffman(vocab.counts))
-    return FullSoftmax()
-
-
-def output_name(cfg: TrainConfig) -> str:
-    return "inner_nodes" if cfg.loss == "hs" else "context"
-
-
-def loss_and_grads(model, loss, center: np.ndarray, output: np.ndarray, step: Step):
-    """Loss of every example and gradients {"center": (rows, g), "output": (rows, g)}."""
-    h = model.hidden(center, step.inputs)
-    out = loss(h, output, *step.targets)
-    return out.loss, {"center": model.backward(out.grad_h, step.inputs), "output": (out.rows, out.grad_rows)}
-
-
-def n_examples(cfg: TrainConfig, cmask: np.ndarray) -> int:
-    """Examples in an epoch: one per (center, context) pair for skip-gram with HS/softmax,
-    one per center otherwise."""
-    return int(cmask.sum()) if cfg.model == "sg" and cfg.loss != "ns" else len(cmask)
-
-
-def batches(cfg: TrainConfig, centers, contexts, cmask, sampler, rng) -> Iterator[Step]:
-    """All minibatches of one epoch, from its centers and context windows."""
-    B = cfg.batch_size
-    if cfg.model == "sg" and cfg.loss == "ns":
-        for b in sampling.textbook_batches(centers, contexts, cmask, sampler, cfg.negative, B, rng):
-            yield Step(b.center[:, 0], (b.contexts_and_negatives, b.label, b.mask), int(b.label.sum()))
-    elif cfg.model == "sg":
-        pair_centers = np.repeat(centers, cmask.sum(axis=1))
-        pair_contexts = contexts[cmask]
-        order = rng.permutation(len(pair_centers))
-        for start in range(0, len(order), B):
-            rows = order[start : start + B]
-            yield Step(pair_centers[rows], (pair_contexts[rows],), len(rows))
-    else:
-        order = rng.permutation(len(centers))
-        for start in range(0, len(order), B):
-            rows = order[start : start + B]
-            inputs = (contexts[rows], cmask[rows])
-            if cfg.loss == "ns":
-                noise = sampler.draw_excluding(rng, (len(rows), cfg.negative), centers[rows][:, None])
-                targets = np.concatenate([centers[rows][:, None], noise], axis=1)
-                labels = np.zeros(targets.shape, np.float32)
-                labels[:, 0] = 1
-                yield Step(inputs, (targets, labels, np.ones_like(labels)), len(rows))
-            else:
-                yield Step(inputs, (centers[rows],), len(rows))
-
-
-def example_losses(step: Step, losses: np.ndarray) -> float:
-    """The summed loss of the step's examples (``step.pairs`` of them; ``history.py``'s unit):
-    the textbook's NS rows hold the mean over their targets, so they are scaled back by their
-    target count; HS and softmax losses are already one per example."""
-    if len(step.targets) == 3:  # NS: (targets, labels, mask)
-        n = np.maximum(step.targets[2].sum(axis=1), 1)
-        return float((losses * n).sum())
-    return float(losses.sum())
-
-
-def init_weights(model, cfg: TrainConfig, rng) -> None:
-    """The textbook's Xavier-uniform init, U(±sqrt(6/(V+d))), for both tables when training with
-    Adam; word2vec.c's (center uniform in ±0.5/d, outputs zero) with SGD."""
-    if cfg.optimizer != "adam":
-        return
-    for name in ("center", output_name(cfg)):
-        table = getattr(model, name)
-        bound = np.sqrt(6.0 / (table.shape[0] + table.shape[1]))
-        table[...] = rng.uniform(-bound, bound, table.shape).astype(table.dtype)
 
 
 def _new_totals() -> dict:

@@ -15,7 +15,7 @@ The gensim calls (``key_to_index``, ``index_to_key``, ``vector_size``, ``get_vec
 take gensim's argument names and defaults and give gensim's answers and return types, computed
 here with NumPy (``tests/test_keyedvectors.py`` checks them against gensim). As in gensim, an int
 key is a row index, and an unknown word raises a ``KeyError`` (:class:`UnknownWordError`, also a
-:class:`~w2v_scratch.errors.VocabError`). Where this class departs from gensim, the method says so.
+:class:`~w2v_scratch.base.errors.VocabError`). Where this class departs from gensim, the method says so.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .errors import FormatError, VocabError, W2VError
+from ..base.errors import FormatError, VocabError, W2VError
 from .evaluate import known_words, pair_judgement, predict_analogies, read_analogies, text_lines
 from .ranking import COSMUL_EPS, top_k
 
@@ -416,7 +416,7 @@ class Embeddings:
         ``{"section": name, "correct": [(a, b, c, d), ...], "incorrect": [...]}`` (words upper-cased when
         ``case_insensitive``) ending with a ``"Total accuracy"`` section, ``score`` its accuracy (0.0 when
         nothing was scored). Questions with a word outside the first ``restrict_vocab`` words are skipped,
-        or counted incorrect with ``dummy4unknown``. The ranking is :func:`~w2v_scratch.evaluate.evaluate_analogies`'s
+        or counted incorrect with ``dummy4unknown``. The ranking is :func:`~w2v_scratch.vectors.evaluate.evaluate_analogies`'s
         (same answers as gensim). ``similarity_function="most_similar_cosmul"`` ranks by 3CosMul (gensim
         accepts the argument but always uses 3CosAdd); other names raise ``ValueError``."""
 
@@ -454,7 +454,7 @@ class Embeddings:
         ``spearmanr`` results (each unpacks as ``(statistic, pvalue)``) between the gold scores of the
         lines ``word1<delimiter>word2<delimiter>score`` and the cosines, and the percentage of pairs with a
         word outside the first ``restrict_vocab`` words. Such pairs are left out, or scored 0.0 with
-        ``dummy4unknown``. Same lines and numbers as :func:`~w2v_scratch.evaluate.evaluate_pairs` (and gensim);
+        ``dummy4unknown``. Same lines and numbers as :func:`~w2v_scratch.vectors.evaluate.evaluate_pairs` (and gensim);
         no usable known pair raises ``ValueError``."""
         from scipy import stats  # heavy, and needed only here
 
@@ -513,7 +513,7 @@ def _unit(vector) -> np.ndarray:
 
 def _text_lines(path, encoding: str = "utf8"):
     """The lines of a text file (``.gz`` read too), CRLF turned into LF: UTF-8 files through
-    :mod:`~w2v_scratch.evaluate`'s reader, other encodings (gensim's ``encoding=``) directly."""
+    :mod:`~w2v_scratch.vectors.evaluate`'s reader, other encodings (gensim's ``encoding=``) directly."""
 
     if codecs.lookup(encoding).name == "utf-8":
         yield from text_lines(path)

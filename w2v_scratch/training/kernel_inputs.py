@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import sampling
-from .errors import ConfigError
-from .huffman import build as build_huffman
+from ..textbook import sampling
+from ..base.errors import ConfigError
+from ..textbook.huffman import build as build_huffman
 
 
 class Tables:

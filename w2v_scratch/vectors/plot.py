@@ -2,7 +2,7 @@
 
 matplotlib (the ``plot`` extra) is imported only inside these functions, and
 only its object-oriented API is used (no pyplot), so nothing global changes.
-Images are written through :func:`~w2v_scratch.io.atomic_write`; the format
+Images are written through :func:`~w2v_scratch.vectors.formats.atomic_write`; the format
 follows the extension (``.png``, ``.pdf``, ``.svg``), PNG by default.
 """
 
@@ -12,8 +12,8 @@ import os
 
 import numpy as np
 
-from .errors import ConfigError, MissingDependency, W2VError
-from .files import atomic_write
+from ..base.errors import ConfigError, MissingDependency, W2VError
+from ..base.files import atomic_write
 
 FONT = 12
 
