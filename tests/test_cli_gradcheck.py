@@ -1,4 +1,5 @@
-"""``w2v-scratch gradcheck``: a table of every model × loss, exit status 1 on any failure."""
+"""``w2v-scratch gradcheck``: a table of every model × loss and of the kernels' default window steps,
+exit status 1 on any failure."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from w2v_scratch.cli import main
 from w2v_scratch.textbook.losses import HierarchicalSoftmax, LossGrads
 from w2v_scratch.textbook.models import CBOW
 
-ROW = re.compile(r"^(sg|cbow|cbow-sum)\s+(ns|ns-sum|hs|softmax)\s+(center|context|inner_nodes)\s+(\S+)\s+(pass|FAIL)$")
+ROW = re.compile(r"^(sg|cbow|cbow-sum|sg-window|sg-hogbatch)\s+(ns|ns-sum|hs|softmax)\s+(\w+)\s+(\S+)\s+(pass|FAIL)$")
+STEPS = {("sg-window", "ns"), ("sg-window", "hs"), ("sg-hogbatch", "ns")}
 
 
 def table_rows(out: str):
@@ -23,13 +25,14 @@ def test_gradcheck_passes_and_prints_every_pair(capsys):
     assert main(["gradcheck"]) == 0
     out = capsys.readouterr().out
     rows = table_rows(out)
-    assert len(rows) == 24
-    pairs = {(model.split("-")[0], loss.split("-")[0]) for model, loss, *_ in rows}
+    assert len(rows) == 30
+    pairs = {(model.split("-")[0], loss.split("-")[0]) for model, loss, *_ in rows if (model, loss) not in STEPS}
     assert pairs == {(m, l) for m in ("sg", "cbow") for l in ("ns", "hs", "softmax")}
+    assert {(model, loss) for model, loss, *_ in rows} >= STEPS  # the kernels' default steps too
     assert all(result == "pass" and float(err) < 1e-6 for *_, err, result in rows)
     header = out.splitlines()[0].split()
     assert header[:3] == ["model", "loss", "block"] and "error" in header
-    assert "OK: all 24 parameter blocks" in out
+    assert "OK: all 30 parameter blocks" in out and "3 kernel steps" in out
 
 
 def test_gradcheck_fails_on_a_broken_gradient(capsys, monkeypatch):
@@ -45,7 +48,7 @@ def test_gradcheck_fails_on_a_broken_gradient(capsys, monkeypatch):
     rows = table_rows(out)
     failed = {(model, loss, block) for model, loss, block, _, result in rows if result == "FAIL"}
     assert failed == {("sg", "hs", "inner_nodes"), ("cbow", "hs", "inner_nodes"), ("cbow-sum", "hs", "inner_nodes")}
-    assert "FAIL: 3 of 24" in out
+    assert "FAIL: 3 of 30" in out
 
 
 def test_gradcheck_catches_word2vec_cbow_update(capsys, monkeypatch):
@@ -77,4 +80,4 @@ def test_gradcheck_console_exit_status():
     proc = subprocess.run([sys.executable, "-m", "w2v_scratch", "gradcheck", "--seed", "7"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert len(table_rows(proc.stdout)) == 24
+    assert len(table_rows(proc.stdout)) == 30

@@ -49,8 +49,8 @@ def test_problems_are_not_trivial(loss_label):
 
 def test_run_covers_every_pair_and_passes():
     rows = gradcheck.run(seed=5)
-    assert {(r.model, r.loss) for r in rows} == {(m, l) for m in MODELS for l in gradcheck.LOSSES}
-    assert len(rows) == 2 * len(MODELS) * len(gradcheck.LOSSES)
+    assert {(r.model, r.loss) for r in rows} == {(m, l) for m in MODELS for l in gradcheck.LOSSES} | set(gradcheck.STEPS)
+    assert len(rows) == 2 * len(MODELS) * len(gradcheck.LOSSES) + 2 * len(gradcheck.STEPS)
     assert all(r.passed for r in rows)
     assert max(r.max_rel_error for r in rows) < 1e-8
 

@@ -17,7 +17,10 @@ def register(sub) -> None:
         description=(
             "Compare the closed-form gradients of every model (sg, cbow mean, cbow sum) and loss "
             "(negative sampling in both normalisations, hierarchical softmax, full softmax) with "
-            "central finite differences on small random float64 problems, for both parameter tables. "
+            "central finite differences on small random float64 problems, for both parameter tables; "
+            "then the steps the fast kernels take by default on a skip-gram window (the cpu window "
+            "step with NS and HS, cuda's HogBatch step with NS), each against -lr times the numeric "
+            "gradient of the loss it descends. "
             "Relative error of a table: max|analytic - numeric| / max(max|analytic|, max|numeric|). "
             "Exits 1 if any table's error is at or above --tol."
         ),
@@ -48,12 +51,17 @@ def run(args) -> int:
     for name in gradcheck.LOSSES:
         print(f"  {name:<8} {gradcheck.LOSS_HELP[name]}")
     print("  cbow = CBOW with the mean of the context vectors, cbow-sum = with their sum")
-    print("  center = W_in, context = W_out (NS, softmax), inner_nodes = Huffman inner-node vectors (HS)")
+    print("  sg-window = the cpu kernel's skip-gram window step: one SGD step on the summed loss of a window's pairs")
+    print("  sg-hogbatch = the cuda kernel's skip-gram NS step: the window's pairs in turn against shared target copies")
+    print("  center / w_in = W_in, context = W_out (NS, softmax), inner_nodes = Huffman inner-node vectors (HS),")
+    print("  w_out = the output table the step updates (W_out for NS, the inner nodes for HS)")
     failed = [r for r in rows if not r.passed]
     worst = max(r.max_rel_error for r in rows)
-    configs = len({(r.model, r.loss) for r in rows})
-    pairs = len({(r.model.split("-")[0], r.loss.split("-")[0]) for r in rows})
-    what = f"{len(rows)} parameter blocks, {configs} configurations of the {pairs} model x loss pairs"
+    steps = {(r.model, r.loss) for r in rows if (r.model, r.loss) in gradcheck.STEPS}
+    configs = len({(r.model, r.loss) for r in rows}) - len(steps)
+    pairs = len({(r.model.split("-")[0], r.loss.split("-")[0]) for r in rows if (r.model, r.loss) not in steps})
+    what = (f"{len(rows)} parameter blocks: {configs} configurations of the {pairs} model x loss pairs"
+            f" and {len(steps)} kernel steps")
     print()
     if failed:
         print(f"FAIL: {len(failed)} of {what} have a relative error >= {args.tol:g}; worst {worst:.2e}")

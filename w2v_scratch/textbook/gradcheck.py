@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import huffman
+from . import huffman, window
 from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
 from .models import CBOW, SkipGram
 from .reference import Step, loss_and_grads
@@ -231,14 +231,113 @@ def check_problem(p: Problem, model_label: str, loss_label: str, *, eps: float =
     return rows
 
 
+# ---------------------------------------------------------------------------
+# The kernels' default steps: a skip-gram window at a time (window.py)
+# ---------------------------------------------------------------------------
+# (label, loss) rows after the six pairs: the cpu window step (NS, HS) and cuda's HogBatch step (NS).
+STEPS = (("sg-window", "ns"), ("sg-window", "hs"), ("sg-hogbatch", "ns"))
+STEP_ALPHA = 0.5  # the rate of the checked step (any α > 0: the step is checked against −α·∇)
+
+
+@dataclass
+class WindowProblem:
+    """One skip-gram window: inputs x_c = w_in[inputs] (a word twice among them) sharing the targets
+    u_t = w_out[targets] with labels y (NS: the center word and noise ids, one drawn twice)."""
+
+    w_in: np.ndarray
+    w_out: np.ndarray
+    inputs: np.ndarray
+    targets: np.ndarray
+    labels: np.ndarray
+
+
+def make_window_problem(loss_name: str, rng: np.random.Generator) -> WindowProblem:
+    V = int(rng.integers(12, 31))
+    d = int(rng.integers(5, 9))
+    inputs = rng.integers(0, V, 5)
+    inputs[3] = inputs[1]                                # a context word twice in the window
+    word = int(rng.integers(0, V))
+    if loss_name == "hs":
+        tree = huffman.build(random_counts(rng, V))
+        targets, labels = window.window_targets(word, tree=tree)
+        w_out = rng.normal(0.0, 0.6, (V - 1, d))
+    else:
+        noise = rng.integers(0, V, 4)
+        noise[2] = noise[0] if noise[0] != word else (word + 1) % V   # a noise id twice
+        noise[3] = word                                  # and one equal to the center: left out
+        targets, labels = window.window_targets(word, noise=noise)
+        w_out = rng.normal(0.0, 0.6, (V, d))
+    return WindowProblem(rng.normal(0.0, 0.6, (V, d)), w_out, inputs, targets, labels)
+
+
+def numeric_step_gradients(loss_of, w_in: np.ndarray, w_out: np.ndarray, eps: float) -> list[np.ndarray]:
+    """Central differences of ``loss_of(w_in, w_out)`` with respect to every entry of both tables."""
+    out = []
+    for which, table in enumerate((w_in, w_out)):
+        grad = np.zeros_like(table)
+        for idx in np.ndindex(*table.shape):
+            x = table[idx]
+            table[idx] = x + eps
+            plus = loss_of(w_in, w_out)
+            table[idx] = x - eps
+            minus = loss_of(w_in, w_out)
+            table[idx] = x
+            grad[idx] = (plus - minus) / (2 * eps)
+        out.append(grad)
+    return out
+
+
+def step_rows(label: str, loss: str, taken, numeric, tol: float) -> list[GradCheckRow]:
+    """Rows for the two tables: the step taken divided by −α against the numeric gradient."""
+    rows = []
+    for block, a, n in zip(("w_in", "w_out"), taken, numeric):
+        err = relative_error(a, n)
+        rows.append(GradCheckRow(label, loss, block, err, bool(err < tol)))
+    return rows
+
+
+def check_window_step(p: WindowProblem, loss: str, *, eps: float = EPS, tol: float = TOL) -> list[GradCheckRow]:
+    """The window step is −α·∇L: (before − after)/α of :func:`window.window_step` against the
+    central differences of L = Σ_c Σ_t ℓ(y_t, x_c·u_t) (:func:`window.window_loss_and_grads`'s loss)."""
+    w_in, w_out = p.w_in.copy(), p.w_out.copy()
+    window.window_step(w_in, w_out, p.inputs, p.targets, p.labels, STEP_ALPHA)
+    taken = [(p.w_in - w_in) / STEP_ALPHA, (p.w_out - w_out) / STEP_ALPHA]
+    loss_of = lambda a, b: window.window_loss_and_grads(a, b, p.inputs, p.targets, p.labels)[0]  # noqa: E731
+    numeric = numeric_step_gradients(loss_of, p.w_in.copy(), p.w_out.copy(), eps)
+    return step_rows("sg-window", loss, taken, numeric, tol)
+
+
+def check_hogbatch_step(p: WindowProblem, loss: str, *, eps: float = EPS, tol: float = TOL) -> list[GradCheckRow]:
+    """Every pair step of :func:`window.hogbatch_pairs` is −α·∇ℓ_c at the state that pair saw: the
+    change of x_c and of the target copies U, divided by −α, against the central differences of
+    ℓ_c = Σ_t ℓ(y_t, x_c·U_t) there. The worst pair's error is reported per table."""
+    w_in = p.w_in.copy()
+    copies = p.w_out[p.targets].copy()
+    slots = np.arange(len(copies))
+    worst = {"w_in": (0.0, None), "w_out": (0.0, None)}
+    pairs = window.hogbatch_pairs(w_in, copies, p.inputs, p.labels, STEP_ALPHA)
+    for c in p.inputs:
+        before_in, before_u = w_in.copy(), copies.copy()
+        next(pairs)
+        taken = [(before_in - w_in) / STEP_ALPHA, (before_u - copies) / STEP_ALPHA]
+        loss_of = lambda a, b, c=c: window.window_loss_and_grads(a, b, [c], slots, p.labels)[0]  # noqa: E731
+        numeric = numeric_step_gradients(loss_of, before_in.copy(), before_u.copy(), eps)
+        for row in step_rows("sg-hogbatch", loss, taken, numeric, tol):
+            if row.max_rel_error >= worst[row.block][0]:
+                worst[row.block] = (row.max_rel_error, row)
+    return [worst["w_in"][1], worst["w_out"][1]]
+
+
 def run(seed: int = 0, tol: float = TOL, eps: float = EPS, models=None, losses=None) -> list[GradCheckRow]:
     """Check every model × loss on random problems: rows of (model, loss, block, error, passed).
 
-    ``models`` / ``losses`` restrict the labels checked (default: all of :data:`MODELS`
-    and :data:`LOSSES`). Each pair gets its own random problem drawn from ``seed``.
+    After the six pairs come the kernels' default steps (:data:`STEPS`: the cpu window step with
+    NS and HS, cuda's HogBatch step with NS), model labels ``sg-window`` and ``sg-hogbatch``.
+    ``models`` / ``losses`` restrict the labels checked (default: all of :data:`MODELS`,
+    :data:`STEPS` and :data:`LOSSES`). Each check gets its own random problem drawn from ``seed``.
     """
     rows: list[GradCheckRow] = []
-    seeds = np.random.SeedSequence(seed).spawn(len(MODELS) * len(LOSSES))
+    seeds = np.random.SeedSequence(seed).spawn(len(MODELS) * len(LOSSES) + len(STEPS))
     k = 0
     for model_label, factory in MODELS:
         for loss_label in LOSSES:
@@ -248,4 +347,11 @@ def run(seed: int = 0, tol: float = TOL, eps: float = EPS, models=None, losses=N
                 continue
             p = make_problem(factory(), loss_label, rng)
             rows.extend(check_problem(p, model_label, loss_label, eps=eps, tol=tol))
+    for label, loss_label in STEPS:
+        rng = np.random.default_rng(seeds[k])
+        k += 1
+        if (models is not None and label not in models) or (losses is not None and loss_label not in losses):
+            continue
+        check = check_window_step if label == "sg-window" else check_hogbatch_step
+        rows.extend(check(make_window_problem(loss_label, rng), loss_label, eps=eps, tol=tol))
     return rows
