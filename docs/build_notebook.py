@@ -1,6 +1,6 @@
 """Build docs/word2vec-from-scratch.ipynb from the cells below, execute it, save it with its outputs.
 
-    .venv/bin/python docs/build_notebook.py            # rebuild and re-execute (about 20 s on 2 cores)
+    .venv/bin/python docs/build_notebook.py            # rebuild and re-execute
 
 The cells are written here, as Python, so a change to the chapter is a reviewable diff of this
 file; the notebook is what readers open (GitHub shows its committed outputs). ``tests/test_notebook.py``
@@ -24,7 +24,7 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 NOTEBOOK = DOCS / "word2vec-from-scratch.ipynb"
-TIMEOUT = 120  # seconds per cell (the longest, the training run, takes about 15 s on 2 cores; all of it about 20 s)
+TIMEOUT = 120  # seconds per cell: room for the longest, the training run, on a slow machine
 NONDETERMINISTIC = "nondeterministic"
 KERNEL = "python3"
 KERNELSPEC = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -50,8 +50,9 @@ This notebook walks the chapter (d2l.ai, *Pretraining word2vec*, and the derivat
 skip-gram forward pass and its gradient (checked against finite differences), the Huffman tree
 of hierarchical softmax, a training run on Penn Treebank, one step of the Numba kernel against the
 NumPy reference, and the three output layers side by side. The notation is math.md's: $v_w$ a row
-of $W_{\text{in}}$ (`center`), $u_w$ a row of $W_{\text{out}}$ (`context`), $\theta_n$ a Huffman
-inner node (`inner_nodes`), $h$ the hidden vector, $s$ a score, $\sigma$ the logistic function.
+of $W_{\text{in}}$ (`w_in`), $u_w$ a row of $W_{\text{out}}$ and $\theta_n$ a Huffman inner node
+(both `w_out`: the output table of negative sampling and the full softmax, or of hierarchical
+softmax), $h$ the hidden vector, $s$ a score, $\sigma$ the logistic function.
 
 Everything is seeded, so the outputs below are reproducible; only the timings of section 6
 change from run to run. `tests/test_notebook.py` executes the notebook in CI;
@@ -149,7 +150,7 @@ print("label:", batch.label.astype(int), sep="\n")
 Skip-gram's hidden vector is the center's input vector, $h_b = v_{c_b}$ (`models.SkipGram.hidden`).
 Each target $t_{bl}$ gets the score $s_{bl} = h_b\cdot u_{t_{bl}}$ and the row's loss is the binary
 cross-entropy averaged over its real entries (math.md §4.3,
-`losses.NegativeSampling(normalize=True).__call__`):
+`w2v_scratch.textbook.losses.NegativeSampling(normalize=True).__call__`):
 
 $$
 \ell_b = \frac{1}{n_b}\sum_{l} m_{bl}\,\bigl[\operatorname{softplus}(s_{bl}) - y_{bl}\, s_{bl}\bigr],
@@ -157,13 +158,13 @@ $$
 $$
 
 Small random tables ($d = 8$, float64) make the numbers readable; the loss is computed by the
-library and again by hand with `losses.softplus`.
+library and again by hand with `softplus` (`textbook/losses.py`).
 """),
     code(r"""
 rng = np.random.default_rng(SEED)
 d = 8
-W_in = rng.normal(0, 0.5, (len(vocab), d))   # v_w, rows of `center`
-W_out = rng.normal(0, 0.5, (len(vocab), d))  # u_w, rows of `context`
+W_in = rng.normal(0, 0.5, (len(vocab), d))   # v_w, rows of w_in
+W_out = rng.normal(0, 0.5, (len(vocab), d))  # u_w, rows of w_out
 sg, bce = SkipGram(), NegativeSampling(normalize=True)
 targets, y, m = batch.contexts_and_negatives, batch.label, batch.mask
 h = sg.hidden(W_in, batch.center[:, 0])
@@ -184,7 +185,7 @@ $$
 $$
 
 and `SkipGram.backward` hands $\partial\ell_b/\partial h_b$ to the center's row $v_{c_b}$;
-`reference.loss_and_grads` chains the three. **The gradient check** (math.md §12,
+`loss_and_grads` (`w2v_scratch.textbook.reference`) chains the three. **The gradient check** (math.md §12,
 `w2v_scratch.textbook.gradcheck`) compares it with central differences of $L = \sum_b \ell_b$,
 $n_i = \sum_b [\ell_b(x + \varepsilon e_i) - \ell_b(x - \varepsilon e_i)]/(2\varepsilon)$,
 $\varepsilon = 10^{-5}$, over every entry of both tables: `gradcheck.analytic_gradients`,
@@ -272,7 +273,7 @@ P(w\mid h) = \prod_{j=1}^{L_w} \sigma(\epsilon_j\, s_j),
 \qquad \ell = -\log P(w\mid h) = \sum_j \operatorname{softplus}(-\epsilon_j s_j)
 $$
 
-(`losses.HierarchicalSoftmax.__call__` for $\ell$, `HierarchicalSoftmax.probabilities` for
+(`HierarchicalSoftmax.__call__` in `textbook/losses.py` for $\ell$, `HierarchicalSoftmax.probabilities` for
 every $P(w\mid h)$). The two branch probabilities of every node add to 1, so $P(\cdot\mid h)$ sums to
 1 over the vocabulary, whatever $h$ and $\Theta$ are.
 """),
@@ -297,16 +298,16 @@ print(f"sum over the vocabulary: {P.sum():.12f}")
 `Word2Vec(backend="reference").fit("ptb")`, the reference (NumPy) trainer with its defaults, is the textbook's run:
 skip-gram with negative sampling, $d = 100$, max window 5, $K = 5$ noise words per context word,
 minibatches of 512 centers, min count 10, subsampling $\sqrt{10^{-4}/f}$, Adam at learning rate
-0.01 (math.md §6). Each minibatch step is `reference.loss_and_grads` followed by `optim.Adam.step`
-on the rows it touched.
+0.01 (math.md §6). Each minibatch step (the loop of `w2v_scratch/training/trainer_reference.py`) is
+`loss_and_grads` (`textbook/reference.py`) followed by `Adam.step` (`textbook/optim.py`) on the rows
+it touched.
 
-**Shortened for CI:** 2 epochs instead of the textbook's 5 (about 13 s instead of 32 s on a
-2-core machine). The full run (`w2v-scratch train`) ends at a lower loss, with "intel" and
+**Shortened for CI:** 2 epochs instead of the textbook's 5. The full run (`w2v-scratch train`) ends at a lower loss, with "intel" and
 "microprocessor" nearest to "chip".
 
 The loss reported is the loss of one (center, context) example, $-\log\sigma(u_o\cdot h) -
 \sum_k \log\sigma(-u_{n_k}\cdot h)$ (math.md §13): the running mean over the epoch (`loss`), and the
-loss of a fixed sample at the end of each epoch (`eval_loss`, `monitor.FixedSample`).
+loss of a fixed sample at the end of each epoch (`eval_loss`, `w2v_scratch.training.monitor.FixedSample`).
 """),
     code(r"""
 model = Word2Vec(backend="reference", epochs=2, seed=1).fit("ptb", progress=False, log=lambda msg: None)
@@ -336,7 +337,7 @@ plt.show()
 """, "loss-curve"),
     md(r"""
 **Nearest words** by cosine similarity of the input vectors $v_w$ (`model.wv.most_similar`,
-`embeddings.Embeddings.most_similar`): $\cos(v_a, v_b) = v_a\cdot v_b / (\lVert v_a\rVert\,\lVert v_b\rVert)$.
+`w2v_scratch.vectors.embeddings.Embeddings.most_similar`): $\cos(v_a, v_b) = v_a\cdot v_b / (\lVert v_a\rVert\,\lVert v_b\rVert)$.
 """),
     code(r"""
 print("nearest to 'chip':")
@@ -346,7 +347,10 @@ for word, cosine in model.wv.most_similar("chip", topn=5):
     md(r"""
 ## 5. The same update in the Numba kernel
 
-The cpu backend trains pair by pair with word2vec.c's SGD. For one skip-gram pair (input row $x$,
+The cpu backend takes word2vec.c's SGD steps in float32. Skip-gram steps once per window by
+default, all the window's pairs at once (math.md §11; `tests/test_sentence_schemes.py` checks that
+step against the NumPy reference on the window's pairs); pair by pair (`--no-window-batch`) is
+word2vec.c's scheme, and its step is the one shown here. For one skip-gram pair (input row $x$,
 positive target $o$, $K$ noise words) `kernels.cpu.sg_step` → `ns_update` (→ `logistic_g`)
 computes, for every target row $u$ with label $y$, first all the scores $f = x\cdot u$, then
 $g = \alpha(y - \sigma(f))$, $e \mathrel{+}= g\,u$, then $u \mathrel{+}= g\,x$, and finally
@@ -354,7 +358,7 @@ $x \mathrel{+}= e$ — the SGD step
 $x \leftarrow x - \alpha\,\partial\ell/\partial x$, $u \leftarrow u - \alpha\,\partial\ell/\partial u$
 on word2vec's loss $\ell = -\log\sigma(x\cdot u_o) - \sum_k\log\sigma(-x\cdot u_{n_k})$ (math.md §5.1,
 §11). The NumPy reference takes the same step with `NegativeSampling(normalize=False)`,
-`reference.loss_and_grads` and `optim.SGD.step`. They agree (float32 against float64) as long as no
+`loss_and_grads` (`textbook/reference.py`) and `SGD.step` (`textbook/optim.py`). They agree (float32 against float64) as long as no
 $|f| > 6$ (where the kernel clips $\sigma$) and no noise word equals the positive (the kernel skips it).
 """),
     code(r"""
@@ -366,26 +370,27 @@ noise = sampling.AliasSampler.unigram(vocab.counts).draw_excluding(rng, (1, K), 
 assert len(set(noise)) == K
 print("input:", vocab.words[inp], "| target:", vocab.words[word], "| noise:", [vocab.words[n] for n in noise])
 # the Numba kernel, in place on float32 copies (flat views, as word2vec.c)
-C_k, O_k = model.center.copy(), model.context.copy()
+W_in_k, W_out_k = model.w_in.copy(), model.w_out.copy()
 no_tree = (np.zeros((1, 1), np.int32), np.zeros((1, 1), np.uint8), np.zeros(1, np.int32))
-loss_k = cpu_kernels.sg_step(C_k.reshape(-1), O_k.reshape(-1), d, inp, word, False, K, noise.astype(np.int64), 0,
-                             *no_tree, np.float32(alpha), np.zeros(d, np.float32), True, np.zeros(K + 1, np.float32))
+e, fs, gs = np.zeros(d, np.float32), np.zeros(K + 1, np.float32), np.zeros(K + 1, np.float32)  # e; scratch
+loss_k = cpu_kernels.sg_step(W_in_k.reshape(-1), W_out_k.reshape(-1), d, inp, word, False, K, noise.astype(np.int64), 0,
+                             *no_tree, np.float32(alpha), e, True, fs, gs)
 """, "kernel-step"),
     code(r"""
 # the NumPy reference, in float64
-C_r, O_r = model.center.astype(np.float64), model.context.astype(np.float64)
+W_in_r, W_out_r = model.w_in.astype(np.float64), model.w_out.astype(np.float64)
 targets1 = np.concatenate([[word], noise])[None]
 labels1 = np.array([[1.0] + [0.0] * K])
 step = Step(np.array([inp]), (targets1, labels1, np.ones_like(labels1)), 1)
-loss_r, grads = loss_and_grads(SkipGram(), NegativeSampling(normalize=False), C_r, O_r, step)
+loss_r, grads = loss_and_grads(SkipGram(), NegativeSampling(normalize=False), W_in_r, W_out_r, step)
 sgd = SGD(alpha)
-sgd.step("center", C_r, *grads["center"])
-sgd.step("context", O_r, *grads["output"])
-print("scores f before the step:", model.center[inp] @ model.context[targets1[0]].T)
+sgd.step("w_in", W_in_r, *grads["center"])
+sgd.step("w_out", W_out_r, *grads["output"])
+print("scores f before the step:", model.w_in[inp] @ model.w_out[targets1[0]].T)
 print(f"loss: kernel {loss_k:.6f}, reference {loss_r[0]:.6f}")
-print(f"largest change of a parameter: {np.abs(C_r - model.center).max():.2e} (W_in), "
-      f"{np.abs(O_r - model.context).max():.2e} (W_out)")
-print(f"max |kernel - reference|: {np.abs(C_k - C_r).max():.1e} (W_in), {np.abs(O_k - O_r).max():.1e} (W_out)")
+print(f"largest change of a parameter: {np.abs(W_in_r - model.w_in).max():.2e} (W_in), "
+      f"{np.abs(W_out_r - model.w_out).max():.2e} (W_out)")
+print(f"max |kernel - reference|: {np.abs(W_in_k - W_in_r).max():.1e} (W_in), {np.abs(W_out_k - W_out_r).max():.1e} (W_out)")
 """, "kernel-vs-reference"),
     md(r"""
 ## 6. Negative sampling, hierarchical softmax, full softmax
@@ -418,7 +423,7 @@ for loss, m in runs.items():
           f"{1e6 * r['seconds'] / r['examples']:6.1f} µs per example")
 """, NONDETERMINISTIC),
     md(r"""
-**Cost against vocabulary size.** One forward-and-gradient pass (`reference.loss_and_grads`) of a
+**Cost against vocabulary size.** One forward-and-gradient pass (`loss_and_grads`) of a
 minibatch of $B = 256$ skip-gram pairs, $d = 100$, on random tables of growing $V$ (targets drawn
 by Zipf frequencies, so HS paths have their usual length). NS stays flat, HS grows like $\log V$,
 the full softmax like $V$. Timings are illustrative only: they depend on the machine.

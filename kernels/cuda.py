@@ -2,7 +2,11 @@ r"""Numba CUDA kernels: word2vec's SGD with one warp per sentence.
 
 Like ``kernels/cpu.py`` this module imports nothing from the library: kernels
 take device arrays and scalars, the launch wrappers take NumPy/device arrays.
-``w2v_scratch/trainer_cuda.py`` drives them.
+``w2v_scratch/training/trainer_cuda.py`` drives them. Names as in docs/math.md's glossary:
+``w_in`` is W_in, ``w_out`` the output table (W_out for NS, Θ for HS), both V×d (Θ: (V−1)×d)
+device matrices; ``word`` the center word of a window; ``x`` the input vector (a W_in row, or
+CBOW's h); ``u`` the target rows held in registers; ``f`` a score, ``g`` = α(y − σ(f)) a step,
+``e`` the input side's accumulated step.
 
 Mapping (one *warp* per sentence, lanes over dimensions)
 --------------------------------------------------------
@@ -26,24 +30,25 @@ Mapping (one *warp* per sentence, lanes over dimensions)
 Reuse (what cuts memory traffic)
 --------------------------------
 Skip-gram with negative sampling (word2vec.c's orientation: each context word's
-input row predicts the center word). For the center word t at kept position i
-(window radius R = W − b, b uniform in [0, W)), the warp
+W_in row is the input x, the center word the target). For the center ``word`` at kept
+position i (window radius R = W − b, b uniform in [0, W)), the warp
 
 1. loads the window's K+1 *target* rows once into registers: the center's output
-   row W_out[t] (label 1) and K noise rows drawn once for the whole window
-   (label 0; a noise word equal to t is skipped, as word2vec.c skips a draw equal
+   row W_out[word] (label 1) and K noise rows drawn once for the whole window
+   (label 0; a noise word equal to ``word`` is skipped, as word2vec.c skips a draw equal
    to the target), keeping a copy of them as loaded in shared memory;
-2. for every context word c in the window: loads its input row x = W_in[c], takes
-   one logistic step on the K+1 cached targets, adds the input gradient to
-   W_in[c] at once, and updates the cached target rows in registers, so later
+2. for every context word in the window (``input_word``): loads its input row x, takes
+   one logistic step on the K+1 cached targets, adds x += e at once, and updates the
+   cached target rows in registers, so later
    pairs of the window see them updated exactly as sequential SGD would (except
    a noise word drawn twice: its two copies each see only their own updates);
 3. writes each target row's accumulated change (final − as loaded) once.
 
+(The NumPy reference of this step is ``w2v_scratch.textbook.window.hogbatch_step``.)
 This is Ji et al.'s HogBatch sharing: the negatives are shared by the context
 words that predict the same center. The opposite sharing — the center's input row
 cached and the same K noise words used against every context word of its window —
-cost half the analogy accuracy on a real GPU and in a sequential NumPy emulation
+trained clearly worse vectors, on a GPU and in a sequential NumPy emulation alike
 (docs/benchmarks.md, "GPU"). Per center with 2R context words, memory traffic drops
 from 2R·(2 + 2(K+1))·d floats (each pair reads and writes its input row and K+1 target
 rows) to (2(K+1) + 2·2R)·d (3.5× fewer at R = 3, K = 5); hot rows
@@ -57,7 +62,7 @@ the warp; then one step on the center (NS: its output row + K noise rows; HS: it
 path), then every context row gets ``ctx_scale · e`` (word2vec.c: 1).
 
 Updates: ``cuda.atomic.add`` (``atomic=True``, the default; its old value is
-never used, and on an H100 it measured faster than plain stores at d = 100), or
+never used), or
 plain read-modify-write stores (``atomic=False``: Hogwild, but with thousands of
 warps in flight they lose each other's updates to hot rows and quality drops;
 docs/benchmarks.md has both).
@@ -204,31 +209,31 @@ def subsample_kernel(ids, offsets, keep, key, kept_ids, kept_len):
 # Warp reductions, chosen at import time
 # ---------------------------------------------------------------------------
 def _make_reduce(n_values: int):
-    """``reduce(part, red, warp, lane)``: replace part[0:n_values] (per-lane partial sums) by the
+    """``reduce(vals, red, warp, lane)``: replace vals[0:n_values] (per-lane partial sums) by the
     sums over the warp's 32 lanes, in every lane."""
     if SIMULATOR:
         @_device
-        def reduce(part, red, warp, lane):
+        def reduce(vals, red, warp, lane):
             for k in range(n_values):
-                red[warp, k, lane] = part[k]
+                red[warp, k, lane] = vals[k]
             cuda.syncthreads()
             for k in range(n_values):
                 acc = F0
                 for m in range(WARP):
                     acc += red[warp, k, m]
-                part[k] = acc
+                vals[k] = acc
             cuda.syncthreads()
     else:
         @_device
-        def reduce(part, red, warp, lane):
+        def reduce(vals, red, warp, lane):
             for k in range(n_values):
-                v = part[k]
+                v = vals[k]
                 v += cuda.shfl_xor_sync(FULL_MASK, v, 16)
                 v += cuda.shfl_xor_sync(FULL_MASK, v, 8)
                 v += cuda.shfl_xor_sync(FULL_MASK, v, 4)
                 v += cuda.shfl_xor_sync(FULL_MASK, v, 2)
                 v += cuda.shfl_xor_sync(FULL_MASK, v, 1)
-                part[k] = v
+                vals[k] = v
     return reduce
 
 
@@ -352,15 +357,16 @@ def _row_ops(c: Shape):
                     mat[row, j] += vals[base + q]
 
     @_device
-    def dots(part, trow, x, n, red, warp, lane):
-        """part[k] = x · trow[k] for k < n (0 beyond), summed over the warp, in every lane."""
+    def dots(fg, u, x, n, red, warp, lane):
+        """fg[k] = f_k = x · u_k for k < n (0 beyond), summed over the warp, in every lane (u holds the
+        target rows u_k, DPL values each)."""
         for k in range(NT):
             acc = F0
             if k < n:
                 for q in range(DPL):
-                    acc += trow[k * DPL + q] * x[q]
-            part[k] = acc
-        reduce(part, red, warp, lane)
+                    acc += u[k * DPL + q] * x[q]
+            fg[k] = acc
+        reduce(fg, red, warp, lane)
 
     return load_row, add_row, dots
 
@@ -371,7 +377,7 @@ def _hs_unit(c: Shape, ops):
     load_row, add_row, dots = ops
 
     @_device
-    def hs_targets(x, e, word, codes, points, lengths, wout, lr, part, trow, red, warp, lane):
+    def hs_targets(x, e, word, codes, points, lengths, w_out, lr, fg, u, red, warp, lane):
         """Hierarchical softmax of input x toward ``word``, chunk by chunk along its path: a logistic
         step per node (label 1 − code; nodes with |f| ≥ 6 skipped), e += g θ (old), θ += g x.
         Returns the loss (summed over the path, skipped nodes included)."""
@@ -381,86 +387,107 @@ def _hs_unit(c: Shape, ops):
             m = min(HSC, n - c0)
             for k in range(HSC):  # static bounds keep the chunk in registers
                 if k < m:
-                    load_row(wout, points[word, c0 + k], lane, trow, k * DPL)
-            dots(part, trow, x, m, red, warp, lane)
+                    load_row(w_out, points[word, c0 + k], lane, u, k * DPL)
+            dots(fg, u, x, m, red, warp, lane)
             for k in range(HSC):
                 if k >= m:
                     continue
-                g, loss = logistic(part[k], F1 - np.float32(codes[word, c0 + k]), lr, True)
+                g, loss = logistic(fg[k], F1 - np.float32(codes[word, c0 + k]), lr, True)
                 total += loss
                 if g != F0:
                     node = points[word, c0 + k]
                     for q in range(DPL):
                         j = lane + WARP * q
                         if j < D:
-                            e[q] += g * trow[k * DPL + q]
+                            e[q] += g * u[k * DPL + q]
                             if ATOMIC:
-                                cuda.atomic.add(wout, (node, j), g * x[q])
+                                cuda.atomic.add(w_out, (node, j), g * x[q])
                             else:
-                                wout[node, j] += g * x[q]
+                                w_out[node, j] += g * x[q]
         return total
 
     return hs_targets
 
 
-def _skipgram_windows(c: Shape, ops, hs_targets):
+def _ns_targets(c: Shape, ops):
+    """Negative sampling's targets of one window: the positive and K noise words, their rows loaded."""
+    DPL, NT = c.DPL, c.NT
+    load_row = ops[0]
+
+    @_device
+    def load_ns_targets(state, word, w_out, alias_prob, alias_idx, targets, u, lane):
+        """targets[0] = ``word`` (the positive, label 1), targets[1..K] = K noise words drawn from the
+        alias table (label 0; each draw advances the generator ``state``), and their W_out rows into
+        ``u`` (this lane's dimensions). Returns the generator state."""
+        for k in range(NT):
+            if k == 0:
+                nk = word
+            else:
+                state = state + GOLDEN
+                nk = alias_draw(mix64(state), alias_prob, alias_idx)
+            targets[k] = nk
+            load_row(w_out, nk, lane, u, k * DPL)
+        return state
+
+    return load_ns_targets
+
+
+def _skipgram_windows(c: Shape, ops, hs_targets, load_ns_targets):
     """What a skip-gram warp does with one window: NS (HogBatch) or HS."""
     DPL, NT = c.DPL, c.NT
     load_row, add_row, dots = ops
 
     @_device
-    def sg_ns_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx, lr, x, e, part, trow,
-                     tinit, iw, il, tgt, red, warp, lane):
-        """Skip-gram NS, HogBatch sharing: the center's output row and K noise rows are loaded once
-        (and kept as loaded in ``tinit``); each context word's input row takes a logistic step on
-        all K+1 of them (labels 1, 0, …; a noise word equal to the center skipped) and gets its
-        input gradient at once; the targets' accumulated change is written back at the end.
+    def sg_ns_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob, alias_idx, lr, x, e, fg, u,
+                     u0, iw, il, targets, red, warp, lane):
+        """Skip-gram NS, HogBatch sharing (the NumPy reference: ``w2v_scratch.textbook.window.hogbatch_step``):
+        the T = K+1 targets u_t — the center ``word``'s W_out row (y = 1) and K noise rows (y = 0) — are
+        loaded once as copies (``u``; kept as loaded in ``u0``); then each context word's input row x
+        (``input_word``) takes, in order,
+
+            f_t = x·u_t;  g_t = α(y_t − σ(f_t));  e = Σ_t g_t·u_t;  u_t += g_t·x;  x += e
+
+        (a noise word equal to the center gets g = 0); finally w_out[targets[t]] += u_t − u0_t.
         Returns (generator state, loss, pairs)."""
+        state = load_ns_targets(state, word, w_out, alias_prob, alias_idx, targets, u, lane)
         for k in range(NT):
-            if k == 0:
-                nk = t
-            else:
-                state = state + GOLDEN
-                nk = alias_draw(mix64(state), alias_prob, alias_idx)
-            tgt[k] = nk
-            load_row(wout, nk, lane, trow, k * DPL)
             for q in range(DPL):
-                tinit[iw, k * DPL + q, il] = trow[k * DPL + q]
+                u0[iw, k * DPL + q, il] = u[k * DPL + q]
         total = F0
         pairs = 0
         for p in range(lo, hi):
             if p == i:
                 continue
-            c = kept_ids[base + p]
+            input_word = kept_ids[base + p]
             pairs += 1
-            load_row(win, c, lane, x, 0)
-            dots(part, trow, x, NT, red, warp, lane)
-            for k in range(NT):
+            load_row(w_in, input_word, lane, x, 0)
+            dots(fg, u, x, NT, red, warp, lane)
+            for k in range(NT):  # fg[k]: the score f_k, then its step g_k
                 g = F0
-                if k == 0 or tgt[k] != t:
-                    g, loss = logistic(part[k], F1 if k == 0 else F0, lr, False)
+                if k == 0 or targets[k] != word:
+                    g, loss = logistic(fg[k], F1 if k == 0 else F0, lr, False)
                     total += loss
-                part[k] = g
+                fg[k] = g
             for q in range(DPL):
                 acc = F0
                 for k in range(NT):
-                    acc += part[k] * trow[k * DPL + q]
-                    trow[k * DPL + q] += part[k] * x[q]
+                    acc += fg[k] * u[k * DPL + q]
+                    u[k * DPL + q] += fg[k] * x[q]
                 e[q] = acc
-            add_row(win, c, lane, e, 0)
+            add_row(w_in, input_word, lane, e, 0)
         for k in range(NT):
             for q in range(DPL):
-                trow[k * DPL + q] = trow[k * DPL + q] - tinit[iw, k * DPL + q, il]
-            add_row(wout, tgt[k], lane, trow, k * DPL)
+                u[k * DPL + q] = u[k * DPL + q] - u0[iw, k * DPL + q, il]
+            add_row(w_out, targets[k], lane, u, k * DPL)
         return state, total, pairs
 
     @_device
-    def sg_hs_window(t, i, lo, hi, base, kept_ids, win, wout, codes, points, lengths, lr, x, e, part, trow, red,
+    def sg_hs_window(word, i, lo, hi, base, kept_ids, w_in, w_out, codes, points, lengths, lr, x, e, fg, u, red,
                      warp, lane):
-        """Skip-gram HS in the paper's direction: the center's input row x, cached for the window,
-        predicts each context word along its path; x gets the window's gradient once at the end.
-        Returns (loss, pairs)."""
-        load_row(win, t, lane, x, 0)
+        """Skip-gram HS in the paper's direction: the center ``word``'s input row x, cached for the
+        window, predicts each context word along its path (:func:`hs_targets`); then x += e, the
+        window's accumulated step, once at the end. Returns (loss, pairs)."""
+        load_row(w_in, word, lane, x, 0)
         for q in range(DPL):
             e[q] = F0
         total = F0
@@ -468,68 +495,62 @@ def _skipgram_windows(c: Shape, ops, hs_targets):
         for p in range(lo, hi):
             if p != i:
                 pairs += 1
-                total += hs_targets(x, e, kept_ids[base + p], codes, points, lengths, wout, lr, part, trow, red,
+                total += hs_targets(x, e, kept_ids[base + p], codes, points, lengths, w_out, lr, fg, u, red,
                                     warp, lane)
-        add_row(win, t, lane, e, 0)
+        add_row(w_in, word, lane, e, 0)
         return total, pairs
 
     return sg_ns_window, sg_hs_window
 
 
-def _cbow_window(c: Shape, ops, hs_targets):
+def _cbow_window(c: Shape, ops, hs_targets, load_ns_targets):
     """What a CBOW warp does with one window."""
     D, DPL, K, NT = c.D, c.DPL, c.K, c.NT
     MEAN = c.MEAN
     load_row, add_row, dots = ops
 
     @_device
-    def cbow_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx, codes, points, lengths,
-                    lr, ctx_scale, x, e, part, trow, tgt, red, warp, lane):
-        """CBOW: h = mean (or sum) of the window's input rows predicts the center (NS: a logistic
-        step on its output row and K noise rows drawn here; HS: its path); every context row then
-        gets ``ctx_scale · e`` (word2vec.c: 1; negative: 1/n). Returns (generator state, loss)."""
+    def cbow_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob, alias_idx, codes, points,
+                    lengths, lr, ctx_scale, x, e, fg, u, targets, red, warp, lane):
+        """CBOW: x = h = mean (or sum) of the window's W_in rows predicts the center ``word`` (NS: its
+        W_out row and K noise rows drawn here, f_t = x·u_t, g_t = α(y_t − σ(f_t)), e = Σ_t g_t·u_t,
+        u_t += g_t·x; HS: its path, :func:`hs_targets`); every context row then gets ``ctx_scale · e``
+        (word2vec.c: 1; negative: 1/n). Returns (generator state, loss)."""
         for q in range(DPL):
             x[q] = F0
             e[q] = F0
         for p in range(lo, hi):
             if p != i:
-                c = kept_ids[base + p]
+                ctx_word = kept_ids[base + p]
                 for q in range(DPL):
                     j = lane + WARP * q
                     if j < D:
-                        x[q] += win[c, j]
+                        x[q] += w_in[ctx_word, j]
         n_ctx = np.float32(hi - lo - 1)
         scale = ctx_scale if ctx_scale >= F0 else F1 / n_ctx
         if MEAN:
             for q in range(DPL):
                 x[q] = x[q] / n_ctx
         if K > 0:
-            for k in range(NT):
-                if k == 0:
-                    nk = t
-                else:
-                    state = state + GOLDEN
-                    nk = alias_draw(mix64(state), alias_prob, alias_idx)
-                tgt[k] = nk
-                load_row(wout, nk, lane, trow, k * DPL)
-            dots(part, trow, x, NT, red, warp, lane)
+            state = load_ns_targets(state, word, w_out, alias_prob, alias_idx, targets, u, lane)
+            dots(fg, u, x, NT, red, warp, lane)
             total = F0
             for k in range(NT):
                 g = F0
-                if k == 0 or tgt[k] != t:
-                    g, loss = logistic(part[k], F1 if k == 0 else F0, lr, False)
+                if k == 0 or targets[k] != word:
+                    g, loss = logistic(fg[k], F1 if k == 0 else F0, lr, False)
                     total += loss
                 for q in range(DPL):
-                    e[q] += g * trow[k * DPL + q]
-                    trow[k * DPL + q] = g * x[q]
-                add_row(wout, tgt[k], lane, trow, k * DPL)
+                    e[q] += g * u[k * DPL + q]
+                    u[k * DPL + q] = g * x[q]
+                add_row(w_out, targets[k], lane, u, k * DPL)
         else:
-            total = hs_targets(x, e, t, codes, points, lengths, wout, lr, part, trow, red, warp, lane)
+            total = hs_targets(x, e, word, codes, points, lengths, w_out, lr, fg, u, red, warp, lane)
         for q in range(DPL):
             e[q] = e[q] * scale
         for p in range(lo, hi):
             if p != i:
-                add_row(win, kept_ids[base + p], lane, e, 0)
+                add_row(w_in, kept_ids[base + p], lane, e, 0)
         return state, total
 
     return cbow_window
@@ -541,16 +562,16 @@ def _kernel_fn(c: Shape, sg_ns_window, sg_hs_window, cbow_window):
     INIT_SHARED, INIT_W, INIT_K = c.INIT_SHARED, c.INIT_W, c.INIT_K
     RED_W, RED_K, RED_L = c.RED
 
-    def kernel(kept_ids, kept_len, offsets, first, stop, win, wout, alias_prob, alias_idx, codes, points, lengths,
+    def kernel(kept_ids, kept_len, offsets, first, stop, w_in, w_out, alias_prob, alias_idx, codes, points, lengths,
                key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out):
         """The one preamble: warp ``s − first`` takes sentence s, draws each kept position's window
         radius from the sentence's generator, sets its learning rate from its place in the run, and
         hands the window to the model's device function."""
         red = cuda.shared.array((RED_W, RED_K, RED_L), np.float32)  # the simulator's reduction
         if INIT_SHARED:
-            tinit = cuda.shared.array((INIT_W, INIT_K, WARP), np.float32)
+            u0 = cuda.shared.array((INIT_W, INIT_K, WARP), np.float32)
         else:
-            tinit = cuda.local.array((1, INIT_K, 1), np.float32)
+            u0 = cuda.local.array((1, INIT_K, 1), np.float32)
         warp = cuda.threadIdx.x // WARP
         lane = cuda.threadIdx.x % WARP
         s = first + cuda.blockIdx.x * WPB + warp
@@ -560,9 +581,9 @@ def _kernel_fn(c: Shape, sg_ns_window, sg_hs_window, cbow_window):
         il = lane if INIT_SHARED else 0
         x = cuda.local.array(DPL, np.float32)
         e = cuda.local.array(DPL, np.float32)
-        part = cuda.local.array(NT, np.float32)
-        trow = cuda.local.array(NTD, np.float32)  # target rows: NS [positive, K noise]; HS a path chunk
-        tgt = cuda.local.array(NT, np.int32)
+        fg = cuda.local.array(NT, np.float32)
+        u = cuda.local.array(NTD, np.float32)  # target rows: NS [positive, K noise]; HS a path chunk
+        targets = cuda.local.array(NT, np.int32)
         base = offsets[s]
         raw_len = offsets[s + 1] - base
         L = kept_len[s]
@@ -576,17 +597,17 @@ def _kernel_fn(c: Shape, sg_ns_window, sg_hs_window, cbow_window):
             hi = min(i + (W - b) + 1, L)
             if hi - lo <= 1:
                 continue
-            t = kept_ids[base + i]
+            word = kept_ids[base + i]
             lr = learning_rate(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
             if SG and K > 0:
-                state, loss, n = sg_ns_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx,
-                                              lr, x, e, part, trow, tinit, iw, il, tgt, red, warp, lane)
+                state, loss, n = sg_ns_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob,
+                                              alias_idx, lr, x, e, fg, u, u0, iw, il, targets, red, warp, lane)
             elif SG:
-                loss, n = sg_hs_window(t, i, lo, hi, base, kept_ids, win, wout, codes, points, lengths, lr, x, e,
-                                       part, trow, red, warp, lane)
+                loss, n = sg_hs_window(word, i, lo, hi, base, kept_ids, w_in, w_out, codes, points, lengths, lr, x, e,
+                                       fg, u, red, warp, lane)
             else:
-                state, loss = cbow_window(state, t, i, lo, hi, base, kept_ids, win, wout, alias_prob, alias_idx,
-                                          codes, points, lengths, lr, ctx_scale, x, e, part, trow, tgt, red, warp,
+                state, loss = cbow_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob, alias_idx,
+                                          codes, points, lengths, lr, ctx_scale, x, e, fg, u, targets, red, warp,
                                           lane)
                 n = 1
             sent_loss += loss
@@ -607,11 +628,11 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
     either way); ``cbow_mean``: CBOW's h is the mean (else the sum) of the context rows.
     Signature (all kernels)::
 
-        kernel(kept_ids, kept_len, offsets, first, stop, win, wout,
+        kernel(kept_ids, kept_len, offsets, first, stop, w_in, w_out,
                alias_prob, alias_idx, codes, points, lengths,
                key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out)
 
-    sentence ``s`` (first ≤ s < stop) is run by warp ``s − first``; ``wout`` is W_out (NS)
+    sentence ``s`` (first ≤ s < stop) is run by warp ``s − first``; ``w_out`` is W_out (NS)
     or Θ (HS); unused tables may be 1-element dummies. ``ctx_scale`` (CBOW only): the factor
     on e added to each context row, negative for 1/n. ``loss_out[s]`` (float64) and
     ``pairs_out[s]`` (int64) receive the sentence's loss sum and trained pairs.
@@ -624,8 +645,9 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
     c = Shape.of(model, loss, dim, negative, window, atomic, cbow_mean, warps_per_block)
     ops = _row_ops(c)
     hs_targets = _hs_unit(c, ops)
-    sg_ns_window, sg_hs_window = _skipgram_windows(c, ops, hs_targets)
-    compiled = _kernel(_kernel_fn(c, sg_ns_window, sg_hs_window, _cbow_window(c, ops, hs_targets)))
+    load_ns_targets = _ns_targets(c, ops)
+    sg_ns_window, sg_hs_window = _skipgram_windows(c, ops, hs_targets, load_ns_targets)
+    compiled = _kernel(_kernel_fn(c, sg_ns_window, sg_hs_window, _cbow_window(c, ops, hs_targets, load_ns_targets)))
     compiled.warps_per_block = c.WPB  # what launch_train launches it with
     compiled.shared_bytes = 4 * (c.INIT_W * c.INIT_K * WARP if c.INIT_SHARED else 0) + 4 * math.prod(c.RED)
     _CACHE[key] = compiled
@@ -642,7 +664,7 @@ def launch_subsample(ids, offsets, keep, key: int, kept_ids, kept_len, threads: 
     subsample_kernel[(n + tpb - 1) // tpb, tpb](ids, offsets, keep, np.uint64(key), kept_ids, kept_len)
 
 
-def launch_train(kernel, first: int, stop: int, kept_ids, kept_len, offsets, win, wout,
+def launch_train(kernel, first: int, stop: int, kept_ids, kept_len, offsets, w_in, w_out,
                  alias_prob, alias_idx, codes, points, lengths, key: int, lr0: float, min_lr: float,
                  progress0: float, inv_total: float, ctx_scale: float, loss_out, pairs_out) -> None:
     """Train sentences ``first ≤ s < stop`` (one warp each) with a kernel from :func:`make_kernel`,
@@ -653,7 +675,7 @@ def launch_train(kernel, first: int, stop: int, kept_ids, kept_len, offsets, win
     wpb = kernel.warps_per_block
     blocks = (n + wpb - 1) // wpb
     kernel[blocks, wpb * WARP](
-        kept_ids, kept_len, offsets, np.int64(first), np.int64(stop), win, wout, alias_prob, alias_idx,
+        kept_ids, kept_len, offsets, np.int64(first), np.int64(stop), w_in, w_out, alias_prob, alias_idx,
         codes, points, lengths, np.uint64(key), np.float32(lr0), np.float32(min_lr),
         np.float32(progress0), np.float32(inv_total), np.float32(ctx_scale), loss_out, pairs_out)
 

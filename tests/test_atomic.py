@@ -12,7 +12,7 @@ import pytest
 
 from w2v_scratch.base import files
 from w2v_scratch.training import persist
-from w2v_scratch.vectors import formats as io_mod
+from w2v_scratch.vectors import writers
 from w2v_scratch.corpus import vocab as vocab_mod
 from w2v_scratch.cli import main
 from w2v_scratch.training.config import TrainConfig
@@ -42,7 +42,7 @@ class Breaking:
         return getattr(self.f, name)
 
 
-WRITING_MODULES = [io_mod, persist, vocab_mod]  # each imported files.atomic_write under that name
+WRITING_MODULES = [writers, persist, vocab_mod]  # each imported files.atomic_write under that name
 
 
 def break_writes(monkeypatch, budget: int, exc: BaseException, only: str | None = None) -> None:

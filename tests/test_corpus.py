@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from w2v_scratch.corpus import read as corpus
+from w2v_scratch.corpus import text_file
 from w2v_scratch.base.errors import InputError, VocabError
 from w2v_scratch.corpus.vocab import Vocab
 
@@ -41,7 +42,7 @@ def test_compressed_files_read_transparently(tmp_path, suffix, opener):
 
 
 def test_long_line_cut_into_pseudo_sentences_nothing_dropped(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus, "_BLOCK", 64)  # force many block boundaries inside words
+    monkeypatch.setattr(text_file, "_BLOCK", 64)  # force many block boundaries inside words
     words = [f"w{i % 97}" for i in range(2345)]
     p = write(tmp_path, "one-line.txt", " ".join(words).encode())  # no trailing newline, like text8
     sentences = list(corpus.iter_sentences(p, max_sentence_length=1000))
@@ -50,7 +51,7 @@ def test_long_line_cut_into_pseudo_sentences_nothing_dropped(tmp_path, monkeypat
 
 
 def test_utf8_split_across_blocks(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus, "_BLOCK", 7)
+    monkeypatch.setattr(text_file, "_BLOCK", 7)
     text = "naïve café über straße\nçà ça\n"
     p = write(tmp_path, "u.txt", text.encode())
     assert list(corpus.iter_sentences(p)) == [line.split() for line in text.splitlines()]
@@ -132,7 +133,7 @@ def same_vocab(a: Vocab, b: Vocab) -> bool:
 @pytest.mark.parametrize("block", [7, 1 << 20])
 @pytest.mark.parametrize("cache", [False, True])
 def test_load_equals_the_python_reading(tmp_path, monkeypatch, name, block, cache):
-    monkeypatch.setattr(corpus, "_BLOCK", block)  # tokens and characters cut at block ends
+    monkeypatch.setattr(text_file, "_BLOCK", block)  # tokens and characters cut at block ends
     p = write(tmp_path, "c.txt", READS[name])
     folder = tmp_path / "cache" if cache else None
     for min_count, max_len in ((1, corpus.MAX_SENTENCE_LENGTH), (2, 1000), (1, 3)):
@@ -174,7 +175,7 @@ BAD = {
 @pytest.mark.parametrize("name", list(BAD))
 @pytest.mark.parametrize("cache", [False, True])
 def test_load_refuses_what_the_python_reading_refuses_with_the_same_line(tmp_path, monkeypatch, name, cache):
-    monkeypatch.setattr(corpus, "_BLOCK", 16)
+    monkeypatch.setattr(text_file, "_BLOCK", 16)
     p = write(tmp_path, "bad.txt", BAD[name])
     with pytest.raises(InputError) as python:
         list(corpus.iter_sentences(p))
@@ -188,9 +189,9 @@ def test_load_refuses_what_the_python_reading_refuses_with_the_same_line(tmp_pat
 
 
 def test_load_refuses_a_word_or_a_blank_run_past_its_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus, "MAX_WORD_BYTES", 100)
-    monkeypatch.setattr(corpus, "MAX_BLANK_BYTES", 100)
-    monkeypatch.setattr(corpus, "_BLOCK", 32)
+    monkeypatch.setattr(text_file, "MAX_WORD_BYTES", 100)
+    monkeypatch.setattr(text_file, "MAX_BLANK_BYTES", 100)
+    monkeypatch.setattr(text_file, "_BLOCK", 32)
     for data, needle in ((b"a " + b"y" * 200 + b" b\n", "longer than"), (b"a\n" + b" \n" * 200 + b"b\n", "blank")):
         p = write(tmp_path, "c.txt", data)
         with pytest.raises(InputError, match=needle) as python:
@@ -216,7 +217,7 @@ def test_a_corpus_over_the_memory_budget_stops_with_one_line(tmp_path, monkeypat
 
 def test_a_long_read_reports_its_progress(tmp_path, monkeypatch):
     monkeypatch.setattr(corpus, "_REPORT_SECONDS", 0.0)
-    monkeypatch.setattr(corpus, "_BLOCK", 64)
+    monkeypatch.setattr(text_file, "_BLOCK", 64)
     p = write(tmp_path, "c.txt", TEXT.encode() * 10)
     lines = []
     corpus.load(p, 1, report=lines.append)
@@ -288,12 +289,12 @@ def compare_with_python(path, max_len: int) -> None:
 @given(text=st.text(alphabet=ALPHABET, max_size=300), max_len=st.sampled_from([1, 3, 10_000]),
        block=st.sampled_from([5, 16, 1 << 20]))
 def test_load_equals_the_python_reading_on_random_text(tmp_path, monkeypatch, text, max_len, block):
-    monkeypatch.setattr(corpus, "_BLOCK", block)
+    monkeypatch.setattr(text_file, "_BLOCK", block)
     compare_with_python(write(tmp_path, "c.txt", text.encode("utf-8", "surrogatepass")), max_len)
 
 
 @FUZZ
 @given(data=st.binary(max_size=300), block=st.sampled_from([7, 1 << 20]))
 def test_load_equals_the_python_reading_on_random_bytes(tmp_path, monkeypatch, data, block):
-    monkeypatch.setattr(corpus, "_BLOCK", block)
+    monkeypatch.setattr(text_file, "_BLOCK", block)
     compare_with_python(write(tmp_path, "c.txt", data), 4)

@@ -43,25 +43,17 @@ EMPTY = np.zeros(0, np.int64)
 # Wrappers around the kernels' building blocks
 # ---------------------------------------------------------------------------
 @numba.njit
-def _sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, points, codes, lengths, alpha, grad_center,
-             want_loss):
-    return cpu.sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, 0, points, codes, lengths, alpha,
-                       grad_center, want_loss, np.zeros(negative + 1, np.float32))
+def _sg_step(w_in, w_out, d, input_word, word, hs, K, noise, points, codes, lengths, alpha, e, want_loss):
+    return cpu.sg_step(w_in, w_out, d, input_word, word, hs, K, noise, 0, points, codes, lengths, alpha, e, want_loss,
+                       np.zeros(K + 1, np.float32), np.zeros(K + 1, np.float32))
 
 
 @numba.njit
-def _scratch(points, negative):
-    """cbow_step's scratch: steps, target rows and labels for the longest path or K + 1 targets."""
-    n = max(points.shape[1], negative + 1)
-    return np.zeros(n, np.float32), np.zeros(n, np.uint64), np.zeros(n, np.float32)
-
-
-@numba.njit
-def _cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, points, codes, lengths, alpha,
-               cbow_mean, ctx_scale, hidden, grad_center, want_loss):
-    steps, tgt, labels = _scratch(points, negative)
-    return cpu.cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, 0, points, codes,
-                         lengths, alpha, cbow_mean, ctx_scale, hidden, grad_center, want_loss, steps, tgt, labels)
+def _cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, points, codes, lengths, alpha, cbow_mean, ctx_scale,
+               h, e, want_loss):
+    _, u_rows, labels, fs, gs, _, _ = cpu.window_scratch(0, max(points.shape[1], K + 1), d)
+    return cpu.cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, 0, points, codes, lengths, alpha, cbow_mean,
+                         ctx_scale, h, e, want_loss, u_rows, labels, fs, gs)
 
 
 def sg(center, output, inp, word, *, hs=False, negative=0, given=EMPTY, tree=None):
@@ -258,10 +250,10 @@ def test_noise_equal_to_positive_is_not_redrawn():
     K, seed = 3, 12345
     rng = np.array([seed], np.uint64)
     m = np.zeros((2, D), np.float32)
-    cpu.train_chunk(np.array([0, 1], np.int32), np.array([0, 2], np.int64), 0, 1, m.copy(), m.copy(),
-                    np.ones(2, np.float32), np.zeros(2, np.float32), np.zeros(2, np.int32),
-                    NO_PATHS["codes"], NO_PATHS["points"], NO_PATHS["lengths"], True, False, 1, K, True,
-                    np.float32(1), np.float32(ALPHA), np.float32(ALPHA), 1, np.zeros(cpu.SLOT, np.int64), 0, rng,
+    cpu.train_chunk(np.array([0, 1], np.int32), np.array([0, 2], np.int64), 0, 1, m.reshape(-1).copy(),
+                    m.reshape(-1).copy(), m.shape[1], np.ones(2, np.float32), np.zeros(2, np.float32),
+                    np.zeros(2, np.int32), NO_PATHS["codes"], NO_PATHS["points"], NO_PATHS["lengths"], True, False, 1,
+                    K, True, np.float32(1), np.float32(ALPHA), np.float32(ALPHA), 1, np.zeros(cpu.SLOT, np.int64), 0, rng,
                     np.zeros(cpu.N_STATS), False, False)
     state = seed
     for _ in range(2 + 2 * K * 2):
@@ -315,9 +307,9 @@ def test_train_chunk_cbow_ctx_scale(ctx_scale):
     c_k, o_k = center.copy(), inner.copy()
     ids = np.array(sent, np.int32)
     offsets = np.array([0, 3], np.int64)
-    cpu.train_chunk(ids, offsets, 0, 1, c_k, o_k, np.ones(V, np.float32), np.ones(1, np.float32),
-                    np.zeros(1, np.int32), tree.codes.astype(np.uint8), tree.points.astype(np.int32),
-                    tree.lengths.astype(np.int32), False, True, 1, 0, True, np.float32(ctx_scale),
+    cpu.train_chunk(ids, offsets, 0, 1, c_k.reshape(-1), o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32),
+                    np.ones(1, np.float32), np.zeros(1, np.int32), tree.codes.astype(np.uint8),
+                    tree.points.astype(np.int32), tree.lengths.astype(np.int32), False, True, 1, 0, True, np.float32(ctx_scale),
                     ALPHA, ALPHA, 3, np.zeros(cpu.SLOT, np.int64), 0, np.array([7], np.uint64),
                     np.zeros(cpu.N_STATS), False)
 

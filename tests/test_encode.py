@@ -12,8 +12,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from w2v_scratch.corpus import read as C
 from w2v_scratch.corpus import encode as E
+from w2v_scratch.corpus import text_file
 TEXTS = {
     "unicode whitespace": "a b\u00a0c\u3000d e\u2003f\n\n  x  y\tz\r\nq\x1cw\x0bv\x85u \u2028t\nlast words here",
     "one long line": " ".join(f"w{i % 37}" for i in range(25013)),
@@ -53,7 +53,7 @@ def pieces(data: bytes, size: int):
     tail = b""
     for i in range(0, len(data), size):
         block = tail + data[i:i + size]
-        cut = C._cut(block)
+        cut = text_file._cut(block)
         if cut:
             yield block[:cut]
         tail = block[cut:]

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from w2v_scratch.corpus import read as corpus
+from w2v_scratch.corpus import text_file
 from w2v_scratch.cli import main
 from w2v_scratch.base.errors import (ConfigError, DeviceError, DivergenceError, FormatError, InputError, VocabError,
                                 W2VError)
@@ -111,7 +112,7 @@ def test_unreadable_corpus_permission_error(capsys, tmp_path, topic_corpus, monk
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(corpus, "open", refuse, raising=False)  # the reader's builtin open
+    monkeypatch.setattr(text_file, "open", refuse, raising=False)  # the reader's builtin open
     code, _, err = run(capsys, "train", "--corpus", topic_corpus, "--output", tmp_path / "v.txt", "--no-progress")
     assert_fails(code, err, InputError, "not readable")
     assert len(err.splitlines()) == 1

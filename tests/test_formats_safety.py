@@ -42,6 +42,7 @@ import pytest
 
 from w2v_scratch.base import inputs
 from w2v_scratch.vectors import formats as io_mod
+from w2v_scratch.vectors import sniff, writers
 from w2v_scratch.cli import main
 from w2v_scratch.vectors.embeddings import Embeddings
 from w2v_scratch.base.errors import ConfigError, FormatError, InputError
@@ -483,7 +484,7 @@ def test_pipes_with_a_writer_are_read(capsys, tmp_path, emb, kind):
 
 @pytest.mark.parametrize("stream", ["zeros", "one-endless-line", "endless-rows", "endless-binary"])
 def test_endless_pipes_stop_with_bounded_memory(capsys, tmp_path, monkeypatch, stream):
-    monkeypatch.setattr(io_mod, "_MAX_LINE", 1 << 20)  # the same rule at 1 MiB, to keep the test fast
+    monkeypatch.setattr(sniff, "_MAX_LINE", 1 << 20)  # the same rule at 1 MiB, to keep the test fast
     chunk = {"zeros": b"\0" * 65536, "one-endless-line": b"a" * 65536,
              "endless-rows": b"a 1 2 3\n" * 8192, "endless-binary": b"1000000000 3\n" + b"w " + bytes(12)}[stream]
 
@@ -512,7 +513,7 @@ def test_long_lines_are_refused(tmp_path, monkeypatch):
     path.write_bytes(b"2 3\na " + b"1 " * 1_000_000 + b"\nb 1 2 3\n")  # 2 MB for 3 values
     with pytest.raises(FormatError, match="line 2 is longer than .* far more than 3 values need"):
         load_vectors(path)
-    monkeypatch.setattr(io_mod, "_MAX_LINE", 1 << 16)
+    monkeypatch.setattr(sniff, "_MAX_LINE", 1 << 16)
     (tmp_path / "g.txt").write_bytes(b"word" * 50_000 + b" 1\n")
     with pytest.raises(FormatError, match="line 1 is longer than 65,536 bytes: not a text vectors file"):
         load_vectors(tmp_path / "g.txt")
@@ -565,8 +566,8 @@ def test_wide_vectors_write_and_read_in_bounded_memory(tmp_path, binary):
 @pytest.mark.parametrize("binary", [False, True])
 def test_written_bytes_do_not_depend_on_the_step(tmp_path, monkeypatch, emb, binary):
     save_word2vec(tmp_path / "one", emb, binary=binary)
-    monkeypatch.setattr(io_mod, "_WRITE_VALUES", 3)  # rows wider than a step: written in pieces
-    monkeypatch.setattr(io_mod, "_WRITE_BYTES", 7)
+    monkeypatch.setattr(writers, "_WRITE_VALUES", 3)  # rows wider than a step: written in pieces
+    monkeypatch.setattr(writers, "_WRITE_BYTES", 7)
     save_word2vec(tmp_path / "two", emb, binary=binary)
     assert (tmp_path / "one").read_bytes() == (tmp_path / "two").read_bytes()
 

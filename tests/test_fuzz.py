@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from w2v_scratch.corpus import read as corpus
+from w2v_scratch.corpus import text_file
 from w2v_scratch.training.config import TrainConfig
 from w2v_scratch.vectors.embeddings import Embeddings
 from w2v_scratch.base.errors import FormatError, InputError, W2VError
@@ -150,7 +151,7 @@ def read_corpus(path, max_len):
 @FUZZ
 @given(text=texts, max_len=st.sampled_from([1, 3, 10_000]), block=st.sampled_from([5, 16, 1 << 20]))
 def test_corpus_reader_random_text(tmp_path, monkeypatch, text, max_len, block):
-    monkeypatch.setattr(corpus, "_BLOCK", block)  # small blocks: tokens and characters cut at block ends
+    monkeypatch.setattr(text_file, "_BLOCK", block)  # small blocks: tokens and characters cut at block ends
     path = tmp_path / "c.txt"
     path.write_bytes(text.encode("utf-8"))
     assert read_corpus(path, max_len) == expected_sentences(text, max_len)
@@ -159,7 +160,7 @@ def test_corpus_reader_random_text(tmp_path, monkeypatch, text, max_len, block):
 @FUZZ
 @given(data=st.binary(max_size=300), block=st.sampled_from([7, 1 << 20]))
 def test_corpus_reader_random_bytes(tmp_path, monkeypatch, data, block):
-    monkeypatch.setattr(corpus, "_BLOCK", block)
+    monkeypatch.setattr(text_file, "_BLOCK", block)
     path = tmp_path / "c.txt"
     path.write_bytes(data)
     sentences = read_corpus(path, 4)
@@ -177,7 +178,7 @@ def test_corpus_reader_random_bytes(tmp_path, monkeypatch, data, block):
 @FUZZ
 @given(st.data())
 def test_corpus_reader_mutated_corpus(tmp_path, monkeypatch, data):
-    monkeypatch.setattr(corpus, "_BLOCK", 16)
+    monkeypatch.setattr(text_file, "_BLOCK", 16)
     text = data.draw(texts)
     damaged = data.draw(mutations(text.encode("utf-8")))
     path = tmp_path / "c.txt"

@@ -153,7 +153,8 @@ def test_cpu_kernel_rate_at_fixed_points(done, total):
     progress = np.zeros(2 * cpu.SLOT, np.int64)
     progress[0], progress[cpu.SLOT] = done // 3, done - done // 3  # two threads' counters
     m = np.zeros((2, 4), np.float32)
-    lr = cpu.train_chunk(np.zeros(2, np.int32), np.array([0, 2], np.int64), 0, 0, m, m.copy(),
+    lr = cpu.train_chunk(np.zeros(2, np.int32), np.array([0, 2], np.int64), 0, 0, m.reshape(-1),
+                         m.reshape(-1).copy(), m.shape[1],
                          np.ones(2, np.float32), np.ones(2, np.float32), np.zeros(2, np.int32),
                          np.zeros((2, 1), np.uint8), np.zeros((2, 1), np.int32), np.ones(2, np.int32),
                          True, False, 2, 2, True, np.float32(1), np.float32(0.05), np.float32(0.001), total,

@@ -47,27 +47,19 @@ def _kernel_args(hs: bool):
 
 
 @numba.njit
-def _sg_pair(center_flat, output_flat, d, inp, word, hs, negative, given, points, codes, lengths, alpha,
-             grad_center):
+def _sg_pair(w_in, w_out, d, input_word, word, hs, K, noise, points, codes, lengths, alpha, e):
     """One skip-gram pair through the kernel's building block (inline njit functions are callable
     from njit code only)."""
-    return cpu.sg_step(center_flat, output_flat, d, inp, word, hs, negative, given, 0, points, codes, lengths, alpha,
-                       grad_center, True, np.zeros(negative + 1, np.float32))
+    return cpu.sg_step(w_in, w_out, d, input_word, word, hs, K, noise, 0, points, codes, lengths, alpha, e, True,
+                       np.zeros(K + 1, np.float32), np.zeros(K + 1, np.float32))
 
 
 @numba.njit
-def _scratch(points, negative):
-    """cbow_step's scratch: steps, target rows and labels for the longest path or K + 1 targets."""
-    n = max(points.shape[1], negative + 1)
-    return np.zeros(n, np.float32), np.zeros(n, np.uint64), np.zeros(n, np.float32)
-
-
-@numba.njit
-def _cbow_example(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, points, codes, lengths, alpha,
-                  mean, scale, hidden, grad_center):
-    steps, tgt, labels = _scratch(points, negative)
-    return cpu.cbow_step(center_flat, output_flat, d, ctx, n_ctx, word, hs, negative, given, 0, points, codes,
-                         lengths, alpha, mean, scale, hidden, grad_center, True, steps, tgt, labels)
+def _cbow_example(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, points, codes, lengths, alpha, mean, scale, h, e):
+    """One CBOW example through cbow_step, its scratch from the kernel's own window_scratch."""
+    _, u_rows, labels, fs, gs, _, _ = cpu.window_scratch(0, max(points.shape[1], K + 1), d)
+    return cpu.cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, 0, points, codes, lengths, alpha, mean,
+                         scale, h, e, True, u_rows, labels, fs, gs)
 
 
 def _sg_kernel(center, output, inp, word, hs):

@@ -197,12 +197,12 @@ def documented_lr(lr0, min_lr, progress0, inv_total, raw_pos):
     return lr0 - (lr0 - min_lr) * p
 
 
-def emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, offsets, key, W, K, lr0, min_lr,
+def emulate_epoch(ck, model, loss, w_in, w_out, kept_ids, kept_len, offsets, key, W, K, lr0, min_lr,
                   progress0, inv_total, prob, alias, tree, cbow_mean=True, ctx_scale=1.0,
                   clip=True, skip_equal=True, events=None):
     """The kernels' algorithm in float64 NumPy, sentence after sentence, with the gradients of
     every step taken from the reference loss units (losses.py) and the draws from the host twin
-    of the device generator. Returns (win, wout, loss_sum, pairs).
+    of the device generator. Returns (w_in, w_out, loss_sum, pairs).
 
     word2vec.c's documented departures from those exact gradients, each of which can be turned
     off to show that a test can tell: ``clip`` — NS clips σ to 1 for f > 6 and to 0 for f < −6,
@@ -217,8 +217,8 @@ def emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, offsets, key, 
 
     ns = NegativeSampling(normalize=False)
     hs = HierarchicalSoftmax(tree) if tree is not None else None
-    win = win.astype(np.float64).copy()
-    wout = wout.astype(np.float64).copy()
+    w_in = w_in.astype(np.float64).copy()
+    w_out = w_out.astype(np.float64).copy()
     loss_sum, pairs = 0.0, 0
     ev = events if events is not None else {}
     for name in ("ns_pos_hi", "ns_pos_lo", "ns_neg_hi", "ns_neg_lo", "hs_skipped", "noise_eq_pos"):
@@ -279,44 +279,44 @@ def emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, offsets, key, 
             if model == "sg" and loss == "ns":
                 # the window's targets, drawn and loaded once: the center's output row, K noise rows
                 targets = [t] + [rng.alias(prob, alias) for _ in range(K)]
-                cache = wout[targets].copy()
+                cache = w_out[targets].copy()
                 init = cache.copy()
                 dup = [n == t for n in targets[1:]]
                 for c in ctx:  # each context word's input row predicts the center
                     pairs += 1
-                    step_loss, grad_h, rows, grad_rows = ns_step(win[c], cache, list(range(K + 1)), dup)
+                    step_loss, grad_h, rows, grad_rows = ns_step(w_in[c], cache, list(range(K + 1)), dup)
                     loss_sum += step_loss
-                    win[c] -= lr * grad_h
+                    w_in[c] -= lr * grad_h
                     np.add.at(cache, rows, -lr * grad_rows)
                 for k, n in enumerate(targets):
-                    wout[n] += cache[k] - init[k]
+                    w_out[n] += cache[k] - init[k]
             elif model == "sg":
-                x = win[t].copy()
+                x = w_in[t].copy()
                 e = np.zeros_like(x)
                 for c in ctx:
                     pairs += 1
-                    step_loss, grad_h, rows, grad_rows = hs_step(x, wout, c)
+                    step_loss, grad_h, rows, grad_rows = hs_step(x, w_out, c)
                     loss_sum += step_loss
                     e -= lr * grad_h
-                    wout[rows] -= lr * grad_rows  # path nodes are distinct
-                win[t] += e
+                    w_out[rows] -= lr * grad_rows  # path nodes are distinct
+                w_in[t] += e
             else:
-                h = win[ctx].sum(axis=0)
+                h = w_in[ctx].sum(axis=0)
                 if cbow_mean:
                     h = h / len(ctx)
                 pairs += 1
                 if loss == "ns":
                     negs = [rng.alias(prob, alias) for _ in range(K)]
-                    step_loss, grad_h, rows, grad_rows = ns_step(h, wout, [t] + negs, [n == t for n in negs])
+                    step_loss, grad_h, rows, grad_rows = ns_step(h, w_out, [t] + negs, [n == t for n in negs])
                 else:
-                    step_loss, grad_h, rows, grad_rows = hs_step(h, wout, t)
+                    step_loss, grad_h, rows, grad_rows = hs_step(h, w_out, t)
                 loss_sum += step_loss
                 e = -lr * grad_h
-                np.add.at(wout, rows, -lr * grad_rows)
+                np.add.at(w_out, rows, -lr * grad_rows)
                 scale = 1.0 / len(ctx) if ctx_scale < 0 else ctx_scale
                 for c in ctx:
-                    win[c] += scale * e
-    return win, wout, loss_sum, pairs
+                    w_in[c] += scale * e
+    return w_in, w_out, loss_sum, pairs
 
 
 # ---------------------------------------------------------------------------
@@ -419,8 +419,8 @@ def test_block_plan_sizes_shared_memory(dim, K, asked, warps, in_shared):
 def one_epoch(model, loss, atomic=True, scale=0.25, lr=0.5, ctx_scale=1.0, V=12, seed=0, init_seed=3,
               small=False):
     """Run one epoch (the second of two: lr mid-way) of the (model, loss) kernel on a tiny corpus,
-    weights uniform in (−scale, scale). Returns (result, emulate): result has the kernel's win,
-    wout, loss sum and pairs (and the initial win, wout); ``emulate(**options)`` runs
+    weights uniform in (−scale, scale). Returns (result, emulate): result has the kernel's w_in,
+    w_out, loss sum and pairs (and the initial w_in, w_out); ``emulate(**options)`` runs
     :func:`emulate_epoch` on the same inputs (options: clip, skip_equal, ctx_scale, events).
     On a real GPU the sizes are real ones (one sentence of 300 words, d = 100) unless ``small``,
     and sentences are launched one at a time (no Hogwild race between warps)."""
@@ -444,8 +444,8 @@ def one_epoch(model, loss, atomic=True, scale=0.25, lr=0.5, ctx_scale=1.0, V=12,
     tree = build_huffman(vocab.counts) if loss == "hs" else None
     rng = np.random.default_rng(init_seed)
     V = len(vocab)
-    win = ((rng.random((V, dim)) - 0.5) * 2 * scale).astype(np.float32)
-    wout = ((rng.random((V if loss == "ns" else V - 1, dim)) - 0.5) * 2 * scale).astype(np.float32)
+    w_in = ((rng.random((V, dim)) - 0.5) * 2 * scale).astype(np.float32)
+    w_out = ((rng.random((V if loss == "ns" else V - 1, dim)) - 0.5) * 2 * scale).astype(np.float32)
 
     key = ck.epoch_key(cfg.seed, 1)
     N = len(corpus.ids)
@@ -459,7 +459,7 @@ def one_epoch(model, loss, atomic=True, scale=0.25, lr=0.5, ctx_scale=1.0, V=12,
     assert 0 < kept_len.sum() < N  # subsampling did something
 
     kernel = ck.make_kernel(model, loss, dim, K, W, atomic=atomic)
-    d_win, d_wout = cuda.to_device(win), cuda.to_device(wout)
+    d_w_in, d_w_out = cuda.to_device(w_in), cuda.to_device(w_out)
     d_loss = cuda.device_array(corpus.n_sentences, np.float64)
     d_pairs = cuda.device_array(corpus.n_sentences, np.int64)
     tables = [cuda.to_device(a) for a in (prob, alias, codes, points, lengths)]
@@ -467,14 +467,14 @@ def one_epoch(model, loss, atomic=True, scale=0.25, lr=0.5, ctx_scale=1.0, V=12,
     # sentences go one launch each, in the emulation's order
     spans = [(0, corpus.n_sentences)] if IN_SIM else [(s, s + 1) for s in range(corpus.n_sentences)]
     for first, stop in spans:
-        ck.launch_train(kernel, first, stop, d_kept, d_len, d_off, d_win, d_wout, *tables,
+        ck.launch_train(kernel, first, stop, d_kept, d_len, d_off, d_w_in, d_w_out, *tables,
                         key, cfg.lr, cfg.min_lr, progress0, inv_total, ctx_scale, d_loss, d_pairs)
-    result = dict(win0=win, wout0=wout, win=d_win.copy_to_host(), wout=d_wout.copy_to_host(),
+    result = dict(win0=w_in, wout0=w_out, w_in=d_w_in.copy_to_host(), w_out=d_w_out.copy_to_host(),
                   loss=float(d_loss.copy_to_host().sum()), pairs=int(d_pairs.copy_to_host().sum()))
 
     def emulate(**options):
         options.setdefault("ctx_scale", ctx_scale)
-        return emulate_epoch(ck, model, loss, win, wout, kept_ids, kept_len, corpus.offsets, key, W, K, cfg.lr,
+        return emulate_epoch(ck, model, loss, w_in, w_out, kept_ids, kept_len, corpus.offsets, key, W, K, cfg.lr,
                              cfg.min_lr, progress0, inv_total, prob, alias, tree, **options)
 
     return result, emulate
@@ -499,7 +499,7 @@ def test_one_epoch_matches_numpy_reference(model, loss, atomic):
     e_win, e_wout, e_loss, e_pairs = emulate()
     assert got["pairs"] == e_pairs > 0
     np.testing.assert_allclose(got["loss"], e_loss, rtol=1e-4)
-    g_win, g_wout = got["win"], got["wout"]
+    g_win, g_wout = got["w_in"], got["w_out"]
     assert np.abs(g_win - got["win0"]).max() > 1e-3 and np.abs(g_wout - got["wout0"]).max() > 1e-3  # it trained
     np.testing.assert_allclose(g_win, e_win, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(g_wout, e_wout, rtol=RTOL, atol=ATOL)
@@ -535,10 +535,10 @@ def test_kernels_follow_word2vec_c_departures(case):
     assert events["near6"] > 1e-3, events  # no decision close enough to ±6 for float32 to flip it
     assert got["pairs"] == e_pairs > 0
     np.testing.assert_allclose(got["loss"], e_loss, rtol=1e-4)
-    assert excess(got["win"], e_win) <= 1 and excess(got["wout"], e_wout) <= 1
+    assert excess(got["w_in"], e_win) <= 1 and excess(got["w_out"], e_wout) <= 1
     for options in variants:
         o_win, o_wout, _, _ = emulate(**options)
-        off = max(excess(got["win"], o_win), excess(got["wout"], o_wout))
+        off = max(excess(got["w_in"], o_win), excess(got["w_out"], o_wout))
         assert off > 10, (options, off)
 
 

@@ -113,3 +113,129 @@ def test_no_function_longer_than_100_lines():
                 if n > MAX_LINES:
                     long.append(f"{m}.{node.name} ({n} lines)")
     assert not long, "functions over 100 lines: " + ", ".join(long)
+
+
+# -- the layers: what each sub-package may import ------------------------------------------------------------
+MAX_MODULE_LINES = 500  # outside kernels/: a longer module does several jobs
+# Lowest first; a module may import its own package and those before it, never one after it.
+LAYERS = ("base", "textbook", "corpus", "training", "vectors", "top", "cli")
+SUBPACKAGES = ("base", "textbook", "corpus", "training", "vectors", "cli")
+STDLIB_AND_NUMERICS = ("numpy", "scipy")
+
+
+def layer(module: str) -> str | None:
+    """The layer of a package module (``top``: word2vec.py, _moved.py, the package's ``__init__``);
+    None for kernels/ (imported by any layer, importing none) and ``__main__``."""
+    parts = module.split(".")
+    if parts[:2] == ["w2v_scratch", "kernels"] or parts[-1] == "__main__":
+        return None
+    return parts[1] if len(parts) > 1 and parts[1] in SUBPACKAGES else "top"
+
+
+def all_imports(path: pathlib.Path, module: str, known: dict) -> set[str]:
+    """Every name an import statement of ``path`` names, at any depth (deferred ones too)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.update(imported(module, node, known))
+    return out
+
+
+def test_a_lower_layer_never_imports_a_higher_one():
+    known, edges, _ = graph()
+    bad = []
+    for m, targets in edges.items():
+        if layer(m) is None:
+            continue
+        for t in targets:
+            if layer(t) is not None and LAYERS.index(layer(t)) > LAYERS.index(layer(m)):
+                bad.append(f"{m} ({layer(m)}) imports {t} ({layer(t)})")
+    assert not bad, "imports against the flow base → textbook → corpus → training → vectors → top → cli: " + \
+        ", ".join(sorted(bad))
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert LAYERS.index(layer("w2v_scratch.vectors.formats")) > LAYERS.index(layer("w2v_scratch.training.persist"))
+    assert layer("w2v_scratch.word2vec") == "top" and layer("w2v_scratch.kernels.cpu") is None
+
+
+def test_the_textbook_imports_only_numpy_scipy_and_the_standard_library():
+    import sys
+
+    known = modules()
+    bad = []
+    for m, path in known.items():
+        if not m.startswith("w2v_scratch.textbook"):
+            continue
+        for name in all_imports(path, m, known):
+            top = name.split(".")[0]
+            if name.startswith("w2v_scratch.textbook") or top in STDLIB_AND_NUMERICS or top == "__future__":
+                continue
+            if top in sys.stdlib_module_names:
+                continue
+            bad.append(f"{m} imports {name}")
+    assert not bad, "the textbook imports only NumPy, SciPy and the standard library: " + ", ".join(bad)
+
+
+def test_the_kernels_import_nothing_from_the_package():
+    known = modules()
+    bad = [f"{m} imports {name}" for m, path in known.items() if m.startswith("w2v_scratch.kernels")
+           for name in all_imports(path, m, known)
+           if name.startswith("w2v_scratch") and not name.startswith("w2v_scratch.kernels")]
+    assert not bad, "kernels/ imports nothing from w2v_scratch: " + ", ".join(bad)
+
+
+def test_no_module_outside_kernels_is_over_500_lines():
+    long = [f"{m} ({n} lines)" for m, path in modules().items() if not m.startswith("w2v_scratch.kernels")
+            for n in [len(path.read_text().splitlines())] if n > MAX_MODULE_LINES]
+    assert not long, "modules over 500 lines (split them by job): " + ", ".join(long)
+
+
+def test_every_subpackage_says_what_lives_there_and_what_it_may_import():
+    for name in SUBPACKAGES:
+        path = ROOT / "w2v_scratch" / name / "__init__.py"
+        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        modules_here = sorted(p.stem for p in path.parent.glob("*.py") if p.stem != "__init__")
+        missing = [m for m in modules_here if f"{m}" not in doc]
+        assert len(doc.splitlines()) >= 3 and not missing, f"{name}/__init__.py's docstring: name every module " \
+            f"(missing: {', '.join(missing)}) and what the package may import"
+        assert "import" in doc, f"{name}/__init__.py's docstring says what the package may import"
+
+
+def test_splitmix_host_copies_agree():
+    """The package's splitmix64 (base/splitmix.py) and the cuda kernels' host twin are one function."""
+    import pytest
+
+    cuda = pytest.importorskip("w2v_scratch.kernels.cuda")
+    from w2v_scratch.base import splitmix
+
+    assert (int(cuda.GOLDEN), int(cuda.MIX1), int(cuda.MIX2)) == (splitmix.GOLDEN, splitmix.MIX1, splitmix.MIX2)
+    for z in (0, 1, 2**63, 2**64 - 1, 0x0123456789ABCDEF):
+        assert cuda.host_mix64(z) == splitmix.mix64(z)
+    assert splitmix.mix64(0) == 0 and splitmix.mix64(1) != 1
+
+
+# -- old import paths (the flat layout before the sub-packages) still work ----------------------------------------
+def test_old_import_paths_still_work():
+    import importlib
+
+    import w2v_scratch
+    import w2v_scratch.io
+    import w2v_scratch.vectors.formats
+    from w2v_scratch._moved import OLD_TO_NEW
+    from w2v_scratch.config import TrainConfig
+    from w2v_scratch.embeddings import Embeddings
+    from w2v_scratch.io import load_vectors, save_word2vec
+
+    assert w2v_scratch.io is w2v_scratch.vectors.formats
+    assert TrainConfig is w2v_scratch.TrainConfig
+    assert Embeddings is importlib.import_module("w2v_scratch.vectors.embeddings").Embeddings
+    assert load_vectors is w2v_scratch.vectors.formats.load_vectors and callable(save_word2vec)
+    for old, new in OLD_TO_NEW.items():
+        if old == "corpus":  # the name of a package now, which holds the reader's names (below)
+            continue
+        assert importlib.import_module(f"w2v_scratch.{old}") is importlib.import_module(f"w2v_scratch.{new}"), old
+    from w2v_scratch.corpus import Corpus, iter_sentences, load
+    from w2v_scratch.corpus import read
+
+    assert (load, iter_sentences, Corpus) == (read.load, read.iter_sentences, read.Corpus)

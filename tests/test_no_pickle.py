@@ -35,7 +35,7 @@ def code_tokens(path: Path) -> list[tokenize.TokenInfo]:
 
 def test_sources_are_found():
     names = {p.name for p in SOURCES}
-    assert {"io.py", "vocab.py", "corpus.py", "cpu.py"} <= names
+    assert {"formats.py", "vocab.py", "read.py", "cpu.py", "window.py"} <= names
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -27,6 +27,7 @@ import pytest
 
 from w2v_scratch import TrainConfig, Word2Vec
 from w2v_scratch.corpus import read as corpus_mod
+from w2v_scratch.corpus import cache as corpus_cache, text_file
 from w2v_scratch.training import checkpoint as ckpt_mod
 from w2v_scratch.training.checkpoint import Checkpointer, Interrupted
 from w2v_scratch.cli import main
@@ -365,7 +366,7 @@ def test_a_full_disk_while_writing_the_cache_is_one_line(capsys, tmp_path, topic
     def full(f, array):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(corpus_mod, "_write_array", full)
+    monkeypatch.setattr(corpus_cache, "_write_array", full)
     code, _, err = run(capsys, "train", "--corpus", topic_corpus, "--corpus-cache", cache,
                        "--output", tmp_path / "v.txt", *FAST)
     assert_one_line(code, err, InputError, "No space left", "--corpus-cache")
@@ -429,8 +430,8 @@ def test_a_corpus_from_a_pipe_is_read_once_and_trains_as_the_file_does(capsys, t
     os.mkfifo(fifo)
     _feed(fifo, gzip.compress(data) if suffix else data)
     opened = []
-    real = corpus_mod.open_binary
-    monkeypatch.setattr(corpus_mod, "open_binary", lambda p: opened.append(p) or real(p))
+    real = text_file.open_binary
+    monkeypatch.setattr(text_file, "open_binary", lambda p: opened.append(p) or real(p))
     code, _, err = run(capsys, "train", "--corpus", fifo, "--output", tmp_path / "pipe.txt", "--seed", 3, *FAST)
     assert code == 0, err
     assert len(opened) == 1  # one pass: the vocabulary and the ids from the same read
@@ -475,7 +476,7 @@ def test_an_endless_stream_of_words_stops_with_an_error_in_bounded_memory(capsys
 
 
 def test_an_endless_blank_stream_stops_with_an_error(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_mod, "MAX_BLANK_BYTES", 1 << 20)
+    monkeypatch.setattr(text_file, "MAX_BLANK_BYTES", 1 << 20)
     fifo = tmp_path / "blank.fifo"
     os.mkfifo(fifo)
     _feed(fifo, forever=_repeat(b"\n" * 65536))
@@ -484,7 +485,7 @@ def test_an_endless_blank_stream_stops_with_an_error(capsys, tmp_path, monkeypat
 
 
 def test_a_word_that_never_ends_stops_with_an_error(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_mod, "MAX_WORD_BYTES", 1 << 20)
+    monkeypatch.setattr(text_file, "MAX_WORD_BYTES", 1 << 20)
     fifo = tmp_path / "word.fifo"
     os.mkfifo(fifo)
     _feed(fifo, forever=_repeat(b"y" * 65536))
@@ -671,7 +672,7 @@ def test_resume_errors_name_the_checkpoint_not_save_model(capsys, tmp_path):
 @pytest.mark.parametrize("pack", ["plain", "gz", "bz2"])
 @pytest.mark.parametrize("block", [2, 1 << 20])
 def test_a_byte_order_mark_is_dropped(tmp_path, monkeypatch, pack, block):
-    monkeypatch.setattr(corpus_mod, "_BLOCK", block)
+    monkeypatch.setattr(text_file, "_BLOCK", block)
     data = "\ufeffhello world\nhello again\ufeff\n".encode()
     name = {"plain": "c.txt", "gz": "c.txt.gz", "bz2": "c.txt.bz2"}[pack]
     (tmp_path / name).write_bytes({"plain": data, "gz": gzip.compress(data), "bz2": bz2.compress(data)}[pack])

@@ -109,9 +109,9 @@ def test_a_sentence_matches_the_reference_draw_for_draw(shared):
 
     c_k, o_k = center.copy(), output.copy()
     state = np.array([seed], np.uint64)
-    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k, o_k,
-                    np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32),
-                    np.zeros(1, np.int32), True, False, WINDOW, K, True, np.float32(0.0),
+    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k.reshape(-1),
+                    o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.uint8),
+                    np.zeros((1, 1), np.int32), np.zeros(1, np.int32), True, False, WINDOW, K, True, np.float32(0.0),
                     np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0, state,
                     np.zeros(cpu.N_STATS), False, shared)
 
@@ -177,16 +177,13 @@ COUNTS = np.sort(np.random.default_rng(0).integers(1, 200, size=V))[::-1]
 
 
 @numba.njit
-def _one_window(center, output, sentence, i, hs, noise, points, codes, lengths, alpha):
+def _one_window(w_in, w_out, sentence, i, hs, noise, points, codes, lengths, alpha):
     """kernels.cpu.sg_window on the window sentence[:] around position i (inline functions are callable
-    from njit code only)."""
-    d = center.shape[1]
-    n_tgt = max(points.shape[1], len(noise) + 1)
-    m = len(sentence) - 1
-    return cpu.sg_window(center.reshape(-1), output.reshape(-1), d, sentence, 0, len(sentence), i, hs, len(noise),
-                         noise, 0, points, codes, lengths, np.float32(alpha), np.zeros(m, np.uint64),
-                         np.zeros(n_tgt, np.uint64), np.zeros(n_tgt, np.float32), np.zeros(2 * m * n_tgt, np.float32),
-                         np.zeros(m * d, np.float32), True)
+    from njit code only), its scratch from the kernel's own window_scratch."""
+    d = w_in.shape[1]
+    scratch = cpu.window_scratch(len(sentence) - 1, max(points.shape[1], len(noise) + 1), d)
+    return cpu.sg_window(w_in.reshape(-1), w_out.reshape(-1), d, sentence, 0, len(sentence), i, hs, len(noise), noise,
+                         0, points, codes, lengths, np.float32(alpha), scratch, True)
 
 
 def reference_window(center, output, contexts, word, hs, noise, tree):
@@ -273,9 +270,9 @@ def test_a_sentence_in_windows_matches_the_reference_draw_for_draw(hs):
     c_k, o_k = center.copy(), output.copy()
     state = np.array([seed], np.uint64)
     stats = np.zeros(cpu.N_STATS)
-    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k, o_k,
-                    np.ones(V, np.float32), prob, alias, codes, points, lengths, True, hs, WINDOW, K, True,
-                    np.float32(0.0), np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0,
+    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k.reshape(-1),
+                    o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32), prob, alias, codes, points, lengths, True,
+                    hs, WINDOW, K, True, np.float32(0.0), np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0,
                     state, stats, False, not hs, True)
 
     lcg = LCG(seed)
@@ -360,10 +357,10 @@ def _exp_neg(a):
 
 
 @numba.njit
-def _window_steps(f, labs, alpha, skip):
-    steps = f.copy()
-    cpu.window_steps(steps, labs, len(steps), alpha, skip, False)
-    return steps
+def _logistic_steps(fs, ys, alpha, skip):
+    gs = np.empty_like(fs)
+    cpu.logistic_steps(fs, ys, gs, len(fs), alpha, skip, False)
+    return gs
 
 
 def test_exp_neg_is_exp_to_float32_precision():
@@ -373,13 +370,13 @@ def test_exp_neg_is_exp_to_float32_precision():
 
 
 @pytest.mark.parametrize("skip", [False, True], ids=["ns-clip", "hs-skip"])
-def test_window_steps_are_logistic_steps_with_word2vec_cs_departures(skip):
-    """g = α(ℓ − σ(f)) for every term at once: NS clips σ beyond ±6, HS zeroes |f| ≥ 6 (as the pair
+def test_logistic_steps_are_logistic_g_with_word2vec_cs_departures(skip):
+    """g = α(y − σ(f)) for every term at once: NS clips σ beyond ±6, HS zeroes |f| ≥ 6 (as the pair
     kernels' logistic_g / logistic_step), within float32 rounding of the exact σ."""
     f = np.linspace(-9, 9, 20_001)
     labs = np.where(np.arange(len(f)) % 3 == 0, 1.0, 0.0)
     alpha = 0.025
-    got = _window_steps(f.astype(np.float32), labs.astype(np.float32), np.float32(alpha), skip)
+    got = _logistic_steps(f.astype(np.float32), labs.astype(np.float32), np.float32(alpha), skip)
     sigma = 1 / (1 + np.exp(-f))
     sigma = np.where(f > 6, 1.0, np.where(f < -6, 0.0, sigma))
     want = alpha * (labs - sigma)

@@ -2,7 +2,8 @@
 
 ``import w2v_scratch.io`` (or ``from w2v_scratch.embeddings import Embeddings``) finds the module at
 its new place and binds it under the old name too, so a user's program written against the flat
-layout keeps working. The README's changelog lists each old path with its new one.
+layout keeps working. ``w2v_scratch.corpus`` (the old ``corpus.py``) is now the package of the same
+name, which re-exports that module's names. The README's changelog lists each old path with its new one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ OLD_TO_NEW = {
     "models": "textbook.models", "losses": "textbook.losses", "optim": "textbook.optim",
     "sampling": "textbook.sampling", "huffman": "textbook.huffman", "gradcheck": "textbook.gradcheck",
     "reference": "textbook.reference",
-    "corpus": "corpus.read", "encode": "corpus.encode", "vocab": "corpus.vocab",
+    "encode": "corpus.encode", "vocab": "corpus.vocab",
     "sentences": "corpus.sentences", "phrases": "corpus.phrases",
     "config": "training.config", "train": "training.run", "trainer_cpu": "training.trainer_cpu",
     "trainer_cuda": "training.trainer_cuda", "kernel_inputs": "training.kernel_inputs",

@@ -11,11 +11,14 @@ The project's own names (the fields of :class:`~w2v_scratch.training.config.Trai
 
     >>> model = Word2Vec(sentences, vector_size=100, window=5, min_count=1, workers=4)
 
-The parameters are named after their role, not word2vec.c's arrays:
+The parameters have docs/math.md's names (its glossary), the same in the NumPy reference and the kernels:
 
-* ``center``      (V, d): the input vectors W_in (word2vec.c's ``syn0``) — the word vectors;
-* ``context``     (V, d): output vectors W_out for NS and full softmax (``syn1neg``);
-* ``inner_nodes`` (V−1, d): one output vector per Huffman inner node for HS (``syn1``).
+* ``w_in``  (V, d): the input vectors W_in (word2vec.c's ``syn0``) — the word vectors;
+* ``w_out``: the output table — W_out (V, d) for NS and the full softmax (``syn1neg``), or Θ
+  (V−1, d), one vector per Huffman inner node, for HS (``syn1``).
+
+Their old names still read and write the same arrays, and a saved model's file keeps them as its
+keys: ``center`` (W_in), ``context`` (W_out), ``inner_nodes`` (Θ).
 """
 
 from __future__ import annotations
@@ -98,9 +101,9 @@ class Word2Vec:
                               "first argument, options as keywords")
         self.config = config_from_params(params, base=config) if params or config is None else config
         self.vocab: Vocab | None = None
-        self.center: np.ndarray | None = None
-        self.context: np.ndarray | None = None
-        self.inner_nodes: np.ndarray | None = None
+        self.w_in: np.ndarray | None = None   # W_in, V×d: the word vectors
+        self.w_out: np.ndarray | None = None  # the output table: W_out (V×d) or, hs, Θ ((V−1)×d)
+        self._w_out_table: str | None = None  # which of the two w_out is: "context" or "inner_nodes"
         self.history: list[dict] = []  # one record per epoch: loss, words/sec, ...
         self.state: dict = {}  # position in the run, for checkpoints and resume
         self.callbacks = train.checked_callbacks(callbacks)
@@ -210,8 +213,8 @@ class Word2Vec:
     def init_weights(self, vocab: Vocab, rng: np.random.Generator) -> None:
         """Allocate the parameters for ``vocab``.
 
-        ``center`` starts uniform in (−0.5/d, 0.5/d) as in word2vec.c; the output
-        vectors start at zero (the reference trainer with Adam instead uses the
+        ``w_in`` starts uniform in (−0.5/d, 0.5/d) as in word2vec.c; the output
+        table ``w_out`` starts at zero (the reference trainer with Adam instead uses the
         textbook's Xavier-uniform init for both tables: see ``reference.init_weights``).
         """
         cfg = self.config
@@ -219,18 +222,60 @@ class Word2Vec:
         check_fits(cfg, vocab)  # before the first allocation: a run that cannot fit fails in one line
         self.vocab = vocab
         self.history, self.state = [], {}  # a new run: a second fit() starts from scratch
-        self.center = ((rng.random((V, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d))
-        self.context = np.zeros((V, d), np.float32) if cfg.loss in ("ns", "softmax") else None
-        self.inner_nodes = np.zeros((max(V - 1, 1), d), np.float32) if cfg.loss == "hs" else None
+        self.w_in = ((rng.random((V, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d))
+        if cfg.loss == "hs":
+            self.inner_nodes = np.zeros((max(V - 1, 1), d), np.float32)
+        else:
+            self.context = np.zeros((V, d), np.float32)
+
+    # -- the tables' old names (saved model files keep them as their keys) -------
+    def _w_out_name(self) -> str:
+        return self._w_out_table or ("inner_nodes" if self.config.loss == "hs" else "context")
+
+    @property
+    def center(self) -> np.ndarray | None:
+        """The old name of W_in, :attr:`w_in` (the same array, read and written); a saved model's
+        file calls it ``center``."""
+        return self.w_in
+
+    @center.setter
+    def center(self, value) -> None:
+        self.w_in = value
+
+    @property
+    def context(self) -> np.ndarray | None:
+        """:attr:`w_out` when it is W_out (negative sampling, full softmax), else None: the old name
+        (and a saved model's file key) of that table, read and written."""
+        return self.w_out if self._w_out_name() == "context" else None
+
+    @context.setter
+    def context(self, value) -> None:
+        self._set_w_out("context", value)
+
+    @property
+    def inner_nodes(self) -> np.ndarray | None:
+        """:attr:`w_out` when it is Θ, the Huffman inner-node vectors (hierarchical softmax), else
+        None: the old name (and a saved model's file key) of that table, read and written."""
+        return self.w_out if self._w_out_name() == "inner_nodes" else None
+
+    @inner_nodes.setter
+    def inner_nodes(self, value) -> None:
+        self._set_w_out("inner_nodes", value)
+
+    def _set_w_out(self, name: str, value) -> None:
+        if value is not None:
+            self.w_out, self._w_out_table = value, name
+        elif self._w_out_name() == name:
+            self.w_out, self._w_out_table = None, None
 
     # -- using the vectors ------------------------------------------------------
     @property
     def wv(self) -> KeyedVectors:
-        """The word vectors (``center``, not a copy) as a
+        """The word vectors (``w_in``, not a copy) as a
         :class:`~w2v_scratch.vectors.keyedvectors.KeyedVectors`: gensim's queries and file calls."""
-        if self.center is None:
+        if self.w_in is None:
             raise RuntimeError("the model is not trained yet: call fit() (or build_vocab()) first")
-        return KeyedVectors(self.vocab.words, self.center, counts=self.vocab.counts)
+        return KeyedVectors(self.vocab.words, self.w_in, counts=self.vocab.counts)
 
     def save(self, path) -> None:
         """Native format: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config, history)."""
@@ -249,8 +294,8 @@ class Word2Vec:
     @classmethod
     def _from_saved(cls, saved) -> "Word2Vec":
         model = cls(saved.config)
-        model.vocab, model.center, model.context, model.inner_nodes = (saved.vocab, saved.center, saved.context,
-                                                                       saved.inner_nodes)
+        model.vocab, model.w_in = saved.vocab, saved.center
+        model.context, model.inner_nodes = saved.context, saved.inner_nodes
         model.history, model.state = saved.history, saved.state
         return model
 

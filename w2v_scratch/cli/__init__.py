@@ -1,5 +1,13 @@
 """The ``w2v-scratch`` command: argument parsing and printing only.
 
+* ``common``: what every subcommand shares (one-line argument errors, exit statuses, help format).
+* ``train``: ``w2v-scratch train``.
+* ``vectors``: ``similar``, ``analogy``, ``evaluate``, ``convert``, ``plot``.
+* ``tools``: word2vec.c's tools, ``phrases`` and ``classes``.
+* ``gradcheck``: ``w2v-scratch gradcheck``.
+
+May import: every other package (it is the top of the flow), nothing imports it but ``__main__``.
+
 Each subcommand lives in its own module with a ``register(subparsers)`` function
 that adds its parser and sets ``func``. Any :class:`~w2v_scratch.base.errors.W2VError`
 becomes one line on stderr and the error's exit status; ``--debug`` shows the

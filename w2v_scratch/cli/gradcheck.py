@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
-import numbers
 
 from ..base.errors import ConfigError
+from ..base.values import is_int, is_real
 from ..textbook import gradcheck
 
 
@@ -75,10 +75,10 @@ def check_options(seed, tol, eps) -> None:
     """Refuse impossible settings with a ``ConfigError``: the seed a whole number from 0 to 2**64 − 1
     (as for training), ``tol`` a finite number > 0, ``eps`` a finite number in (0, 1) (a step of 1
     or more is no derivative: the default 1e-5 balances truncation against rounding)."""
-    if not (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed <= 2**64 - 1):
+    if not (is_int(seed) and 0 <= seed <= 2**64 - 1):
         raise ConfigError(f"--seed must be a whole number from 0 to 2**64 - 1 (got {seed}): use a non-negative seed")
     for opt, value, rule, ok in (("--tol", tol, "a finite number > 0", lambda v: v > 0),
                                  ("--eps", eps, "a finite number between 0 and 1", lambda v: 0 < v < 1)):
-        if not (isinstance(value, numbers.Real) and math.isfinite(value) and ok(value)):
+        if not (is_real(value) and math.isfinite(value) and ok(value)):
             default = gradcheck.TOL if opt == "--tol" else gradcheck.EPS
             raise ConfigError(f"{opt} must be positive: {rule} (got {value}); the default is {default:g}")

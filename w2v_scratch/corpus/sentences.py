@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from . import read as corpus_mod
 from .read import MAX_SENTENCE_LENGTH, Corpus
 from ..base.errors import InputError
+from ..base.values import short_repr
 from .vocab import Vocab
 
 
@@ -53,11 +54,6 @@ def describe(corpus) -> str:
     return os.fspath(corpus) if is_path(corpus) else f"<{type(corpus).__name__} of sentences>"
 
 
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def tokens_of(sentence, i: int) -> list[str]:
     """The tokens of sentence ``i``, checked: a list of non-empty ``str`` without whitespace."""
     if isinstance(sentence, (str, bytes)):
@@ -72,11 +68,11 @@ def tokens_of(sentence, i: int) -> list[str]:
         words = " ".join(tokens).split()  # whole sentences at C speed; the loops below only name a culprit
     except TypeError:
         j, bad = next((j, t) for j, t in enumerate(tokens) if not isinstance(t, str))
-        raise InputError(f"sentence {i}, token {j} is a {type(bad).__name__} ({_short(bad)}), not a str: "
+        raise InputError(f"sentence {i}, token {j} is a {type(bad).__name__} ({short_repr(bad)}), not a str: "
                          "tokens must be strings") from None
     if words != tokens:
         j, bad = next((j, t) for j, t in enumerate(tokens) if t.split() != [t])
-        raise InputError(f"sentence {i}, token {j} ({_short(bad)}) is empty or holds whitespace: a token is one "
+        raise InputError(f"sentence {i}, token {j} ({short_repr(bad)}) is empty or holds whitespace: a token is one "
                          "word (split it, or join its parts, e.g. with '_')")
     return words
 

@@ -8,12 +8,13 @@ Nothing is updated here; the reference trainer hands the gradients to an
 optimizer. The Numba kernels (``kernels/cpu.py``, ``kernels/cuda.py``) have no
 full softmax; for negative sampling (word2vec's sum form, ``normalize=False``)
 and hierarchical softmax they fuse the gradient with an SGD step in float32 and
-use the same ∂ℓ/∂s, σ(s) − y and σ(s) − (1 − c), except that they clip σ to 0 or 1 for
-|s| > 6 (NS), skip the path nodes with |s| ≥ 6 (HS) and skip a noise word equal
-to the positive instead of counting it; docs/math.md, section 11, lists every
+use the same ∂ℓ/∂f, σ(f) − y and σ(f) − (1 − c) — their step is g = −α·∂ℓ/∂f — except that
+they clip σ to 0 or 1 for |f| > 6 (NS), skip the path nodes with |f| ≥ 6 (HS) and skip a noise
+word equal to the positive instead of counting it; docs/math.md, section 11, lists every
 way they depart from these formulas.
 
-Notation: σ(x) = 1/(1+e^{−x}); softplus(x) = log(1+e^{x}) = −log σ(−x).
+Notation (docs/math.md §1): ``w_out`` is the output table (W_out, or Θ for HS), f = h·u a score,
+``dl_df`` = ∂ℓ/∂f; σ(x) = 1/(1+e^{−x}); softplus(x) = log(1+e^{x}) = −log σ(−x).
 All functions are float64-capable: they compute in the dtype they are given.
 The derivations are in docs/math.md.
 """
@@ -54,46 +55,46 @@ class LossGrads:
 
 
 class NegativeSampling:
-    r"""Binary logistic loss on positive targets and noise words (output table ``context``, V×d).
+    r"""Binary logistic loss on positive targets and noise words (output table ``w_out`` = W_out, V×d).
 
-    Scores s_bl = h_b · u_{t_bl} for the targets t (B, L) with labels y (1 = a positive target:
+    Scores f_bl = h_b · u_{t_bl} for the targets t (B, L) with labels y (1 = a positive target:
     a true context word, or CBOW's center; 0 = noise) and mask m (0 = padding). Per example
 
-        ℓ_b = Σ_l m_bl · [softplus(s_bl) − y_bl·s_bl] / n_b
+        ℓ_b = Σ_l m_bl · [softplus(f_bl) − y_bl·f_bl] / n_b
 
-    the binary cross-entropy −y log σ(s) − (1−y) log σ(−s); n_b = Σ_l m_bl if
+    the binary cross-entropy −y log σ(f) − (1−y) log σ(−f); n_b = Σ_l m_bl if
     ``normalize`` (the textbook's masked mean), else 1 (word2vec's sum
-    −log σ(s₊) − Σ_k log σ(−s_k)). With g_bl = ∂ℓ_b/∂s_bl = m_bl (σ(s_bl) − y_bl)/n_b:
+    −log σ(f₊) − Σ_k log σ(−f_k)). With dl_df_bl = ∂ℓ_b/∂f_bl = m_bl (σ(f_bl) − y_bl)/n_b:
 
-        ∂ℓ_b/∂h_b = Σ_l g_bl u_{t_bl}        ∂ℓ_b/∂u_{t_bl} = g_bl h_b
+        ∂ℓ_b/∂h_b = Σ_l dl_df_bl u_{t_bl}        ∂ℓ_b/∂u_{t_bl} = dl_df_bl h_b
     """
 
     def __init__(self, normalize: bool = True) -> None:
         self.normalize = normalize
 
-    def __call__(self, h, context, targets, labels, mask) -> LossGrads:
-        u = context[targets]                                   # (B, L, d)
-        s = np.einsum("bd,bld->bl", h, u)                      # (B, L)
+    def __call__(self, h, w_out, targets, labels, mask) -> LossGrads:
+        u = w_out[targets]                                     # (B, L, d)
+        f = np.einsum("bd,bld->bl", h, u)                      # (B, L)
         n = mask.sum(axis=1, keepdims=True) if self.normalize else np.ones((len(h), 1), h.dtype)
         n = np.maximum(n, 1)
-        loss = (mask * (softplus(s) - labels * s)).sum(axis=1) / n[:, 0]
-        g = mask * (sigmoid(s) - labels) / n                   # (B, L)
-        grad_h = np.einsum("bl,bld->bd", g, u)
-        grad_u = g[:, :, None] * h[:, None, :]                 # (B, L, d)
+        loss = (mask * (softplus(f) - labels * f)).sum(axis=1) / n[:, 0]
+        dl_df = mask * (sigmoid(f) - labels) / n               # (B, L)
+        grad_h = np.einsum("bl,bld->bd", dl_df, u)
+        grad_u = dl_df[:, :, None] * h[:, None, :]             # (B, L, d)
         keep = mask.reshape(-1) > 0
         return LossGrads(loss, grad_h, targets.reshape(-1)[keep], grad_u.reshape(-1, h.shape[1])[keep])
 
 
 class HierarchicalSoftmax:
-    r"""Hierarchical softmax over a Huffman tree (output table ``inner_nodes``, (V−1)×d).
+    r"""Hierarchical softmax over a Huffman tree (output table ``w_out`` = Θ, (V−1)×d).
 
-    For target word w with path nodes p_j and codes c_j (j < len_w), s_j = h · θ_{p_j} and
+    For target word w with path nodes p_j and codes c_j (j < len_w), f_j = h · θ_{p_j} and
 
-        P(w | h) = ∏_j σ((1 − 2c_j) s_j),    ℓ = −log P(w | h) = Σ_j softplus(−(1 − 2c_j) s_j).
+        P(w | h) = ∏_j σ((1 − 2c_j) f_j),    ℓ = −log P(w | h) = Σ_j softplus(−(1 − 2c_j) f_j).
 
-    With g_j = ∂ℓ/∂s_j = σ(s_j) − (1 − c_j):
+    With dl_df_j = ∂ℓ/∂f_j = σ(f_j) − (1 − c_j):
 
-        ∂ℓ/∂h = Σ_j g_j θ_{p_j}              ∂ℓ/∂θ_{p_j} = g_j h
+        ∂ℓ/∂h = Σ_j dl_df_j θ_{p_j}          ∂ℓ/∂θ_{p_j} = dl_df_j h
     """
 
     def __init__(self, tree: HuffmanTree) -> None:
@@ -105,57 +106,57 @@ class HierarchicalSoftmax:
         mask = np.arange(points.shape[1])[None, :] < t.lengths[words][:, None]
         return points, codes, mask
 
-    def __call__(self, h, inner_nodes, words) -> LossGrads:
+    def __call__(self, h, w_out, words) -> LossGrads:
         points, codes, mask = self._paths(words)
-        theta = inner_nodes[points]                            # (B, P, d)
-        s = np.einsum("bd,bpd->bp", h, theta)
+        theta = w_out[points]                                  # (B, P, d)
+        f = np.einsum("bd,bpd->bp", h, theta)
         sign = (1 - 2 * codes.astype(h.dtype))
         m = mask.astype(h.dtype)
-        loss = (m * softplus(-sign * s)).sum(axis=1)
-        g = m * (sigmoid(s) - (1 - codes.astype(h.dtype)))
-        grad_h = np.einsum("bp,bpd->bd", g, theta)
-        grad_theta = g[:, :, None] * h[:, None, :]
+        loss = (m * softplus(-sign * f)).sum(axis=1)
+        dl_df = m * (sigmoid(f) - (1 - codes.astype(h.dtype)))
+        grad_h = np.einsum("bp,bpd->bd", dl_df, theta)
+        grad_theta = dl_df[:, :, None] * h[:, None, :]
         keep = mask.reshape(-1)
         return LossGrads(loss, grad_h, points.reshape(-1)[keep], grad_theta.reshape(-1, h.shape[1])[keep])
 
-    def probabilities(self, h, inner_nodes) -> np.ndarray:
+    def probabilities(self, h, w_out) -> np.ndarray:
         """P(w | h) for every word w (B, V): the product of branch probabilities along its path."""
         V = len(self.tree.lengths)
         points, codes, mask = self._paths(np.arange(V))
-        s = np.einsum("bd,vpd->bvp", h, inner_nodes[points])
-        logp = -softplus(-(1 - 2 * codes.astype(h.dtype))[None] * s) * mask[None]
+        f = np.einsum("bd,vpd->bvp", h, w_out[points])
+        logp = -softplus(-(1 - 2 * codes.astype(h.dtype))[None] * f) * mask[None]
         return np.exp(logp.sum(axis=2))
 
 
 class FullSoftmax:
-    r"""Softmax over the whole vocabulary (output table ``context``, V×d).
+    r"""Softmax over the whole vocabulary (output table ``w_out`` = W_out, V×d).
 
-    s = h W_outᵀ (scores of every word), ℓ = −log softmax(s)_w = logsumexp(s) − s_w.
-    With p = softmax(s) and e_w the one-hot vector of the target:
+    f = h W_outᵀ (scores of every word), ℓ = −log softmax(f)_w = logsumexp(f) − f_w.
+    With p = softmax(f) and 1_w the one-hot vector of the target:
 
-        ∂ℓ/∂s = p − e_w,   ∂ℓ/∂h = (p − e_w) W_out,   ∂ℓ/∂W_out = (p − e_w)ᵀ h  (every row).
+        ∂ℓ/∂f = p − 1_w,   ∂ℓ/∂h = (p − 1_w) W_out,   ∂ℓ/∂W_out = (p − 1_w)ᵀ h  (every row).
 
     Cost O(V·d) per example, which is why NS and HS exist.
     """
 
-    def __call__(self, h, context, words) -> LossGrads:
-        s = h @ context.T                                       # (B, V)
+    def __call__(self, h, w_out, words) -> LossGrads:
+        f = h @ w_out.T                                         # (B, V)
         rows = np.arange(len(h))
-        p, logsumexp = self.softmax(s)
-        loss = logsumexp - s[rows, words]                        # logsumexp(s) − s_w, no underflow
-        g = p
-        g[rows, words] -= 1                                      # p − e_w (p is not used again)
-        return LossGrads(loss, g @ context, np.arange(len(context)), g.T @ h)
+        p, logsumexp = self.softmax(f)
+        loss = logsumexp - f[rows, words]                        # logsumexp(f) − f_w, no underflow
+        dl_df = p
+        dl_df[rows, words] -= 1                                  # p − 1_w (p is not used again)
+        return LossGrads(loss, dl_df @ w_out, np.arange(len(w_out)), dl_df.T @ h)
 
     @staticmethod
-    def softmax(s) -> tuple[np.ndarray, np.ndarray]:
-        """(softmax(s), logsumexp(s)) row by row, with the row maximum subtracted first so
+    def softmax(f) -> tuple[np.ndarray, np.ndarray]:
+        """(softmax(f), logsumexp(f)) row by row, with the row maximum subtracted first so
         nothing overflows."""
-        top = s.max(axis=1, keepdims=True)
-        e = np.exp(s - top)
-        total = e.sum(axis=1, keepdims=True)
-        return e / total, np.log(total[:, 0]) + top[:, 0]
+        top = f.max(axis=1, keepdims=True)
+        ex = np.exp(f - top)
+        total = ex.sum(axis=1, keepdims=True)
+        return ex / total, np.log(total[:, 0]) + top[:, 0]
 
-    def probabilities(self, h, context) -> np.ndarray:
+    def probabilities(self, h, w_out) -> np.ndarray:
         """softmax(h W_outᵀ) (B, V)."""
-        return self.softmax(h @ context.T)[0]
+        return self.softmax(h @ w_out.T)[0]

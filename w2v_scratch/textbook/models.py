@@ -3,7 +3,9 @@ r"""Skip-gram and CBOW: which input vectors form ``h``, and where ∂ℓ/∂h go
 A model only builds the hidden vector and routes its gradient; it asks the loss
 (``losses.py``) for everything about the output side.
 
-* Skip-gram: h_b = v_{c_b}, the center word's row of ``center`` (W_in);
+* Skip-gram: h_b = v_{c_b}, the center word's row of ``w_in`` (W_in) — the paper's direction:
+  the center word is the input, each context word a target (the kernels use word2vec.c's, the
+  other way round; docs/math.md §3);
   ∂ℓ/∂v_{c_b} = ∂ℓ/∂h_b.
 * CBOW: h_b = (1/n_b) Σ_j m_bj v_{x_bj} over the n_b context words (``mean``), or the
   plain sum; ∂ℓ/∂v_{x_bj} = m_bj ∂ℓ/∂h_b / n_b (mean) or m_bj ∂ℓ/∂h_b (sum).
@@ -20,12 +22,12 @@ import numpy as np
 class SkipGram:
     name = "sg"
 
-    def hidden(self, center: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    def hidden(self, w_in: np.ndarray, centers: np.ndarray) -> np.ndarray:
         """h = W_in[centers]  (B, d)."""
-        return center[centers]
+        return w_in[centers]
 
     def backward(self, grad_h: np.ndarray, centers: np.ndarray):
-        """(rows, gradients) of ``center`` (W_in): each center gets ∂ℓ/∂h."""
+        """(rows, gradients) of ``w_in`` (W_in): each center gets ∂ℓ/∂h."""
         return centers, grad_h
 
 
@@ -41,14 +43,14 @@ class CBOW:
             m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
         return m
 
-    def hidden(self, center: np.ndarray, inputs) -> np.ndarray:
+    def hidden(self, w_in: np.ndarray, inputs) -> np.ndarray:
         """h_b = Σ_j w_bj W_in[x_bj] with w = mask/n (mean) or mask (sum)."""
         contexts, mask = inputs
-        w = self._weights(mask).astype(center.dtype)
-        return np.einsum("bj,bjd->bd", w, center[contexts])
+        w = self._weights(mask).astype(w_in.dtype)
+        return np.einsum("bj,bjd->bd", w, w_in[contexts])
 
     def backward(self, grad_h: np.ndarray, inputs):
-        """(rows, gradients) of ``center``: context x_bj gets w_bj ∂ℓ/∂h_b."""
+        """(rows, gradients) of ``w_in``: context x_bj gets w_bj ∂ℓ/∂h_b."""
         contexts, mask = inputs
         w = self._weights(mask).astype(grad_h.dtype)
         keep = mask.reshape(-1) > 0

@@ -30,7 +30,7 @@ class Step:
     """One minibatch, ready for :func:`loss_and_grads`: model inputs and loss targets."""
 
     inputs: object    # centers (B,) for skip-gram; (contexts (B,C), mask (B,C)) for CBOW
-    targets: tuple    # arguments of the loss after (h, output table)
+    targets: tuple    # arguments of the loss after (h, w_out)
     pairs: int        # number of (input, output word) training pairs in the batch
 
 
@@ -43,13 +43,15 @@ def make_loss(cfg, vocab):
 
 
 def output_name(cfg) -> str:
+    """The file name (and gradcheck block name) of the output table ``w_out``: Θ or W_out."""
     return "inner_nodes" if cfg.loss == "hs" else "context"
 
 
-def loss_and_grads(model, loss, center: np.ndarray, output: np.ndarray, step: Step):
-    """Loss of every example and gradients {"center": (rows, g), "output": (rows, g)}."""
-    h = model.hidden(center, step.inputs)
-    out = loss(h, output, *step.targets)
+def loss_and_grads(model, loss, w_in: np.ndarray, w_out: np.ndarray, step: Step):
+    """Loss of every example and gradients {"center": (rows, ∂L/∂rows of w_in), "output": (rows, ∂L/∂rows
+    of w_out)} (the keys are the tables' file names)."""
+    h = model.hidden(w_in, step.inputs)
+    out = loss(h, w_out, *step.targets)
     return out.loss, {"center": model.backward(out.grad_h, step.inputs), "output": (out.rows, out.grad_rows)}
 
 
@@ -98,11 +100,10 @@ def example_losses(step: Step, losses: np.ndarray) -> float:
 
 
 def init_weights(model, cfg, rng) -> None:
-    """The textbook's Xavier-uniform init, U(±sqrt(6/(V+d))), for both tables when training with
-    Adam; word2vec.c's (center uniform in ±0.5/d, outputs zero) with SGD."""
+    """The textbook's Xavier-uniform init, U(±sqrt(6/(V+d))), for both tables (``model.w_in``,
+    ``model.w_out``) when training with Adam; word2vec.c's (w_in uniform in ±0.5/d, w_out zero) with SGD."""
     if cfg.optimizer != "adam":
         return
-    for name in ("center", output_name(cfg)):
-        table = getattr(model, name)
+    for table in (model.w_in, model.w_out):
         bound = np.sqrt(6.0 / (table.shape[0] + table.shape[1]))
         table[...] = rng.uniform(-bound, bound, table.shape).astype(table.dtype)

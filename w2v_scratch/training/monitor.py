@@ -100,12 +100,13 @@ class FixedSample:
         ok = (rng.random(n) < keep[center]) & mask.any(axis=1)
         return contexts[ok], mask[ok], center[ok]
 
-    def hidden(self, center: np.ndarray, a: int = 0, b: int | None = None) -> np.ndarray:
-        """h of examples a..b, float64: W_in[center] (skip-gram) or the window's mean/sum (CBOW)."""
+    def hidden(self, w_in: np.ndarray, a: int = 0, b: int | None = None) -> np.ndarray:
+        """h of examples a..b, float64: the input word's W_in row (skip-gram) or the window's mean/sum
+        of W_in rows (CBOW)."""
         if self.model == "sg":
-            return center[self.inputs[a:b]].astype(np.float64)
+            return w_in[self.inputs[a:b]].astype(np.float64)
         mask = self.mask[a:b]
-        h = np.einsum("bc,bcd->bd", mask.astype(np.float64), center[self.contexts[a:b]])
+        h = np.einsum("bc,bcd->bd", mask.astype(np.float64), w_in[self.contexts[a:b]])
         return h / mask.sum(axis=1, keepdims=True) if self.cbow_mean else h
 
     def chunk(self, d: int, V: int) -> int:
@@ -118,25 +119,25 @@ class FixedSample:
             width += self.contexts.shape[1]
         return max(1, CHUNK_BYTES // (8 * d * width))
 
-    def loss(self, center: np.ndarray, output: np.ndarray) -> float | None:
-        """The mean loss per example with the parameters ``center`` (W_in) and ``output`` (W_out
-        for NS and softmax, the inner-node matrix for HS); ``None`` for a corpus with no pair.
+    def loss(self, w_in: np.ndarray, w_out: np.ndarray) -> float | None:
+        """The mean loss per example with the parameters ``w_in`` (W_in) and ``w_out`` (W_out
+        for NS and softmax, Θ for HS); ``None`` for a corpus with no pair.
         Evaluated a chunk of examples at a time (memory stays bounded at any dimension)."""
         if self.empty:
             return None
         n, total = len(self.targets), 0.0
-        step = self.chunk(center.shape[1], len(output))
+        step = self.chunk(w_in.shape[1], len(w_out))
         for a in range(0, n, step):
             b = min(a + step, n)
-            h = self.hidden(center, a, b)
+            h = self.hidden(w_in, a, b)
             if self.loss_name == "ns":
                 targets = np.concatenate([self.targets[a:b, None], self.noise[a:b]], axis=1)
                 rows = np.unique(targets)
                 local = np.searchsorted(rows, targets)  # only the rows these examples use, in float64
                 labels = np.zeros(targets.shape)
                 labels[:, 0] = 1
-                out = self.unit(h, output[rows].astype(np.float64), local, labels, np.ones(targets.shape))
+                out = self.unit(h, w_out[rows].astype(np.float64), local, labels, np.ones(targets.shape))
             else:
-                out = self.unit(h, output, self.targets[a:b])  # float32 rows meet float64 h: float64 scores
+                out = self.unit(h, w_out, self.targets[a:b])  # float32 rows meet float64 h: float64 scores
             total += float(out.loss.sum())
         return total / n

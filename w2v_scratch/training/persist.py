@@ -22,6 +22,7 @@ from .config import TrainConfig
 from ..base.errors import ConfigError, FormatError, InputError, W2VError
 from ..base.files import atomic_write
 from ..base.inputs import open_regular, reading
+from ..base.values import is_int
 from ..corpus.vocab import Vocab
 
 
@@ -112,10 +113,6 @@ def _damaged(path, what: str) -> FormatError:
     return FormatError(f"{path}: {what}: the file is damaged, save the model again")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _read_meta(json_path) -> dict:
     with reading(json_path), io.TextIOWrapper(open_regular(json_path, "model file"), encoding="utf-8-sig") as f:
         try:  # a regular file only: its size bounds what is read
@@ -126,7 +123,7 @@ def _read_meta(json_path) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
         raise FormatError(f"{json_path} is not a w2v-scratch model file: give the path used with --save-model")
     version = meta.get("version", 0)
-    if not _is_int(version):
+    if not is_int(version):
         raise _damaged(json_path, f"the format version {str(version)[:20]!r} is not an integer")
     if version > MODEL_VERSION:
         raise FormatError(f"{json_path} has model format version {version}: upgrade w2v-scratch to read it")
@@ -139,12 +136,12 @@ def _read_meta(json_path) -> dict:
     words, counts = meta["vocab"].get("words"), meta["vocab"].get("counts")
     if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
         raise _damaged(json_path, "the vocabulary's 'words' is not a list of strings")
-    if not isinstance(counts, list) or not all(_is_int(c) and 0 <= c < 2**63 for c in counts):
+    if not isinstance(counts, list) or not all(is_int(c) and 0 <= c < 2**63 for c in counts):
         raise _damaged(json_path, "the vocabulary's 'counts' is not a list of non-negative integers")
     if not words or len(words) != len(counts):
         raise _damaged(json_path, f"{len(words)} words but {len(counts)} counts")
     for name, shape in meta["arrays"].items():
-        if not isinstance(shape, list) or not all(_is_int(n) and n >= 0 for n in shape):
+        if not isinstance(shape, list) or not all(is_int(n) and n >= 0 for n in shape):
             raise _damaged(json_path, f"the shape of {name[:40]!r} is not a list of non-negative integers")
     return meta
 
@@ -178,7 +175,7 @@ def _read_member(zf: zipfile.ZipFile, name: str, npz_path, disk_size: int) -> np
                 f"{npz_path}: the array {name!r} holds Python objects, which only pickle can read: refused "
                 "(w2v-scratch never writes one, and never unpickles); save the model again"
             )
-        if not all(_is_int(n) and n >= 0 for n in shape):
+        if not all(is_int(n) and n >= 0 for n in shape):
             raise _damaged(npz_path, f"the array {name!r} has the impossible shape {shape}")
         count = math.prod(shape)
         nbytes = count * dtype.itemsize
@@ -252,7 +249,7 @@ def read_model(path) -> SavedModel:
     try:
         config = TrainConfig.from_dict(meta["config"])
         config.validate()
-        if not _is_int(config.dim):
+        if not is_int(config.dim):
             raise ConfigError(f"dim {config.dim!r} is not an integer")
     except (W2VError, TypeError, ValueError) as exc:
         raise _damaged(json_path, f"its config is invalid ({exc})") from None

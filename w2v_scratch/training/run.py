@@ -28,9 +28,11 @@ from ..textbook import reference, sampling
 from . import trainer_reference
 from ..corpus import sentences
 from . import trainer_cpu, trainer_cuda
-from .checkpoint import NO_CHECKPOINTS, Checkpointer, validate_resume
+from .checkpoint import NO_CHECKPOINTS, Checkpointer
+from .resume_checks import validate_resume
 from ..base.errors import ConfigError, DeviceError, DivergenceError, InputError, VocabError
 from ..base.files import check_outputs
+from ..base.splitmix import GOLDEN
 from .history import describe
 from ..corpus.vocab import Vocab
 
@@ -150,7 +152,7 @@ def resume(model, path, corpus=None, progress: bool = True, log=None, checkpoint
 
     The corpus is re-read (from ``corpus``, or the path saved in the checkpoint) and encoded
     with the checkpoint's vocabulary; it must be the same corpus (same token count). Every field
-    of the saved position is checked first (``checkpoint.validate_resume``).
+    of the saved position is checked first (``resume_checks.validate_resume``).
     """
     log = log or _stderr
     w2v = model
@@ -180,7 +182,7 @@ def resume(model, path, corpus=None, progress: bool = True, log=None, checkpoint
 
 
 def _position_limits(w2v, cfg, encoded) -> dict:
-    """What a resumed position is checked against on this corpus (``checkpoint.validate_resume``):
+    """What a resumed position is checked against on this corpus (``resume_checks.validate_resume``):
     the cpu workers' slices, or the reference trainer's minibatch count of an epoch."""
     if cfg.backend == "cpu":
         offsets = np.asarray(encoded.offsets)
@@ -328,6 +330,7 @@ class _Continued:
     def __init__(self, model, cfg) -> None:
         self.config, self.vocab = cfg, model.vocab
         self.center, self.context, self.inner_nodes = model.center, model.context, model.inner_nodes
+        self.w_in, self.w_out = model.w_in, model.w_out  # the trainers' names for the same arrays
         self.history: list[dict] = []
         self.state: dict = {}
 
@@ -336,7 +339,7 @@ def run_seed(seed: int, epochs_done: int) -> int:
     """The seed of a run that continues a model after ``epochs_done`` epochs: ``seed`` itself for
     the first, then a different one per starting point (so more epochs do not replay the first
     epochs' draws)."""
-    return (seed + 0x9E3779B97F4A7C15 * epochs_done) % 2**64
+    return (seed + GOLDEN * epochs_done) % 2**64
 
 
 def train_more(model, corpus, epochs=None, lr=None, min_lr=None, progress: bool = True, log=None, callbacks=(),

@@ -3,7 +3,7 @@
 ``train(w2v, corpus, cfg)`` runs ``cfg.threads`` Python threads; each calls the nogil
 kernel on its own contiguous range of sentences (split by token count), in slices of
 about ``SLICE_WORDS`` raw words, so the main thread can draw the progress bar between
-them. All threads update ``w2v.center`` and the output matrix in place without locks,
+them. All threads update ``w2v.w_in`` and ``w2v.w_out`` in place without locks,
 as word2vec.c and gensim do.
 
 What matches word2vec.c: subsampling with keep probability (sqrt(f/t) + 1)·t/f drawn per
@@ -44,6 +44,7 @@ import numpy as np
 from .checkpoint import NO_CHECKPOINTS
 from ..corpus.read import Corpus
 from ..base.errors import ConfigError, DivergenceError
+from ..base.splitmix import GOLDEN, MIX1, MIX2, mix64
 from .history import check_loss, check_vectors, describe, epoch_record, mean_losses
 from .kernel_inputs import Tables
 from .kernel_inputs import ctx_scale as kernel_ctx_scale
@@ -62,11 +63,7 @@ def _kernels():
 
 def _seed_state(seed: int, thread: int, epoch: int) -> np.ndarray:
     """A uint64[1] LCG state from (seed, thread, epoch) through splitmix64."""
-    mask = (1 << 64) - 1
-    z = (seed * 0x9E3779B97F4A7C15 + thread * 0xBF58476D1CE4E5B9 + epoch * 0x94D049BB133111EB + 1) & mask
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-    return np.array([z ^ (z >> 31)], dtype=np.uint64)
+    return np.array([mix64(seed * GOLDEN + thread * MIX1 + epoch * MIX2 + 1)], dtype=np.uint64)
 
 
 def partition(offsets: np.ndarray, n_parts: int) -> list[tuple[int, int]]:
@@ -105,8 +102,8 @@ class Plan:
     cfg: object
     ids: np.ndarray
     offsets: np.ndarray
-    center: np.ndarray
-    output: np.ndarray
+    w_in: np.ndarray      # W_in (V×d)
+    w_out: np.ndarray     # the output table: W_out (NS) or Θ (HS)
     tables: Tables
     work: list            # per thread: [(first sentence, end sentence), ...] slices
     progress: np.ndarray  # per-thread raw-word counters, cpu.SLOT apart (one cache line each)
@@ -178,8 +175,7 @@ def plan(w2v, corpus: Corpus, cfg) -> Plan:
     cpu = _kernels()
     if cfg.loss not in ("ns", "hs"):
         raise ConfigError(f"the cpu backend trains --loss ns or hs, not {cfg.loss!r}")
-    output = w2v.context if cfg.loss == "ns" else w2v.inner_nodes
-    for name, arr in (("center", w2v.center), ("output", output)):
+    for name, arr in (("w_in", w2v.w_in), ("w_out", w2v.w_out)):
         if arr is None or arr.dtype != np.float32 or not arr.flags.c_contiguous:
             raise ConfigError(f"the {name} matrix must be a C-contiguous float32 array")
     ids = np.asarray(corpus.ids)
@@ -187,7 +183,7 @@ def plan(w2v, corpus: Corpus, cfg) -> Plan:
     ids = ids if ids.dtype == np.int32 else ids.astype(np.int32)
     offsets = offsets if offsets.dtype == np.int64 else offsets.astype(np.int64)
     n = cfg.threads
-    return Plan(cfg, ids, offsets, w2v.center, output, Tables(w2v.vocab, cfg),
+    return Plan(cfg, ids, offsets, w2v.w_in, w2v.w_out, Tables(w2v.vocab, cfg),
                 [slices(offsets, lo, hi) for lo, hi in partition(offsets, n)],
                 np.zeros(n * cpu.SLOT, np.int64), [np.zeros(cpu.N_STATS) for _ in range(n)], [float(cfg.lr)] * n)
 
@@ -200,10 +196,10 @@ def train_slice(plan: Plan, t: int, pos: Position) -> None:
     where = f"in epoch {pos.epoch + 1}"
     try:
         plan.lr_now[t] = cpu.train_chunk(
-            plan.ids, plan.offsets, lo, hi, plan.center, plan.output, tb.keep, tb.alias_prob, tb.alias_idx,
-            tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative,
-            bool(cfg.cbow_mean), np.float32(kernel_ctx_scale(cfg)), _float32(cfg.lr), _float32(cfg.min_lr),
-            plan.total_words, plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True, bool(cfg.shared_noise),
+            plan.ids, plan.offsets, lo, hi, *_flat(plan), tb.keep, tb.alias_prob, tb.alias_idx, tb.codes,
+            tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative, bool(cfg.cbow_mean),
+            np.float32(kernel_ctx_scale(cfg)), _float32(cfg.lr), _float32(cfg.min_lr), plan.total_words,
+            plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True, bool(cfg.shared_noise),
             bool(cfg.window_batch))
     except (ZeroDivisionError, FloatingPointError):
         # The kernels run with fastmath (no NaN assumed): once a vector has overflowed, a score is NaN and
@@ -214,7 +210,12 @@ def train_slice(plan: Plan, t: int, pos: Position) -> None:
     pos.slice_losses[t].append([float(delta[cpu.ST_LOSS]), float(delta[cpu.ST_LOSS_PAIRS])])
     pos.next_slice[t] += 1
     if delta[cpu.ST_LOSS_PAIRS] > 0:  # every slice, whatever the timing: NaN, or far above the untrained loss
-        check_loss(float(delta[cpu.ST_LOSS]) / float(delta[cpu.ST_LOSS_PAIRS]), cfg, plan.center.shape[0], where)
+        check_loss(float(delta[cpu.ST_LOSS]) / float(delta[cpu.ST_LOSS_PAIRS]), cfg, plan.w_in.shape[0], where)
+
+
+def _flat(plan: Plan) -> tuple:
+    """The kernel's view of the tables: (w_in, w_out, d), each table a flat float32 array of rows of d."""
+    return plan.w_in.reshape(-1), plan.w_out.reshape(-1), plan.w_in.shape[1]
 
 
 def _float32(x: float) -> np.float32:
@@ -266,9 +267,9 @@ def finish_epoch(plan: Plan, pos: Position, seconds: float, fixed: FixedSample) 
     ep = plan.totals() - pos.start_stats
     loss = ep[cpu.ST_LOSS] / max(ep[cpu.ST_LOSS_PAIRS], 1.0)
     where = f"in epoch {pos.epoch + 1}"
-    check_loss(loss, plan.cfg, plan.center.shape[0], where)
-    check_vectors({"center": plan.center, "output": plan.output}, plan.cfg, where)  # before anything uses them
-    return epoch_record(pos.epoch + 1, loss=loss, eval_loss=fixed.loss(plan.center, plan.output),
+    check_loss(loss, plan.cfg, plan.w_in.shape[0], where)
+    check_vectors({"center": plan.w_in, "output": plan.w_out}, plan.cfg, where)  # file names; before any use
+    return epoch_record(pos.epoch + 1, loss=loss, eval_loss=fixed.loss(plan.w_in, plan.w_out),
                         seconds=seconds, words=ep[cpu.ST_RAW], trained_words=ep[cpu.ST_KEPT],
                         examples=ep[cpu.ST_PAIRS], lr_end=min(plan.lr_now), batch_losses=pos.batch_losses())
 
@@ -287,11 +288,11 @@ def warm_up(plan: Plan) -> float:
     so no compile lands in a timed epoch; returns the seconds it took."""
     cpu, cfg, tb = _kernels(), plan.cfg, plan.tables
     t0 = time.perf_counter()
-    cpu.train_chunk(plan.ids, plan.offsets, 0, 0, plan.center, plan.output, tb.keep, tb.alias_prob,
-                    tb.alias_idx, tb.codes, tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs",
-                    cfg.window, cfg.negative, bool(cfg.cbow_mean), np.float32(1.0), _float32(cfg.lr),
-                    _float32(cfg.min_lr), 1, np.zeros(cpu.SLOT, np.int64), 0, _seed_state(0, 0, 0),
-                    np.zeros(cpu.N_STATS), True, bool(cfg.shared_noise), bool(cfg.window_batch))
+    cpu.train_chunk(plan.ids, plan.offsets, 0, 0, *_flat(plan), tb.keep, tb.alias_prob, tb.alias_idx, tb.codes,
+                    tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative,
+                    bool(cfg.cbow_mean), np.float32(1.0), _float32(cfg.lr), _float32(cfg.min_lr), 1,
+                    np.zeros(cpu.SLOT, np.int64), 0, _seed_state(0, 0, 0), np.zeros(cpu.N_STATS), True,
+                    bool(cfg.shared_noise), bool(cfg.window_batch))
     return time.perf_counter() - t0
 
 
@@ -362,7 +363,7 @@ def _reporter(p: Plan, pos: Position, bar):
         last = [s[-1] for s in pos.slice_losses if s and s[-1][1] > 0]
         running = sum(r[0] for r in last) / sum(r[1] for r in last) if last else None
         if running is not None:  # each slice is checked as it ends (train_slice); this only stops sooner
-            check_loss(running, p.cfg, p.center.shape[0], f"in epoch {pos.epoch + 1}")
+            check_loss(running, p.cfg, p.w_in.shape[0], f"in epoch {pos.epoch + 1}")
         if bar is not None:
             words = int(p.progress.sum())
             bar.update(words - shown[0])

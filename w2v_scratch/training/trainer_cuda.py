@@ -168,8 +168,8 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
     d_codes, d_points, d_lengths = cuda.to_device(t.codes), cuda.to_device(t.points), cuda.to_device(t.lengths)
     d_kept = cuda.device_array(N, np.int32)
     d_kept_len = cuda.device_array(n_sent, np.int32)
-    d_win = cuda.to_device(np.ascontiguousarray(w2v.center, dtype=np.float32))
-    d_wout = cuda.to_device(np.ascontiguousarray(getattr(w2v, output_name), dtype=np.float32))
+    d_w_in = cuda.to_device(np.ascontiguousarray(w2v.w_in, dtype=np.float32))
+    d_w_out = cuda.to_device(np.ascontiguousarray(w2v.w_out, dtype=np.float32))
     fixed = FixedSample(corpus, w2v.vocab, cfg)
     d_loss = cuda.device_array(n_sent, np.float64)
     d_pairs = cuda.device_array(n_sent, np.int64)
@@ -194,7 +194,7 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
             ck.launch_subsample(d_ids, d_off, d_keep, key, d_kept, d_kept_len)
             progress0 = epoch * N / total_run
             for a, b in zip(bounds[:-1], bounds[1:]):
-                ck.launch_train(kernel, a, b, d_kept, d_kept_len, d_off, d_win, d_wout, d_prob, d_alias,
+                ck.launch_train(kernel, a, b, d_kept, d_kept_len, d_off, d_w_in, d_w_out, d_prob, d_alias,
                                 d_codes, d_points, d_lengths, key, cfg.lr, cfg.min_lr, progress0, inv_total,
                                 ctx_scale, d_loss, d_pairs)
                 if b < n_sent:  # more launches to come: stop a diverging run now, not at the epoch's end
@@ -203,7 +203,7 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
                     cuda.synchronize()
                     bar.update(int(offsets[b] - offsets[a]))
                     bar.set_postfix(epoch=f"{epoch + 1}/{cfg.epochs}", refresh=False)
-            record = _end_epoch(w2v, cfg, epoch, start, fixed, (d_win, d_wout, d_loss, d_pairs, d_kept_len), N,
+            record = _end_epoch(w2v, cfg, epoch, start, fixed, (d_w_in, d_w_out, d_loss, d_pairs, d_kept_len), N,
                                 (epoch + 1) * N / total_run)
             w2v.history.append(record)
             above(bar, log)(describe(record, cfg.epochs))
@@ -218,8 +218,8 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
             bar.close()
     train_seconds = time.perf_counter() - train_start
     w2v.state.pop("resume", None)
-    w2v.center[...] = d_win.copy_to_host()
-    getattr(w2v, output_name)[...] = d_wout.copy_to_host()  # NaN/inf: train.check_finite, for every backend
+    w2v.w_in[...] = d_w_in.copy_to_host()
+    w2v.w_out[...] = d_w_out.copy_to_host()  # NaN/inf: train.check_finite, for every backend
     w2v.state.update(backend="cuda", setup_seconds=setup_seconds, compile_seconds=compile_seconds,
                      train_seconds=train_seconds,
                      words_per_sec=(cfg.epochs * N) / train_seconds if train_seconds > 0 else 0.0,
@@ -244,7 +244,7 @@ def _check_launch(cfg, vocab_size: int, d_loss, d_pairs, a: int, b: int, epoch: 
 def _end_epoch(w2v, cfg, epoch: int, start: float, fixed, arrays, words: int, progress: float) -> dict:
     """Copy the epoch's losses and the matrices back, check them (a NaN/inf or exploded loss, a NaN/inf
     or huge vector: ``history.check_loss``/``check_vectors``) and return the epoch's record."""
-    d_win, d_wout, d_loss, d_pairs, d_kept_len = arrays
+    d_w_in, d_w_out, d_loss, d_pairs, d_kept_len = arrays
     output_name = "context" if cfg.loss == "ns" else "inner_nodes"
     sent_loss, sent_pairs = d_loss.copy_to_host(), d_pairs.copy_to_host()
     kept = int(d_kept_len.copy_to_host().sum())
@@ -253,13 +253,13 @@ def _end_epoch(w2v, cfg, epoch: int, start: float, fixed, arrays, words: int, pr
     loss = float(sent_loss.sum()) / max(pairs, 1)
     where = f"in epoch {epoch + 1}"
     check_loss(loss, cfg, len(w2v.vocab), where)  # NaN/inf, or far above the untrained loss
-    w2v.center[...] = d_win.copy_to_host()
-    getattr(w2v, output_name)[...] = d_wout.copy_to_host()
-    check_vectors({"center": w2v.center, output_name: getattr(w2v, output_name)}, cfg, where)
+    w2v.w_in[...] = d_w_in.copy_to_host()
+    w2v.w_out[...] = d_w_out.copy_to_host()
+    check_vectors({"center": w2v.w_in, output_name: w2v.w_out}, cfg, where)  # the tables' file names
     n_sent = len(sent_loss)
     groups = np.array_split(np.arange(n_sent), max(1, min(BATCH_GROUPS, n_sent)))
     return epoch_record(
-        epoch + 1, loss=loss, eval_loss=fixed.loss(w2v.center, getattr(w2v, output_name)),
+        epoch + 1, loss=loss, eval_loss=fixed.loss(w2v.w_in, w2v.w_out),
         seconds=seconds, words=words, trained_words=kept, examples=pairs,
         lr_end=linear_decay(cfg.lr, cfg.min_lr, progress),
         batch_losses=mean_losses([sent_loss[g].sum() for g in groups], [sent_pairs[g].sum() for g in groups]))

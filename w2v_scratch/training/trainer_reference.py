@@ -94,13 +94,12 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
                 optimizer.lr = linear_decay(cfg.lr, cfg.min_lr, (epoch + k / n_steps) / cfg.epochs)
             else:
                 optimizer.tick()
-            output = getattr(w2v, out_name)
             where = f"in epoch {epoch + 1} (minibatch {k + 1} of {n_steps})"
             try:  # no sane step overflows: an overflow (or NaN) is a divergence, caught where it happens
                 with np.errstate(over="raise", invalid="raise", divide="raise"):
-                    losses, grads = loss_and_grads(model, loss, w2v.center, output, step)
-                    optimizer.step("center", w2v.center, *grads["center"])
-                    optimizer.step(out_name, output, *grads["output"])
+                    losses, grads = loss_and_grads(model, loss, w2v.w_in, w2v.w_out, step)
+                    optimizer.step("center", w2v.w_in, *grads["center"])  # the tables' file names: Adam's
+                    optimizer.step(out_name, w2v.w_out, *grads["output"])  # moments are saved under them
                     step_sum = example_losses(step, losses)
             except FloatingPointError as exc:
                 raise DivergenceError(f"training diverged {where}: a step overflowed ({exc}), so the vectors hold "
@@ -119,10 +118,10 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
                 checkpointer.save(w2v)
                 checkpointer.check_stop()
         seconds = totals["seconds"] + time.perf_counter() - start
-        check_vectors({"center": w2v.center, out_name: getattr(w2v, out_name)}, cfg, f"in epoch {epoch + 1}")
+        check_vectors({"center": w2v.w_in, out_name: w2v.w_out}, cfg, f"in epoch {epoch + 1}")
         record = epoch_record(
             epoch + 1, loss=totals["loss_sum"] / max(totals["examples"], 1),
-            eval_loss=fixed.loss(w2v.center, getattr(w2v, out_name)), seconds=seconds,
+            eval_loss=fixed.loss(w2v.w_in, w2v.w_out), seconds=seconds,
             words=len(corpus.ids), trained_words=len(ids), examples=totals["examples"],
             lr_end=linear_decay(cfg.lr, cfg.min_lr, (epoch + 1) / cfg.epochs) if cfg.optimizer == "sgd" else cfg.lr,
             batch_losses=totals["batch_losses"])

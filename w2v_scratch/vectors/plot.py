@@ -2,7 +2,7 @@
 
 matplotlib (the ``plot`` extra) is imported only inside these functions, and
 only its object-oriented API is used (no pyplot), so nothing global changes.
-Images are written through :func:`~w2v_scratch.vectors.formats.atomic_write`; the format
+Images are written through :func:`~w2v_scratch.base.files.atomic_write`; the format
 follows the extension (``.png``, ``.pdf``, ``.svg``), PNG by default.
 """
 

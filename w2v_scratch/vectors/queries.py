@@ -1,0 +1,258 @@
+"""The searches of :class:`~w2v_scratch.vectors.embeddings.Embeddings`: cosines, nearest words,
+3CosAdd and 3CosMul analogies, with gensim's arguments and answers.
+
+:class:`Queries` is a mixin: it reads ``self.normed`` (the unit vectors ``v_i / ||v_i||``),
+``self.vectors``, ``self.words`` and ``self.get_index`` of the class it is mixed into. Every search is
+a matrix product against the unit vectors; ``restrict_vocab=N`` searches only the first N words.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+
+from ..base.errors import W2VError
+from .ranking import COSMUL_EPS, top_k
+
+_KEY_TYPES = (str, int, np.integer)  # gensim's key types: a word, or an int row index
+
+
+class QueryError(W2VError, ValueError):
+    """A query that cannot be answered (no word given, a vector of the wrong size, no usable line in an
+    evaluation file): a :class:`W2VError`, and a ``ValueError`` as gensim raises."""
+
+
+class Queries:
+    """Similarity searches over ``self.normed`` (see the module's docstring)."""
+
+    def similarity(self, w1, w2) -> np.float32:
+        """Cosine similarity cos(v1, v2) = v1·v2 / (||v1|| ||v2||), a NumPy float32 as gensim's."""
+        n = self.normed
+        return np.dot(n[self.get_index(w1)], n[self.get_index(w2)])
+
+    def distance(self, w1, w2) -> np.float32:
+        """Cosine distance 1 − cos(v1, v2)."""
+        return 1 - self.similarity(w1, w2)
+
+    def n_similarity(self, ws1, ws2) -> np.float32:
+        """Cosine between the means of the raw vectors of two lists of keys (words, row indexes or vectors).
+
+        As gensim: unknown words are left out of the means (a side with no known word has a zero mean,
+        and the similarity is 0.0); an empty list raises ``ZeroDivisionError``."""
+        if not (len(ws1) and len(ws2)):
+            raise ZeroDivisionError("At least one of the passed list is empty.")
+        return np.float32(np.dot(_unit(self._raw_mean(ws1)), _unit(self._raw_mean(ws2))))
+
+    def _raw_mean(self, keys) -> np.ndarray:
+        """Mean of the raw vectors of the known ``keys`` (arrays used as given; float64)."""
+        total, n = np.zeros(self.dim, np.float64), 0
+        for key in keys:
+            if isinstance(key, np.ndarray):
+                total += key
+            elif key in self:
+                total += self.vectors[self.get_index(key)]
+            else:
+                continue
+            n += 1
+        return total / n if n else total
+
+    @staticmethod
+    def cosine_similarities(vector_1, vectors_all) -> np.ndarray:
+        """cos(vector_1, row) for each row of ``vectors_all`` (gensim's static method, same formula:
+        a zero vector gives NaN)."""
+        norm = np.linalg.norm(vector_1)
+        all_norms = np.linalg.norm(vectors_all, axis=1)
+        return np.dot(vectors_all, vector_1) / (norm * all_norms)
+
+    def distances(self, word_or_vector, other_words=()) -> np.ndarray:
+        """1 − cos(x, w) for each word w of ``other_words`` (every word of the vocabulary, the key
+        itself included, when empty); ``x`` is a key or a vector. float32, or float64 for a float64 vector."""
+        if isinstance(word_or_vector, _KEY_TYPES):
+            u = self.normed[self.get_index(word_or_vector)]
+        else:
+            v = self._check_vector(word_or_vector)
+            u = _unit(v).astype(np.result_type(v.dtype, np.float32))
+        other_words = list(other_words) if other_words is not None else []
+        others = self.normed[[self.get_index(w) for w in other_words]] if other_words else self.normed
+        return 1 - others @ u
+
+    def closer_than(self, key1, key2) -> list[str]:
+        """The words closer to ``key1`` than ``key2`` is (strictly smaller cosine distance), in row order,
+        ``key1`` left out."""
+        dist = self.distances(key1)
+        i1, i2 = self.get_index(key1), self.get_index(key2)
+        return [self.words[i] for i in np.flatnonzero(dist < dist[i2]).tolist() if i != i1]
+
+    def rank(self, key1, key2) -> int:
+        """1 + the number of words closer to ``key1`` than ``key2`` is."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    def most_similar_to_given(self, key1, keys_list):
+        """The key of ``keys_list`` most similar to ``key1``."""
+        return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+
+    def _check_vector(self, vector) -> np.ndarray:
+        """``vector`` as an array, checked to be ``dim`` numbers."""
+        v = np.asarray(vector)
+        if v.shape != (self.dim,) or v.dtype.kind not in "biuf":
+            raise QueryError(f"query vector has shape {v.shape} (dtype {v.dtype}), expected ({self.dim},) numbers")
+        return v
+
+    def _terms(self, items, weight: float) -> tuple[list[np.ndarray], list[float], list[int]]:
+        """Split query items into vectors, weights and rows, with gensim's forms: ``items`` is a key
+        (word or int row index), a vector, a 2-D array (one vector a row) or a list of these, and any
+        item may be a ``(item, weight)`` pair whose weight replaces the default ``weight``. Keys give
+        their unit vector (and their row, to leave out of the answers); vectors are used as given."""
+        if items is None:
+            return [], [], []
+        if isinstance(items, _KEY_TYPES) or (isinstance(items, np.ndarray) and items.ndim == 1):
+            items = [items]
+        vecs, weights, ids = [], [], []
+        for item in items:
+            w = weight
+            if isinstance(item, tuple) or (isinstance(item, list) and len(item) == 2
+                                           and isinstance(item[0], (*_KEY_TYPES, np.ndarray))):
+                item, w = item
+            if isinstance(item, _KEY_TYPES):
+                i = self.get_index(item)
+                ids.append(i)
+                vecs.append(self.normed[i])
+            else:
+                vecs.append(self._check_vector(item).astype(np.float32))
+            weights.append(float(w))
+        return vecs, weights, ids
+
+    def nearest(self, queries, topn: int = 10, restrict_vocab: int | None = None, exclude=None):
+        """Rows of the ``topn`` largest cosines normed[j]·q/||q|| for each query row q (one matrix product).
+
+        ``exclude`` is a list (one per query) of row ids to leave out. Returns
+        ``(ids, scores)``, both (n, topn), best first; slots with nothing left hold id -1.
+        """
+        q = np.atleast_2d(np.asarray(queries, dtype=np.float64))
+        qn = _row_norms(q)[:, None]
+        q = (q / np.where(qn == 0, 1, qn)).astype(np.float32)
+        scores = q @ self.normed[: restrict_vocab or None].T
+        return top_k(scores, topn, exclude)
+
+    def most_similar(self, positive=None, negative=None, topn=10, clip_start: int = 0, clip_end: int | None = None,
+                     restrict_vocab: int | None = None, indexer=None):
+        """3CosAdd: rank words w by cos(w, m), m = Σ_i s_i u_i / Σ_i |s_i|, where u_i is the unit vector
+        of key i (raw vectors are used as given), s_i = +1 for ``positive`` and −1 for ``negative``
+        (or the weight of an ``(item, weight)`` pair). The query keys themselves are left out.
+
+        gensim's arguments: ``positive``/``negative`` take a key, a vector or a list (see :meth:`_terms`);
+        only rows ``clip_start:clip_end`` are searched, or the first ``restrict_vocab`` (which overrides
+        the clips); an ``indexer`` (e.g. gensim's ``AnnoyIndexer``) is asked ``indexer.most_similar(m, topn)``
+        instead, as gensim does (query keys included).
+
+        Returns ``[(word, cosine), ...]`` (best first; ``[]`` when ``topn`` < 1), or every cosine of the
+        searched rows as a float32 array when ``topn`` is None.
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        pv, pw, pids = self._terms(positive, 1.0)
+        nv, nw, nids = self._terms(negative, -1.0)
+        if not pv and not nv:
+            raise QueryError("give at least one positive or negative word")
+        weights = np.asarray(pw + nw, dtype=np.float64)
+        total = np.abs(weights).sum()
+        mean = _unit(weights @ np.vstack(pv + nv).astype(np.float64) / (total or 1.0)).astype(np.float32)
+        lo, hi = clip_start, clip_end or len(self)
+        if restrict_vocab:
+            lo, hi = 0, restrict_vocab
+        if indexer is not None and isinstance(topn, int):
+            return indexer.most_similar(mean, topn)
+        dists = self.normed[lo:hi] @ mean
+        if not topn:
+            return dists
+        exclude = [i - lo for i in pids + nids if lo <= i]
+        ids, scores = top_k(dists.copy(), topn, [exclude])
+        return [(self.words[i + lo], s) for i, s in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
+
+    def similar_by_key(self, key, topn=10, restrict_vocab: int | None = None):
+        """The ``topn`` words nearest to ``key`` (itself left out): ``most_similar(positive=[key])``."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    def similar_by_word(self, word, topn=10, restrict_vocab: int | None = None):
+        """gensim's older name for :meth:`similar_by_key`."""
+        return self.similar_by_key(word, topn, restrict_vocab)
+
+    def similar_by_vector(self, vector, topn=10, restrict_vocab: int | None = None):
+        """The ``topn`` words nearest to ``vector`` (none left out)."""
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+
+    def cosmul_scores(self, positive, negative, restrict_vocab: int | None = None) -> np.ndarray:
+        """3CosMul score of every word w: Π_p c(w, p) / (Π_n c(w, n) + 1e-6), c(w, x) = (1 + cos(w, x)) / 2.
+
+        ``positive``/``negative`` are (k, d) matrices of query vectors (unit-normalised here). An empty
+        product is 1 (a float64, as in gensim, whose scores are then float64; float32 otherwise)."""
+        if len(positive) == 0 and len(negative) == 0:
+            raise QueryError("give at least one positive word")
+
+        def product(terms):
+            if len(terms) == 0:
+                return np.float64(1.0)
+            t = np.asarray(terms, dtype=np.float64)
+            t = (t / np.maximum(_row_norms(t)[:, None], 1e-30)).astype(np.float32)
+            return np.prod((1.0 + self.normed[: restrict_vocab or None] @ t.T) / 2.0, axis=1)
+
+        return product(positive) / (product(negative) + COSMUL_EPS)
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab: int | None = None):
+        """3CosMul (Levy & Goldberg 2014): rank words by :meth:`cosmul_scores`; query words left out.
+
+        Same arguments and answers as gensim's, except that (1) ``restrict_vocab`` is honoured (gensim
+        accepts it but searches every word) and (2) raw query vectors are unit-normalised first (gensim
+        takes their dot products unscaled, so its scores then depend on the vectors' lengths); int row
+        indexes are keys here (gensim mistakes them for vectors). ``topn`` None: every score, as an array."""
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        pv, _, pids = self._terms(positive, 1.0)
+        nv, _, nids = self._terms(negative, -1.0)
+        if not pv:
+            raise QueryError("3CosMul needs at least one positive word")
+        scores = self.cosmul_scores(np.vstack(pv), np.vstack(nv) if nv else [], restrict_vocab)
+        if not topn:
+            return scores
+        ids, top = top_k(scores.copy(), topn, [pids + nids])
+        return self._pairs(ids[0], top[0])
+
+    def doesnt_match(self, words):
+        """The word farthest from the others: argmin_i u_i·m, m = unit(mean of the unit vectors u_i)
+        (ties go to the smallest word, as gensim's sort). Unlike gensim, which leaves unknown words out
+        (with a logged warning), an unknown word raises :class:`UnknownWordError`."""
+        words = list(words)
+        if not words:
+            raise QueryError("doesnt_match needs at least one word")
+        u = self.normed[[self.get_index(w) for w in words]]
+        mean = _unit(u.astype(np.float64).mean(axis=0)).astype(np.float32)
+        return min(zip((u @ mean).tolist(), words))[1]
+
+    def _pairs(self, ids, scores) -> list[tuple[str, float]]:
+        return [(self.words[i], float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if i >= 0]
+
+
+_NORM_VALUES = 1 << 20  # values normalised per step
+
+
+def _rows_per_step(d: int) -> int:
+    return max(1, _NORM_VALUES // max(d, 1))
+
+
+def _row_norms(vectors: np.ndarray) -> np.ndarray:
+    """||v_i|| of every row, summed in float64 block by block: no overflow (hence no NumPy warning)
+    for finite float32 rows, and bounded extra memory."""
+    out = np.empty(len(vectors), np.float64)
+    step = _rows_per_step(vectors.shape[1] if vectors.ndim == 2 else 1)
+    for start in range(0, len(vectors), step):
+        block = np.asarray(vectors[start:start + step], dtype=np.float64)
+        out[start:start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
+    return out
+
+
+def _unit(vector) -> np.ndarray:
+    """``vector / ||vector||`` in float64 (a zero vector stays zero, as gensim's ``unitvec``)."""
+    v = np.asarray(vector, dtype=np.float64)
+    norm = float(_row_norms(v[None, :])[0])
+    return v / norm if norm > 0 else v
