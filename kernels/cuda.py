@@ -255,9 +255,9 @@ def softplus(f):
 
 @_device
 def logistic(f, label, lr, skip_saturated):
-    """One binary logistic term with score f and label ℓ — the unit NS and HS are both made of
-    (kernels/cpu.py's ``logistic_step``): returns (g, loss) with g = lr·(ℓ − σ(f)) and the exact
-    loss softplus((1 − 2ℓ)·f) = −log σ((2ℓ − 1)·f). word2vec.c's departure within one logistic
+    """One binary logistic term with score f and label y (``label``) — the unit NS and HS are both
+    made of (kernels/cpu.py's ``logistic_step``): returns (g, loss) with g = lr·(y − σ(f)) and the
+    exact loss softplus((1 − 2y)·f) = −log σ((2y − 1)·f). word2vec.c's departure within one logistic
     term is this one branch: with ``skip_saturated`` (HS) a node with |f| ≥ 6 gets g = 0;
     otherwise (NS) σ is clipped to 1 / 0 beyond ±6."""
     loss = softplus(f if label == F0 else -f)

@@ -47,7 +47,7 @@ def test_gradcheck_fails_on_a_broken_gradient(capsys, monkeypatch):
     out = capsys.readouterr().out
     rows = table_rows(out)
     failed = {(model, loss, block) for model, loss, block, _, result in rows if result == "FAIL"}
-    assert failed == {("sg", "hs", "inner_nodes"), ("cbow", "hs", "inner_nodes"), ("cbow-sum", "hs", "inner_nodes")}
+    assert failed == {("sg", "hs", "w_out"), ("cbow", "hs", "w_out"), ("cbow-sum", "hs", "w_out")}
     assert "FAIL: 3 of 30" in out
 
 
@@ -65,8 +65,8 @@ def test_gradcheck_catches_word2vec_cbow_update(capsys, monkeypatch):
     rows = table_rows(capsys.readouterr().out)
     failed = {(model, block) for model, _, block, _, result in rows if result == "FAIL"}
     # mean mode fails on the input table; sum mode's exact gradient is the undivided one
-    assert ("cbow", "center") in failed
-    assert all(model == "cbow" and block == "center" for model, block in failed)
+    assert ("cbow", "w_in") in failed
+    assert all(model == "cbow" and block == "w_in" for model, block in failed)
 
 
 def test_gradcheck_tolerance_option(capsys):

@@ -28,8 +28,7 @@ def check(model, loss_label, seed=0, loss=None, **kw):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_gradient_matches_central_differences(model_label, loss_label, seed):
     rows = check(MODELS[model_label](), loss_label, seed)
-    out = "inner_nodes" if loss_label == "hs" else "context"
-    assert set(rows) == {"center", out}
+    assert set(rows) == {"w_in", "w_out"}
     for block, row in rows.items():
         assert row.max_rel_error < 1e-8, (model_label, loss_label, block, row.max_rel_error)
         assert row.passed
@@ -44,7 +43,7 @@ def test_problems_are_not_trivial(loss_label):
         touched = np.abs(g).sum(axis=1) > 0
         assert touched.sum() >= 2
         assert np.abs(g).max() > 1e-3
-    assert p.center.dtype == p.output.dtype == np.float64
+    assert p.w_in.dtype == p.w_out.dtype == np.float64
 
 
 def test_run_covers_every_pair_and_passes():
@@ -57,7 +56,7 @@ def test_run_covers_every_pair_and_passes():
 
 def test_run_can_be_restricted():
     rows = gradcheck.run(seed=0, models=["sg"], losses=["hs"])
-    assert [(r.model, r.loss, r.block) for r in rows] == [("sg", "hs", "center"), ("sg", "hs", "inner_nodes")]
+    assert [(r.model, r.loss, r.block) for r in rows] == [("sg", "hs", "w_in"), ("sg", "hs", "w_out")]
 
 
 def test_relative_error_definition():
@@ -79,10 +78,10 @@ def test_numeric_gradient_of_a_known_function():
 
     p = gradcheck.make_problem(SkipGram(), "softmax", np.random.default_rng(0), loss=HalfSquare())
     num = gradcheck.numeric_gradients(p)
-    expected = np.zeros_like(p.center)
-    np.add.at(expected, p.step.inputs, p.center[p.step.inputs])
-    assert np.allclose(num["center"], expected, atol=1e-9)
-    assert np.all(num["context"] == 0)
+    expected = np.zeros_like(p.w_in)
+    np.add.at(expected, p.step.inputs, p.w_in[p.step.inputs])
+    assert np.allclose(num["w_in"], expected, atol=1e-9)
+    assert np.all(num["w_out"] == 0)
 
 
 # ---------------------------------------------------------------------------
@@ -163,18 +162,18 @@ class HalfSkipGram(SkipGram):
 
 
 @pytest.mark.parametrize("model, loss_label, loss, block", [
-    (SkipGram(), "ns", SignFlipNS(normalize=True), "context"),
-    (SkipGram(), "ns-sum", SignFlipNS(normalize=False), "context"),
-    (SkipGram(), "ns", MissingNormNS(normalize=True), "center"),
-    (SkipGram(), "ns", MissingNormNS(normalize=True), "context"),
-    (SkipGram(), "ns", LeakyPaddingNS(normalize=True), "context"),
-    (SkipGram(), "ns", FirstOccurrenceNS(normalize=True), "context"),
-    (SkipGram(), "hs", "WrongCodeHS", "center"),
-    (SkipGram(), "hs", "WrongCodeHS", "inner_nodes"),
-    (SkipGram(), "softmax", TargetOnlySoftmax(), "context"),
-    (Word2vecCBOW(mean=True), "ns-sum", None, "center"),
-    (Word2vecCBOW(mean=True), "hs", None, "center"),
-    (HalfSkipGram(), "softmax", None, "center"),
+    (SkipGram(), "ns", SignFlipNS(normalize=True), "w_out"),
+    (SkipGram(), "ns-sum", SignFlipNS(normalize=False), "w_out"),
+    (SkipGram(), "ns", MissingNormNS(normalize=True), "w_in"),
+    (SkipGram(), "ns", MissingNormNS(normalize=True), "w_out"),
+    (SkipGram(), "ns", LeakyPaddingNS(normalize=True), "w_out"),
+    (SkipGram(), "ns", FirstOccurrenceNS(normalize=True), "w_out"),
+    (SkipGram(), "hs", "WrongCodeHS", "w_in"),
+    (SkipGram(), "hs", "WrongCodeHS", "w_out"),
+    (SkipGram(), "softmax", TargetOnlySoftmax(), "w_out"),
+    (Word2vecCBOW(mean=True), "ns-sum", None, "w_in"),
+    (Word2vecCBOW(mean=True), "hs", None, "w_in"),
+    (HalfSkipGram(), "softmax", None, "w_in"),
 ], ids=["ns-sign-flip", "ns-sum-sign-flip", "ns-missing-1/n-center", "ns-missing-1/n-context",
         "ns-padding-leak", "ns-repeated-row-dropped", "hs-code-convention-center",
         "hs-code-convention-inner", "softmax-target-row-only", "cbow-word2vec-undivided-ns",

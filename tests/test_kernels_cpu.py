@@ -32,8 +32,8 @@ def _reference_step(model, loss, center, output, step):
     c, o = center.astype(np.float64), output.astype(np.float64)
     losses, grads = loss_and_grads(model, loss, c, o, step)
     opt = SGD(LR)
-    opt.step("center", c, *grads["center"])
-    opt.step("output", o, *grads["output"])
+    opt.step("center", c, *grads["w_in"])
+    opt.step("output", o, *grads["w_out"])
     return c, o, float(losses.sum())
 
 

@@ -200,9 +200,10 @@ def documented_lr(lr0, min_lr, progress0, inv_total, raw_pos):
 def emulate_epoch(ck, model, loss, w_in, w_out, kept_ids, kept_len, offsets, key, W, K, lr0, min_lr,
                   progress0, inv_total, prob, alias, tree, cbow_mean=True, ctx_scale=1.0,
                   clip=True, skip_equal=True, events=None):
-    """The kernels' algorithm in float64 NumPy, sentence after sentence, with the gradients of
-    every step taken from the reference loss units (losses.py) and the draws from the host twin
-    of the device generator. Returns (w_in, w_out, loss_sum, pairs).
+    """The kernels' algorithm in float64 NumPy, sentence after sentence, with the draws from the
+    host twin of the device generator: skip-gram NS windows by the HogBatch step's NumPy reference
+    (``textbook.window.hogbatch_pairs``), every other step's gradients from the reference loss
+    units (losses.py). Returns (w_in, w_out, loss_sum, pairs).
 
     word2vec.c's documented departures from those exact gradients, each of which can be turned
     off to show that a test can tell: ``clip`` — NS clips σ to 1 for f > 6 and to 0 for f < −6,
@@ -214,6 +215,7 @@ def emulate_epoch(ck, model, loss, w_in, w_out, kept_ids, kept_len, offsets, key
     near6, the smallest ||f| − 6| seen (float32 could decide a case that close differently)."""
     from w2v_scratch.textbook.huffman import HuffmanTree
     from w2v_scratch.textbook.losses import HierarchicalSoftmax, NegativeSampling
+    from w2v_scratch.textbook.window import hogbatch_pairs
 
     ns = NegativeSampling(normalize=False)
     hs = HierarchicalSoftmax(tree) if tree is not None else None
@@ -277,19 +279,25 @@ def emulate_epoch(ck, model, loss, w_in, w_out, kept_ids, kept_len, offsets, key
             lr = documented_lr(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
             ctx = [int(sent[p]) for p in range(lo, hi) if p != i]
             if model == "sg" and loss == "ns":
-                # the window's targets, drawn and loaded once: the center's output row, K noise rows
-                targets = [t] + [rng.alias(prob, alias) for _ in range(K)]
-                cache = w_out[targets].copy()
-                init = cache.copy()
-                dup = [n == t for n in targets[1:]]
-                for c in ctx:  # each context word's input row predicts the center
+                # the HogBatch step (textbook.window): the window's targets loaded once as copies —
+                # the center's output row and K noise rows — every context word's input row
+                # predicting the center against them in turn, each copy's change added back
+                noise = [rng.alias(prob, alias) for _ in range(K)]
+                ev["noise_eq_pos"] += sum(n == t for n in noise)
+                kept = [n for n in noise if not (skip_equal and n == t)]
+                targets = np.array([t] + kept, np.int64)
+                labels = np.array([1.0] + [0.0] * len(kept))
+                copies = w_out[targets].copy()
+                start = copies.copy()
+                steps = hogbatch_pairs(w_in, copies, ctx, labels, lr, "clip" if clip else None)
+                for c in ctx:
+                    f = copies @ w_in[c]
+                    ev["near6"] = min(ev["near6"], float(np.abs(np.abs(f) - 6.0).min()))
+                    for k in np.flatnonzero(np.abs(f) > 6.0) if clip else ():
+                        ev[("ns_pos_" if k == 0 else "ns_neg_") + ("hi" if f[k] > 0 else "lo")] += 1
                     pairs += 1
-                    step_loss, grad_h, rows, grad_rows = ns_step(w_in[c], cache, list(range(K + 1)), dup)
-                    loss_sum += step_loss
-                    w_in[c] -= lr * grad_h
-                    np.add.at(cache, rows, -lr * grad_rows)
-                for k, n in enumerate(targets):
-                    w_out[n] += cache[k] - init[k]
+                    loss_sum += next(steps)[1]
+                np.add.at(w_out, targets, copies - start)
             elif model == "sg":
                 x = w_in[t].copy()
                 e = np.zeros_like(x)

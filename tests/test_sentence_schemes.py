@@ -30,6 +30,7 @@ from w2v_scratch.textbook.losses import HierarchicalSoftmax, NegativeSampling
 from w2v_scratch.textbook.models import SkipGram
 from w2v_scratch.textbook.optim import SGD
 from w2v_scratch.textbook.reference import Step, loss_and_grads
+from w2v_scratch.textbook import window
 from w2v_scratch.textbook.sampling import AliasSampler
 
 V, D, WINDOW, K, ALPHA = 40, 8, 3, 4, 0.05
@@ -81,8 +82,8 @@ def reference_pair(center, output, inp, word, noise):
     step = Step(np.array([inp]), (np.array([targets]), np.array([labels]), np.ones((1, len(targets)))), 1)
     _, grads = loss_and_grads(SkipGram(), NegativeSampling(normalize=False), center, output, step)
     sgd = SGD(ALPHA)
-    sgd.step("center", center, *grads["center"])
-    sgd.step("output", output, *grads["output"])
+    sgd.step("center", center, *grads["w_in"])
+    sgd.step("output", output, *grads["w_out"])
 
 
 def reference_sentence(center, output, sentence, plan, shared: bool):
@@ -186,23 +187,15 @@ def _one_window(w_in, w_out, sentence, i, hs, noise, points, codes, lengths, alp
                          0, points, codes, lengths, np.float32(alpha), scratch, True)
 
 
-def reference_window(center, output, contexts, word, hs, noise, tree):
-    """The reference's SGD step on the minibatch of a skip-gram window's pairs (every context predicts
-    ``word``; NS with the shared ``noise``, an id equal to ``word`` left out): one step on their
-    summed loss. Returns the summed loss."""
-    m = len(contexts)
-    if hs:
-        loss, targets = HierarchicalSoftmax(tree), (np.full(m, word),)
-    else:
-        row_ = [word] + [t for t in noise if t != word]
-        labels = np.zeros((m, len(row_)))
-        labels[:, 0] = 1
-        loss, targets = NegativeSampling(normalize=False), (np.tile(row_, (m, 1)), labels, np.ones(labels.shape))
-    losses, grads = loss_and_grads(SkipGram(), loss, center, output, Step(np.asarray(contexts), targets, m))
-    sgd = SGD(ALPHA)
-    sgd.step("center", center, *grads["center"])
-    sgd.step("output", output, *grads["output"])
-    return float(losses.sum())
+def reference_window(w_in, w_out, contexts, word, hs, noise, tree):
+    """The window step's NumPy reference (``textbook.window.window_step``): every context predicts
+    ``word`` (HS its path; NS ``word`` and the shared ``noise``, an id equal to ``word`` left out), one
+    SGD step on their summed loss with word2vec.c's departures (HS skips |f| ≥ 6, NS clips σ).
+    Returns the summed loss. ``tests/test_window_reference.py`` holds that function against the
+    reference minibatch step of the six pairs' units, and gradcheck against finite differences."""
+    targets, labels = window.window_targets(word, tree=tree) if hs else window.window_targets(word, noise=noise)
+    return window.window_step(w_in, w_out, np.asarray(contexts), targets, labels, ALPHA,
+                              departure="skip" if hs else "clip")
 
 
 def hs_tables(hs):
@@ -272,8 +265,8 @@ def test_a_sentence_in_windows_matches_the_reference_draw_for_draw(hs):
     stats = np.zeros(cpu.N_STATS)
     cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k.reshape(-1),
                     o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32), prob, alias, codes, points, lengths, True,
-                    hs, WINDOW, K, True, np.float32(0.0), np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0,
-                    state, stats, False, not hs, True)
+                    hs, WINDOW, K, True, np.float32(0.0), np.float32(ALPHA), np.float32(ALPHA), 10**9,
+                    np.zeros(cpu.SLOT, np.int64), 0, state, stats, False, not hs, True)
 
     lcg = LCG(seed)
     if hs:  # HS draws only the radii

@@ -84,7 +84,7 @@ class Word2Vec:
     * refused with a ConfigError: ``trim_rule``, ``sorted_vocab=0``, ``null_word=1``,
       ``shrink_windows=False``, a ``hashfxn`` other than ``hash``, ``build_vocab(update=True)``.
 
-    ``callbacks`` (gensim's ``CallbackAny2Vec`` shape, ``train.Callbacks``) are kept and used by
+    ``callbacks`` (gensim's ``CallbackAny2Vec`` shape, ``training.run.Callbacks``) are kept and used by
     the constructor's training and by :meth:`fit`; :meth:`train` uses those it is given, as gensim.
     ``progress`` (a progress bar) and ``log`` (where the run's lines go; default stderr) are the
     defaults of fit/build_vocab/train. An unknown keyword is a TypeError.

@@ -3,7 +3,7 @@
 :func:`raise_terminated` (the handler ``checkpoint.terminate_by_unwinding`` installs) raises
 :class:`Terminated` wherever the main thread is. Third-party code may catch that exception and carry
 on (an import, a compiler's cleanup): the run would then go back to reading a pipe that never ends.
-So the handler also records the signal, and loops that can block (``corpus._blocks``, before each
+So the handler also records the signal, and loops that can block (``corpus.text_file._blocks``, before each
 read) call :func:`check`, which raises it again.
 """
 

@@ -53,8 +53,8 @@ def run(args) -> int:
     print("  cbow = CBOW with the mean of the context vectors, cbow-sum = with their sum")
     print("  sg-window = the cpu kernel's skip-gram window step: one SGD step on the summed loss of a window's pairs")
     print("  sg-hogbatch = the cuda kernel's skip-gram NS step: the window's pairs in turn against shared target copies")
-    print("  center / w_in = W_in, context = W_out (NS, softmax), inner_nodes = Huffman inner-node vectors (HS),")
-    print("  w_out = the output table the step updates (W_out for NS, the inner nodes for HS)")
+    print("  w_in = W_in, the input vectors; w_out = the output table: W_out (NS, softmax) or the Huffman")
+    print("  inner-node vectors (HS)")
     failed = [r for r in rows if not r.passed]
     worst = max(r.max_rel_error for r in rows)
     steps = {(r.model, r.loss) for r in rows if (r.model, r.loss) in gradcheck.STEPS}

@@ -48,12 +48,13 @@ OPTIONS = {
                         help="keep prob sqrt(t/f) (textbook) or (sqrt(f/t)+1)t/f (word2vec.c) "
                              "[textbook reference, word2vec cpu/cuda]"),
     "epochs": dict(type=int, help="passes over the corpus"),
-    "batch_size": dict(type=int, help="centers per minibatch, reference trainer only (the kernels update pair "
-                                      "by pair) [512]"),
+    "batch_size": dict(type=int, help="examples per minibatch (windows; (center, context) pairs for skip-gram "
+                                      "HS/softmax), reference trainer only: the cpu/cuda kernels take SGD steps per "
+                                      "example or per window [512]"),
     "lr": dict(type=float, help="learning rate [0.01 Adam reference; 0.025 sg / 0.05 cbow SGD]"),
     "min_lr": dict(type=float, help="final learning rate of the linear decay (SGD) [lr x 1e-4]"),
     "optimizer": dict(choices=("adam", "sgd"), help="reference trainer's optimizer [adam]; cpu/cuda always run "
-                                                    "per-pair SGD"),
+                                                    "SGD"),
     "cbow_mean": dict(option="--cbow-sum", action="store_true",
                       help="CBOW sums the context vectors instead of averaging them"),
     "threads": dict(type=int, help="worker threads (cpu backend) [every core the process may use]"),

@@ -9,7 +9,7 @@ that is not a string) of ``str`` tokens:
 * a one-shot generator.
 
 The sentences are read exactly once, streaming: tokens get provisional ids while the words are
-counted (``corpus.scan``: int32 chunks; about 2**18 tokens at a time are held as Python strings),
+counted (``read.scan``: int32 chunks; about 2**18 tokens at a time are held as Python strings),
 then are renumbered to the frequency-sorted vocabulary (``corpus.renumber``). That is the code
 that reads corpus files, and sentences are cut and skipped as a file's lines are (longer than
 ``max_sentence_length`` tokens: cut into consecutive pieces; no token: skipped), so training on the

@@ -1,4 +1,5 @@
-r"""Finite-difference checks of every hand-derived gradient (model × loss).
+r"""Finite-difference checks of every hand-derived gradient (model × loss), and of the steps the fast
+kernels take by default (the skip-gram window step and HogBatch step of ``window.py``).
 
 For each model (skip-gram; CBOW mean; CBOW sum) and each loss (negative sampling
 in both normalisations, hierarchical softmax, full softmax) this builds a small
@@ -7,8 +8,8 @@ words and padded (masked) entries — and compares, entry by entry, the analytic
 gradient of the **summed** loss L = Σ_b ℓ_b with central finite differences:
 
 * analytic: :func:`w2v_scratch.textbook.reference.loss_and_grads` gives (rows, grad_rows)
-  for the input table ``center`` (W_in) and the output table (``context`` W_out,
-  or ``inner_nodes`` Θ for HS); a row may appear several times, so the pieces are
+  for the input table ``w_in`` (W_in) and the output table ``w_out`` (W_out, or Θ for
+  HS); a row may appear several times, so the pieces are
   accumulated into dense (V, d) / (V−1, d) matrices — exactly what the optimizers
   do with :func:`w2v_scratch.textbook.optim.accumulate`;
 * numeric: for every entry x of both tables,
@@ -66,7 +67,7 @@ LOSS_HELP = {
 class GradCheckRow:
     model: str
     loss: str
-    block: str              # "center" (W_in), "context" (W_out) or "inner_nodes" (Θ)
+    block: str              # "w_in" (W_in) or "w_out" (the output table: W_out, or Θ for HS)
     max_rel_error: float
     passed: bool
 
@@ -77,9 +78,8 @@ class Problem:
 
     model: object
     loss: object
-    center: np.ndarray      # (V, d)
-    output: np.ndarray      # (V, d) or (V−1, d)
-    output_name: str        # "context" or "inner_nodes"
+    w_in: np.ndarray        # (V, d)
+    w_out: np.ndarray       # (V, d), or (V−1, d) for HS
     step: Step
 
 
@@ -119,7 +119,7 @@ def make_problem(model, loss_name: str, rng: np.random.Generator, *,
     d = int(rng.integers(5, 9)) if d is None else d
     inputs = _model_inputs(model, rng, V, B)
     scale = 0.6
-    center = rng.normal(0.0, scale, (V, d))
+    w_in = rng.normal(0.0, scale, (V, d))
     if loss_name in ("ns", "ns-sum"):
         K = 3
         if loss_name == "ns":
@@ -145,25 +145,22 @@ def make_problem(model, loss_name: str, rng: np.random.Generator, *,
             labels[:, 0] = 1
             mask = np.ones((B, K + 1))
             loss_obj = NegativeSampling(normalize=False)
-        output = rng.normal(0.0, scale, (V, d))
+        w_out = rng.normal(0.0, scale, (V, d))
         step = Step(inputs, (targets, labels, mask), B)
-        name = "context"
     elif loss_name == "hs":
         tree = huffman.build(random_counts(rng, V))
         words = rng.integers(0, V, B)
-        output = rng.normal(0.0, scale, (V - 1, d))
+        w_out = rng.normal(0.0, scale, (V - 1, d))
         loss_obj = HierarchicalSoftmax(tree)
         step = Step(inputs, (words,), B)
-        name = "inner_nodes"
     elif loss_name == "softmax":
         words = rng.integers(0, V, B)
-        output = rng.normal(0.0, scale, (V, d))
+        w_out = rng.normal(0.0, scale, (V, d))
         loss_obj = FullSoftmax()
         step = Step(inputs, (words,), B)
-        name = "context"
     else:
         raise ValueError(f"unknown loss {loss_name!r}: one of {LOSSES}")
-    return Problem(model, loss if loss is not None else loss_obj, center, output, name, step)
+    return Problem(model, loss if loss is not None else loss_obj, w_in, w_out, step)
 
 
 # ---------------------------------------------------------------------------
@@ -178,28 +175,27 @@ def dense(rows: np.ndarray, grads: np.ndarray, shape) -> np.ndarray:
     return out
 
 
-def example_losses(p: Problem, center: np.ndarray | None = None, output: np.ndarray | None = None) -> np.ndarray:
+def example_losses(p: Problem, w_in: np.ndarray | None = None, w_out: np.ndarray | None = None) -> np.ndarray:
     """The loss of every example (B,) at the given tables (default: the problem's)."""
-    center = p.center if center is None else center
-    output = p.output if output is None else output
-    h = p.model.hidden(center, p.step.inputs)
-    return np.asarray(p.loss(h, output, *p.step.targets).loss, dtype=np.float64)
+    w_in = p.w_in if w_in is None else w_in
+    w_out = p.w_out if w_out is None else w_out
+    h = p.model.hidden(w_in, p.step.inputs)
+    return np.asarray(p.loss(h, w_out, *p.step.targets).loss, dtype=np.float64)
 
 
 def analytic_gradients(p: Problem) -> dict[str, np.ndarray]:
     """∂(Σ_b ℓ_b)/∂table for both tables, from the closed-form gradients of the reference."""
-    _, grads = loss_and_grads(p.model, p.loss, p.center, p.output, p.step)
-    return {"center": dense(*grads["center"], p.center.shape),
-            p.output_name: dense(*grads["output"], p.output.shape)}
+    _, grads = loss_and_grads(p.model, p.loss, p.w_in, p.w_out, p.step)
+    return {"w_in": dense(*grads["w_in"], p.w_in.shape), "w_out": dense(*grads["w_out"], p.w_out.shape)}
 
 
 def numeric_gradients(p: Problem, eps: float = EPS) -> dict[str, np.ndarray]:
     """Central differences of Σ_b ℓ_b with respect to every entry of both tables."""
     out = {}
-    for name, table, which in (("center", p.center, 0), (p.output_name, p.output, 1)):
+    for name, table, which in (("w_in", p.w_in, 0), ("w_out", p.w_out, 1)):
         grad = np.zeros_like(table, dtype=np.float64)
         work = table.astype(np.float64).copy()
-        tables = [p.center, p.output]
+        tables = [p.w_in, p.w_out]
         tables[which] = work
         for idx in np.ndindex(*work.shape):
             x = work[idx]
@@ -225,7 +221,7 @@ def check_problem(p: Problem, model_label: str, loss_label: str, *, eps: float =
     a = analytic_gradients(p)
     n = numeric_gradients(p, eps)
     rows = []
-    for block in ("center", p.output_name):
+    for block in ("w_in", "w_out"):
         err = relative_error(a[block], n[block])
         rows.append(GradCheckRow(model_label, loss_label, block, err, bool(err < tol)))
     return rows

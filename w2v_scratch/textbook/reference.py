@@ -48,11 +48,11 @@ def output_name(cfg) -> str:
 
 
 def loss_and_grads(model, loss, w_in: np.ndarray, w_out: np.ndarray, step: Step):
-    """Loss of every example and gradients {"center": (rows, ∂L/∂rows of w_in), "output": (rows, ∂L/∂rows
+    """Loss of every example and gradients {"w_in": (rows, ∂L/∂rows of w_in), "w_out": (rows, ∂L/∂rows
     of w_out)} (the keys are the tables' file names)."""
     h = model.hidden(w_in, step.inputs)
     out = loss(h, w_out, *step.targets)
-    return out.loss, {"center": model.backward(out.grad_h, step.inputs), "output": (out.rows, out.grad_rows)}
+    return out.loss, {"w_in": model.backward(out.grad_h, step.inputs), "w_out": (out.rows, out.grad_rows)}
 
 
 def n_examples(cfg, cmask: np.ndarray) -> int:

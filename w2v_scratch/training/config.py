@@ -161,7 +161,7 @@ class TrainConfig:
         need(self.optimizer in (None, "adam", "sgd"), f"unknown optimizer {self.optimizer!r}: use adam or sgd")
         need(self.backend == "reference" or self.optimizer in (None, "sgd"),
              f"--optimizer {self.optimizer} is for the reference trainer: the {self.backend} backend runs "
-             "word2vec.c's per-pair SGD (drop --optimizer, or use --backend reference)")
+             "SGD (drop --optimizer, or use --backend reference)")
         need(self.max_sentence_length > 0, "max sentence length must be positive")
         need(self.ns_exponent >= 0,
              f"--ns-exponent (the noise exponent) must be >= 0 (got {self.ns_exponent}): word2vec uses 0.75")

@@ -15,7 +15,7 @@ import re
 import sys
 import time
 
-PLAIN_SECONDS = 30.0  # at most one progress line this often off a terminal (corpus.py reports reads as often)
+PLAIN_SECONDS = 30.0  # at most one progress line this often off a terminal (corpus/read.py reports reads as often)
 _BAR = re.compile(r"(\d+%)\|[^|]*\|")  # tqdm's "40%|████      |": the bar itself, kept as "40%"
 
 

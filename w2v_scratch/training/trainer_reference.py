@@ -98,8 +98,8 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
             try:  # no sane step overflows: an overflow (or NaN) is a divergence, caught where it happens
                 with np.errstate(over="raise", invalid="raise", divide="raise"):
                     losses, grads = loss_and_grads(model, loss, w2v.w_in, w2v.w_out, step)
-                    optimizer.step("center", w2v.w_in, *grads["center"])  # the tables' file names: Adam's
-                    optimizer.step(out_name, w2v.w_out, *grads["output"])  # moments are saved under them
+                    optimizer.step("center", w2v.w_in, *grads["w_in"])  # the tables' file names: Adam's
+                    optimizer.step(out_name, w2v.w_out, *grads["w_out"])  # moments are saved under them
                     step_sum = example_losses(step, losses)
             except FloatingPointError as exc:
                 raise DivergenceError(f"training diverged {where}: a step overflowed ({exc}), so the vectors hold "

@@ -2,7 +2,7 @@
 
 :class:`~w2v_scratch.vectors.embeddings.Embeddings` answers the queries (gensim's KeyedVectors calls);
 this subclass adds the file calls a gensim user makes, with gensim's names and arguments,
-written by ``io.py`` (word2vec text/binary, GloVe; never pickle).
+written by ``vectors/formats.py`` (word2vec text/binary, GloVe; never pickle).
 """
 
 from __future__ import annotations
