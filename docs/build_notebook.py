@@ -197,15 +197,15 @@ so the check runs on those rows, renumbered $0..n-1$ (the rest is $0$ on both si
     code(r"""
 rows, local = np.unique(np.concatenate([batch.center[:, 0], targets.ravel()]), return_inverse=True)
 local_centers, local_targets = local[:len(batch.center)], local[len(batch.center):].reshape(targets.shape)
-problem = gradcheck.Problem(sg, bce, W_in[rows].copy(), W_out[rows].copy(), "context",
+problem = gradcheck.Problem(sg, bce, W_in[rows].copy(), W_out[rows].copy(),
                             Step(local_centers, (local_targets, y, m), int(y.sum())))
 analytic = gradcheck.analytic_gradients(problem)
 numeric = gradcheck.numeric_gradients(problem)
 c0 = local_centers[0]
 print(f"d L / d v_{vocab.words[rows[c0]]!r} (first 4 entries)")
-print("  closed form:", analytic["center"][c0, :4])
-print("  finite diff:", numeric["center"][c0, :4])
-for block in ("center", "context"):
+print("  closed form:", analytic["w_in"][c0, :4])
+print("  finite diff:", numeric["w_in"][c0, :4])
+for block in ("w_in", "w_out"):
     err = gradcheck.relative_error(analytic[block], numeric[block])
     print(f"{block:>8}: {len(rows)} rows x {d}, relative error {err:.1e}")
 """, "gradcheck"),

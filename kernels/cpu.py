@@ -1,9 +1,10 @@
 r"""Numba CPU kernels: word2vec.c's training scheme, pair by pair or a window of pairs at a time, Hogwild.
 
-Each function here takes arrays and scalars only and imports nothing from the
-library, so it can be read beside the NumPy reference (``w2v_scratch/textbook/losses.py``,
-``models.py``, ``window.py``) and tested alone. Everything is
-``@njit(nogil=True, cache=True, fastmath=True)``: the trainer runs one kernel
+Each function here takes arrays and scalars (the window step's scratch: a tuple of arrays) and
+the module imports nothing from the library, so it can be read beside the NumPy reference
+(``w2v_scratch/textbook/losses.py``, ``models.py``, ``window.py``) and tested alone. Every
+function but the ``_prefetch`` intrinsic is ``@njit(nogil=True, cache=True, fastmath=True)``
+(the helpers also ``inline="always"``): the trainer runs one kernel
 call per worker thread at a time, without the GIL, on its own range of
 sentences, and all threads write the two shared matrices without locks.
 
@@ -241,7 +242,7 @@ def ns_target(word, noise, q, t):
 def ns_update(w_out, d, x, x_row, word, K, noise, q, alpha, e, want_loss, fs, gs):
     """Negative sampling for the input ``x = x[x_row:x_row+d]``: the positive ``word`` (y = 1) and
     each noise id ``noise[q:q+K]`` (y = 0; the training kernel drew them ahead from the alias table),
-    in four passes over their rows u_t:
+    in four loops (three of them over their rows u_t):
 
         f_t = x·u_t (all K + 1 first);  g_t = α(y_t − σ(f_t));  e += Σ_t g_t·u_t;  then u_t += g_t·x
 

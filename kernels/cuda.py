@@ -4,7 +4,8 @@ Like ``kernels/cpu.py`` this module imports nothing from the library: kernels
 take device arrays and scalars, the launch wrappers take NumPy/device arrays.
 ``w2v_scratch/training/trainer_cuda.py`` drives them. Names as in docs/math.md's glossary:
 ``w_in`` is W_in, ``w_out`` the output table (W_out for NS, Θ for HS), both V×d (Θ: (V−1)×d)
-device matrices; ``word`` the center word of a window; ``x`` the input vector (a W_in row, or
+device matrices; ``word`` the center word of a window (in ``hs_targets``, the word whose path is
+walked: the center for CBOW, a context word for skip-gram HS); ``x`` the input vector (a W_in row, or
 CBOW's h); ``u`` the target rows held in registers; ``f`` a score, ``g`` = α(y − σ(f)) a step,
 ``e`` the input side's accumulated step.
 
@@ -36,7 +37,8 @@ position i (window radius R = W − b, b uniform in [0, W)), the warp
 1. loads the window's K+1 *target* rows once into registers: the center's output
    row W_out[word] (label 1) and K noise rows drawn once for the whole window
    (label 0; a noise word equal to ``word`` is skipped, as word2vec.c skips a draw equal
-   to the target), keeping a copy of them as loaded in shared memory;
+   to the target), keeping a copy of them as loaded in shared memory (thread-local memory
+   where they do not fit: :func:`block_plan`);
 2. for every context word in the window (``input_word``): loads its input row x, takes
    one logistic step on the K+1 cached targets, adds x += e at once, and updates the
    cached target rows in registers, so later
@@ -48,10 +50,9 @@ position i (window radius R = W − b, b uniform in [0, W)), the warp
 This is Ji et al.'s HogBatch sharing: the negatives are shared by the context
 words that predict the same center. The opposite sharing — the center's input row
 cached and the same K noise words used against every context word of its window —
-trained clearly worse vectors, on a GPU and in a sequential NumPy emulation alike
-(docs/benchmarks.md, "GPU"). Per center with 2R context words, memory traffic drops
-from 2R·(2 + 2(K+1))·d floats (each pair reads and writes its input row and K+1 target
-rows) to (2(K+1) + 2·2R)·d (3.5× fewer at R = 3, K = 5); hot rows
+trains worse vectors (docs/benchmarks.md, "GPU", has the comparison). Per center with 2R
+context words, memory traffic drops from 2R·(2 + 2(K+1))·d floats (each pair reads and writes
+its input row and K+1 target rows) to (2(K+1) + 2·2R)·d (3.5× fewer at R = 3, K = 5); hot rows
 then mostly hit the L2.
 
 Hierarchical softmax (skip-gram): the center's input row x is cached for the
@@ -287,7 +288,8 @@ def block_plan(model: str, loss: str, dim: int, negative: int, warps_per_block: 
     change: (K+1)·⌈d/32⌉·32 floats per warp. A block may hold at most SHARED_BYTES of static
     shared memory, so fewer warps go in a block when they do not fit, and when not even one
     warp fits the rows go to thread-local memory instead (slower, but any d and K run).
-    The other kernels use no shared memory outside the simulator."""
+    The other kernels need no shared memory outside the simulator (they declare only a 32-float
+    placeholder for the saved rows and a 1-float one for the reduction)."""
     if SIMULATOR:
         warps_per_block = 1  # simulator barriers are block-wide: one warp per block
     if not (model == "sg" and loss == "ns"):

@@ -1,6 +1,6 @@
 """The house rules, checked: data flows one way (no import cycle, imports inside functions
 counted), short rooms (no function over 100 lines), and an import inside a function only where it
-defers a heavy optional dependency, with its reason on the line."""
+defers a heavy or optional dependency (those in DEFERRABLE), with its reason on the line."""
 
 from __future__ import annotations
 

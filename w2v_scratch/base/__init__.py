@@ -5,7 +5,7 @@
 * ``inputs``: opening inputs so that nothing hangs, floods memory or reads garbage.
 * ``terminate``: SIGTERM as an unwinding exception.
 * ``values``: the whole-number check and the short ``repr`` of one-line messages.
-* ``splitmix``: splitmix64's constants and finaliser, the seeding every backend shares.
+* ``splitmix``: splitmix64's constants and finaliser, which seed the cpu backend's generators.
 
 May import: the standard library and NumPy only (no other package of w2v_scratch).
 """

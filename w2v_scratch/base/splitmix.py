@@ -1,9 +1,11 @@
-"""splitmix64 on the host: the constants and the finaliser every backend seeds its generators with.
+"""splitmix64 on the host: the constants and the finaliser the cpu backend seeds its generators with.
 
 ``mix64(z)`` is splitmix64's finaliser, a bijective 64-bit hash: z ^= z >> 30, z *= MIX1,
 z ^= z >> 27, z *= MIX2, z ^= z >> 31 (all modulo 2**64). ``GOLDEN`` (2**64 / φ, odd) is the step
-between consecutive splitmix64 states. ``kernels/cuda.py`` keeps its own twin of these (the kernels
-import nothing from the package); ``tests/test_layout.py`` checks the two agree.
+between consecutive splitmix64 states (``training.run.run_seed`` also steps a continued run's seed
+by it). ``kernels/cuda.py`` keeps its own twin of these for the cuda backend (the kernels import
+nothing from the package); ``tests/test_layout.py`` checks the two agree. The reference trainer
+seeds NumPy's generator with the seed itself.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``w2v-scratch gradcheck``: finite-difference check of every model × loss gradient."""
+"""``w2v-scratch gradcheck``: finite-difference check of every model × loss gradient, and of the
+kernels' default skip-gram steps (the cpu window step, cuda's HogBatch step)."""
 
 from __future__ import annotations
 

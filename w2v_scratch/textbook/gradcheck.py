@@ -26,10 +26,11 @@ Relative error of a parameter block (one table), with a = analytic, n = numeric:
 i.e. the largest entry-wise error measured against the block's largest gradient
 entry (the ∞-norm version of ‖a − n‖ / max(‖a‖, ‖n‖)). Scaling each entry by the
 block's scale rather than by its own size keeps tiny entries (whose finite
-difference is all rounding noise, ~1e-11 absolute) from producing false alarms,
-while a bug in any single entry still shows: correct gradients give ~1e-11–1e-10,
-a wrong sign, a missing 1/n or a gradient leaking into a padded entry gives
-1e-2 … 2. A block passes when rel_err < tol (default 1e-6).
+difference is all rounding noise) from producing false alarms, while a bug in any
+single entry still shows: a correct gradient differs from its central difference
+only by O(ε²) truncation and O(ε_mach/ε) rounding, far below the tolerance, while a
+wrong sign, a missing 1/n or a gradient leaking into a padded entry is off by the
+order of the entry itself. A block passes when rel_err < tol (default 1e-6).
 
 Run it as ``w2v-scratch gradcheck``; the derivations are in docs/math.md.
 """

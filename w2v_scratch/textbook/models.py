@@ -4,8 +4,8 @@ A model only builds the hidden vector and routes its gradient; it asks the loss
 (``losses.py``) for everything about the output side.
 
 * Skip-gram: h_b = v_{c_b}, the center word's row of ``w_in`` (W_in) — the paper's direction:
-  the center word is the input, each context word a target (the kernels use word2vec.c's, the
-  other way round; docs/math.md §3);
+  the center word is the input, each context word a target (the cpu kernel and cuda's skip-gram
+  NS use word2vec.c's, the other way round; cuda's skip-gram HS keeps this one; docs/math.md §3);
   ∂ℓ/∂v_{c_b} = ∂ℓ/∂h_b.
 * CBOW: h_b = (1/n_b) Σ_j m_bj v_{x_bj} over the n_b context words (``mean``), or the
   plain sum; ∂ℓ/∂v_{x_bj} = m_bj ∂ℓ/∂h_b / n_b (mean) or m_bj ∂ℓ/∂h_b (sum).

@@ -43,13 +43,14 @@ def make_loss(cfg, vocab):
 
 
 def output_name(cfg) -> str:
-    """The file name (and gradcheck block name) of the output table ``w_out``: Θ or W_out."""
+    """The name the output table ``w_out`` is saved under (and Adam's moments are kept under):
+    ``inner_nodes`` (Θ) for hierarchical softmax, ``context`` (W_out) otherwise."""
     return "inner_nodes" if cfg.loss == "hs" else "context"
 
 
 def loss_and_grads(model, loss, w_in: np.ndarray, w_out: np.ndarray, step: Step):
     """Loss of every example and gradients {"w_in": (rows, ∂L/∂rows of w_in), "w_out": (rows, ∂L/∂rows
-    of w_out)} (the keys are the tables' file names)."""
+    of w_out)}, each as (rows, gradient rows) with rows possibly repeated."""
     h = model.hidden(w_in, step.inputs)
     out = loss(h, w_out, *step.targets)
     return out.loss, {"w_in": model.backward(out.grad_h, step.inputs), "w_out": (out.rows, out.grad_rows)}
@@ -100,8 +101,9 @@ def example_losses(step: Step, losses: np.ndarray) -> float:
 
 
 def init_weights(model, cfg, rng) -> None:
-    """The textbook's Xavier-uniform init, U(±sqrt(6/(V+d))), for both tables (``model.w_in``,
-    ``model.w_out``) when training with Adam; word2vec.c's (w_in uniform in ±0.5/d, w_out zero) with SGD."""
+    """With Adam, the textbook's Xavier-uniform init U(±sqrt(6/(V+d))) for both tables
+    (``model.w_in``, ``model.w_out``), in place. With SGD nothing changes: the tables keep the init
+    they were allocated with (``Word2Vec``'s word2vec.c init: w_in uniform in ±0.5/d, w_out zero)."""
     if cfg.optimizer != "adam":
         return
     for table in (model.w_in, model.w_out):

@@ -1,8 +1,9 @@
 """Sampling: subsampling frequent words, random context windows, noise words,
 and the textbook's padded minibatches.
 
-Everything here is vectorised NumPy over the whole encoded corpus; randomness
-comes from a ``numpy.random.Generator`` passed in, so a seed fixes a run.
+Subsampling, the windows and the draws are vectorised NumPy over the whole encoded corpus (the
+batches one minibatch at a time; building the alias table is an O(V) Python loop);
+randomness comes from a ``numpy.random.Generator`` passed in, so a seed fixes a run.
 """
 
 from __future__ import annotations

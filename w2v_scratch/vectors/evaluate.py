@@ -286,7 +286,7 @@ def evaluate_pairs(emb, path=None, restrict_vocab: int | None = 300000, case_ins
     ``evaluate_word_pairs``). Lines: ``a b score``, split on ``delimiter`` (any whitespace when
     None: tabs or spaces); ``#`` lines and malformed lines are ignored. ``path`` None: WordSim-353.
     """
-    from scipy import stats  # deferred: scipy.stats takes a second to import
+    from scipy import stats  # deferred: scipy.stats is slow to import
 
     path = bundled_pairs()[0] if path is None else path
     known = known_words(emb, restrict_vocab, case_insensitive)
