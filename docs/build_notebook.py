@@ -372,9 +372,9 @@ print("input:", vocab.words[inp], "| target:", vocab.words[word], "| noise:", [v
 # the Numba kernel, in place on float32 copies (flat views, as word2vec.c)
 W_in_k, W_out_k = model.w_in.copy(), model.w_out.copy()
 no_tree = (np.zeros((1, 1), np.int32), np.zeros((1, 1), np.uint8), np.zeros(1, np.int32))
-e, fs, gs = np.zeros(d, np.float32), np.zeros(K + 1, np.float32), np.zeros(K + 1, np.float32)  # e; scratch
+e, fg = np.zeros(d, np.float32), np.zeros(K + 1, np.float32)  # e; scratch (scores, then steps)
 loss_k = cpu_kernels.sg_step(W_in_k.reshape(-1), W_out_k.reshape(-1), d, inp, word, False, K, noise.astype(np.int64), 0,
-                             *no_tree, np.float32(alpha), e, True, fs, gs)
+                             *no_tree, np.float32(alpha), e, True, fg)
 """, "kernel-step"),
     code(r"""
 # the NumPy reference, in float64

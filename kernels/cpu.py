@@ -239,7 +239,7 @@ def ns_target(word, noise, q, t):
 
 
 @njit(**_inl)
-def ns_update(w_out, d, x, x_row, word, K, noise, q, alpha, e, want_loss, fs, gs):
+def ns_update(w_out, d, x, x_row, word, K, noise, q, alpha, e, want_loss, fg):
     """Negative sampling for the input ``x = x[x_row:x_row+d]``: the positive ``word`` (y = 1) and
     each noise id ``noise[q:q+K]`` (y = 0; the training kernel drew them ahead from the alias table),
     in four loops (three of them over their rows u_t):
@@ -249,8 +249,8 @@ def ns_update(w_out, d, x, x_row, word, K, noise, q, alpha, e, want_loss, fs, gs
     — every term at the pair's start, so the step is the exact gradient of the pair's loss, even
     for a noise id drawn twice (its row gets both steps), up to σ's clipping (:func:`logistic_g`).
     The K + 1 dot products do not wait on each other's updates, which lets the CPU overlap them.
-    A noise id equal to ``word`` is skipped (g = 0, no loss), as word2vec.c does. Scratch, float32,
-    at least K + 1 each: ``fs`` the scores f_t, ``gs`` the steps g_t. Adds e = −α·∂ℓ/∂x to ``e``;
+    A noise id equal to ``word`` is skipped (g = 0, no loss), as word2vec.c does. Scratch: ``fg``,
+    float32, at least K + 1: the scores f_t, each turned into its step g_t. Adds e = −α·∂ℓ/∂x to ``e``;
     returns the loss (0 unless want_loss)."""
     ud = np.uint64(d)
     n = K + 1
@@ -259,23 +259,23 @@ def ns_update(w_out, d, x, x_row, word, K, noise, q, alpha, e, want_loss, fs, gs
         f = np.float32(0.0)
         for k in range(ud):
             f += x[x_row + k] * w_out[u_row + k]
-        fs[t] = f
+        fg[t] = f
     loss = np.float32(0.0)
     for t in range(n):
         if t > 0 and ns_target(word, noise, q, t) == word:
-            gs[t] = np.float32(0.0)
+            fg[t] = np.float32(0.0)
             continue
-        g, term = logistic_g(fs[t], np.float32(1.0) if t == 0 else np.float32(0.0), alpha, want_loss)
-        gs[t] = g
+        g, term = logistic_g(fg[t], np.float32(1.0) if t == 0 else np.float32(0.0), alpha, want_loss)
+        fg[t] = g
         loss += term
     for t in range(n):  # e from every row as it was ...
         u_row = row(ns_target(word, noise, q, t), d)
-        g = gs[t]
+        g = fg[t]
         for k in range(ud):
             e[k] += g * w_out[u_row + k]
     for t in range(n):  # ... then the rows move
         u_row = row(ns_target(word, noise, q, t), d)
-        g = gs[t]
+        g = fg[t]
         for k in range(ud):
             w_out[u_row + k] += g * x[x_row + k]
     return loss
@@ -295,11 +295,10 @@ def hs_update(w_out, d, x, x_row, word, points, codes, lengths, alpha, e, want_l
 
 
 @njit(**_inl)
-def sg_step(w_in, w_out, d, input_word, word, hs, K, noise, q, points, codes, lengths, alpha, e, want_loss, fs,
-            gs):
+def sg_step(w_in, w_out, d, input_word, word, hs, K, noise, q, points, codes, lengths, alpha, e, want_loss, fg):
     """One skip-gram pair: the input x = ``w_in`` row of ``input_word`` predicts ``word`` (NS with the
-    noise ids ``noise[q:q+K]``, or HS along the path of ``word``; ``fs``, ``gs``: NS scratch of
-    K + 1 floats). Updates ``w_out``, then x += e; returns the pair's loss."""
+    noise ids ``noise[q:q+K]``, or HS along the path of ``word``; ``fg``: NS scratch of
+    K + 1 floats, the scores then the steps). Updates ``w_out``, then x += e; returns the pair's loss."""
     ud = np.uint64(d)
     x_row = row(input_word, d)
     for k in range(ud):
@@ -307,7 +306,7 @@ def sg_step(w_in, w_out, d, input_word, word, hs, K, noise, q, points, codes, le
     if hs:
         loss = hs_update(w_out, d, w_in, x_row, word, points, codes, lengths, alpha, e, want_loss)
     else:
-        loss = ns_update(w_out, d, w_in, x_row, word, K, noise, q, alpha, e, want_loss, fs, gs)
+        loss = ns_update(w_out, d, w_in, x_row, word, K, noise, q, alpha, e, want_loss, fg)
     for k in range(ud):
         w_in[x_row + k] += e[k]
     return loss
@@ -390,18 +389,19 @@ def exp_neg(a):
 
 
 @njit(**_inl)
-def logistic_steps(fs, ys, gs, n, alpha, skip_saturated, want_loss):
-    """g_j = α(y_j − σ(f_j)) for the n terms j < n, from the scores ``fs`` and labels ``ys`` into
-    ``gs``: σ clipped to 1 / 0 beyond ±6 (NS), or g_j = 0 where |f_j| ≥ 6 with ``skip_saturated``
+def logistic_steps(fg, ys, n, alpha, skip_saturated, want_loss):
+    """f_j → g_j = α(y_j − σ(f_j)) for the n terms j < n, in place: each score ``fg[j]`` (label
+    ``ys[j]``) becomes its step — in place because a loop that reads and writes one array is one the
+    compiler vectorises without checking two arrays for overlap. σ clipped to 1 / 0 beyond ±6 (NS), or g_j = 0 where |f_j| ≥ 6 with ``skip_saturated``
     (HS) — word2vec.c's departures, as :func:`logistic_g`. One branch-free loop over all the terms,
     which the compiler vectorises (:func:`exp_neg` instead of the scalar library exp). Returns the
     exact loss Σ_j −log σ((2y_j − 1)·f_j) (0 unless ``want_loss``)."""
     loss = np.float32(0.0)
     if want_loss:
         for j in range(n):
-            loss += logistic_g(fs[j], ys[j], alpha, True)[1]
+            loss += logistic_g(fg[j], ys[j], alpha, True)[1]
     for j in range(n):
-        f = fs[j]
+        f = fg[j]
         a = min(abs(f), MAX_EXP)
         ex = exp_neg(a)
         inv = np.float32(1.0) / (np.float32(1.0) + ex)
@@ -409,13 +409,13 @@ def logistic_steps(fs, ys, gs, n, alpha, skip_saturated, want_loss):
         s = np.float32(1.0) if f > MAX_EXP else s
         s = np.float32(0.0) if f < -MAX_EXP else s
         g = alpha * (ys[j] - s)
-        gs[j] = np.float32(0.0) if (skip_saturated and a >= MAX_EXP) else g
+        fg[j] = np.float32(0.0) if (skip_saturated and a >= MAX_EXP) else g
     return loss
 
 
 @njit(**_inl)
-def window_scores(w_in, w_out, ud, x_rows, m, u_rows, labels, T, fs, ys):
-    """f_ct = x_c·u_t into ``fs[c·T + t]`` and y_t into ``ys[c·T + t]`` for the m inputs x_c (rows
+def window_scores(w_in, w_out, ud, x_rows, m, u_rows, labels, T, fg, ys):
+    """f_ct = x_c·u_t into ``fg[c·T + t]`` and y_t into ``ys[c·T + t]`` for the m inputs x_c (rows
     ``x_rows[:m]`` of ``w_in``) and the T targets u_t (rows ``u_rows[:T]`` of ``w_out``, labels
     ``labels[:T]``): four (then two, then one) inputs per pass over u_t (:func:`dots_4rows`)."""
     for t in range(T):
@@ -424,21 +424,21 @@ def window_scores(w_in, w_out, ud, x_rows, m, u_rows, labels, T, fs, ys):
         while c + 4 <= m:
             f4 = dots_4rows(w_in, x_rows[c], x_rows[c + 1], x_rows[c + 2], x_rows[c + 3], w_out, u_row, ud)
             for n in range(4):
-                fs[(c + n) * T + t] = f4[n]
+                fg[(c + n) * T + t] = f4[n]
             c += 4
         if c + 2 <= m:
             f2 = dots_2rows(w_in, x_rows[c], x_rows[c + 1], w_out, u_row, ud)
-            fs[c * T + t] = f2[0]
-            fs[(c + 1) * T + t] = f2[1]
+            fg[c * T + t] = f2[0]
+            fg[(c + 1) * T + t] = f2[1]
             c += 2
         if c < m:
-            fs[c * T + t] = dot_row(w_in, x_rows[c], w_out, u_row, ud)
+            fg[c * T + t] = dot_row(w_in, x_rows[c], w_out, u_row, ud)
         for c in range(m):
             ys[c * T + t] = labels[t]
 
 
 @njit(**_inl)
-def window_step(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_saturated, fs, gs, ys, e_rows,
+def window_step(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_saturated, fg, ys, e_rows,
                 want_loss):
     """One step on all the pairs of a skip-gram window at once (``window_batch``, docs/math.md §11;
     the NumPy reference is ``w2v_scratch.textbook.window.window_step``):
@@ -452,11 +452,11 @@ def window_step(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_satur
     word2vec.c's (``skip_saturated``: HS's skip of |f| ≥ 6, else NS's clip). word2vec.c instead
     steps pair after pair, each pair seeing the targets as the previous pair left them. The sums
     run four rows per pass (:func:`dots_4rows`, :func:`add_scaled_4rows`), so each row loaded
-    serves four terms. Scratch, float32: ``fs``, ``gs``, ``ys`` (m·T each: the scores f_ct, the
-    steps g_ct, each term's label), ``e_rows`` (m·d: the e_c). Returns the loss (0 unless
+    serves four terms. Scratch, float32: ``fg``, ``ys`` (m·T each: the scores f_ct, each turned
+    into its step g_ct by :func:`logistic_steps`; each term's label), ``e_rows`` (m·d: the e_c). Returns the loss (0 unless
     ``want_loss``)."""
-    window_scores(w_in, w_out, ud, x_rows, m, u_rows, labels, T, fs, ys)
-    loss = logistic_steps(fs, ys, gs, m * T, alpha, skip_saturated, want_loss)
+    window_scores(w_in, w_out, ud, x_rows, m, u_rows, labels, T, fg, ys)
+    loss = logistic_steps(fg, ys, m * T, alpha, skip_saturated, want_loss)
     d = np.int64(ud)
     for c in range(m):  # e_c = Σ_t g_ct·u_t from the targets as they were ...
         e_row = row(c, d)
@@ -466,25 +466,25 @@ def window_step(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_satur
         t = 0
         while t + 4 <= T:
             add_scaled_4rows(e_rows, e_row, w_out, u_rows[t], u_rows[t + 1], u_rows[t + 2], u_rows[t + 3],
-                             gs[s + t], gs[s + t + 1], gs[s + t + 2], gs[s + t + 3], ud)
+                             fg[s + t], fg[s + t + 1], fg[s + t + 2], fg[s + t + 3], ud)
             t += 4
         if t + 2 <= T:
-            add_scaled_2rows(e_rows, e_row, w_out, u_rows[t], u_rows[t + 1], gs[s + t], gs[s + t + 1], ud)
+            add_scaled_2rows(e_rows, e_row, w_out, u_rows[t], u_rows[t + 1], fg[s + t], fg[s + t + 1], ud)
             t += 2
         if t < T:
-            add_scaled_row(e_rows, e_row, w_out, u_rows[t], gs[s + t], ud)
+            add_scaled_row(e_rows, e_row, w_out, u_rows[t], fg[s + t], ud)
     for t in range(T):  # ... u_t += Σ_c g_ct·x_c from the inputs as they were ...
         u_row = u_rows[t]
         c = 0
         while c + 4 <= m:
             add_scaled_4rows(w_out, u_row, w_in, x_rows[c], x_rows[c + 1], x_rows[c + 2], x_rows[c + 3],
-                             gs[c * T + t], gs[(c + 1) * T + t], gs[(c + 2) * T + t], gs[(c + 3) * T + t], ud)
+                             fg[c * T + t], fg[(c + 1) * T + t], fg[(c + 2) * T + t], fg[(c + 3) * T + t], ud)
             c += 4
         if c + 2 <= m:
-            add_scaled_2rows(w_out, u_row, w_in, x_rows[c], x_rows[c + 1], gs[c * T + t], gs[(c + 1) * T + t], ud)
+            add_scaled_2rows(w_out, u_row, w_in, x_rows[c], x_rows[c + 1], fg[c * T + t], fg[(c + 1) * T + t], ud)
             c += 2
         if c < m:
-            add_scaled_row(w_out, u_row, w_in, x_rows[c], gs[c * T + t], ud)
+            add_scaled_row(w_out, u_row, w_in, x_rows[c], fg[c * T + t], ud)
     for c in range(m):  # ... then x_c += e_c
         e_row = row(c, d)
         x_row = x_rows[c]
@@ -517,7 +517,7 @@ def window_targets(word, hs, points, codes, lengths, noise, q, K, d, u_rows, lab
 
 
 @njit(**_inl)
-def targets_step(w_out, x, x_row, ud, u_rows, labels, T, alpha, skip_saturated, fs, gs, e, want_loss):
+def targets_step(w_out, x, x_row, ud, u_rows, labels, T, alpha, skip_saturated, fg, e, want_loss):
     """One input ``x[x_row:x_row+d]`` against T targets u_t (rows ``u_rows[:T]`` of ``w_out``,
     labels y_t) — CBOW's step, h against the center's path (HS) or the center and its noise (NS):
 
@@ -527,42 +527,42 @@ def targets_step(w_out, x, x_row, ud, u_rows, labels, T, alpha, skip_saturated, 
     (:func:`logistic_steps`), e four rows per pass (:func:`add_scaled_4rows`), every term from the
     rows as they were. For distinct targets (an HS path always) this is word2vec.c's
     node-after-node (HS) or target-after-target (NS) step exactly; a noise id drawn twice gets both
-    terms. Adds e to ``e``; ``fs``, ``gs``: float32 scratch of T (scores, steps). Returns the exact
+    terms. Adds e to ``e``; ``fg``: float32 scratch of T (the scores, then the steps). Returns the exact
     loss (0 unless ``want_loss``)."""
     t = 0
     while t + 4 <= T:
         f4 = dots_4rows(w_out, u_rows[t], u_rows[t + 1], u_rows[t + 2], u_rows[t + 3], x, x_row, ud)
         for n in range(4):
-            fs[t + n] = f4[n]
+            fg[t + n] = f4[n]
         t += 4
     while t < T:
-        fs[t] = dot_row(w_out, u_rows[t], x, x_row, ud)
+        fg[t] = dot_row(w_out, u_rows[t], x, x_row, ud)
         t += 1
-    loss = logistic_steps(fs, labels, gs, T, alpha, skip_saturated, want_loss)
+    loss = logistic_steps(fg, labels, T, alpha, skip_saturated, want_loss)
     t = 0
     while t + 4 <= T:
-        add_scaled_4rows(e, np.uint64(0), w_out, u_rows[t], u_rows[t + 1], u_rows[t + 2], u_rows[t + 3], gs[t],
-                         gs[t + 1], gs[t + 2], gs[t + 3], ud)
+        add_scaled_4rows(e, np.uint64(0), w_out, u_rows[t], u_rows[t + 1], u_rows[t + 2], u_rows[t + 3], fg[t],
+                         fg[t + 1], fg[t + 2], fg[t + 3], ud)
         t += 4
     while t < T:
-        add_scaled_row(e, np.uint64(0), w_out, u_rows[t], gs[t], ud)
+        add_scaled_row(e, np.uint64(0), w_out, u_rows[t], fg[t], ud)
         t += 1
     for t in range(T):
-        add_scaled_row(w_out, u_rows[t], x, x_row, gs[t], ud)
+        add_scaled_row(w_out, u_rows[t], x, x_row, fg[t], ud)
     return loss
 
 
 @njit(**_inl)
 def cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, q, points, codes, lengths, alpha, cbow_mean,
-              ctx_scale, h, e, want_loss, u_rows, labels, fs, gs):
+              ctx_scale, h, e, want_loss, u_rows, labels, fg):
     """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``:
 
         x = h = (1/n)·Σ_j w_in[ctx_j] (``cbow_mean``, else the sum);  :func:`targets_step`;
         w_in[ctx_j] += ctx_scale·e
 
     against ``word``'s targets (:func:`window_targets`: its path, or ``word`` and the noise ids
-    ``noise[q:q+K]``); ``ctx_scale`` = 1 is word2vec.c's. Scratch: ``u_rows`` uint64, ``labels``,
-    ``fs`` and ``gs`` float32, each of at least max(path length, K + 1)."""
+    ``noise[q:q+K]``); ``ctx_scale`` = 1 is word2vec.c's. Scratch: ``u_rows`` uint64, ``labels`` and
+    ``fg`` (scores, then steps) float32, each of at least max(path length, K + 1)."""
     ud = np.uint64(d)
     for k in range(ud):
         h[k] = np.float32(0.0)
@@ -576,7 +576,7 @@ def cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, q, points, codes, 
         for k in range(ud):
             h[k] *= inv
     T = window_targets(word, hs, points, codes, lengths, noise, q, K, d, u_rows, labels)
-    loss = targets_step(w_out, h, np.uint64(0), ud, u_rows, labels, T, alpha, hs, fs, gs, e, want_loss)
+    loss = targets_step(w_out, h, np.uint64(0), ud, u_rows, labels, T, alpha, hs, fg, e, want_loss)
     if ctx_scale != np.float32(1.0):
         for k in range(ud):
             e[k] *= ctx_scale
@@ -650,14 +650,13 @@ def read_kept(ids, pos, end, keep_prob, rng, sen):
 @njit(**_inl)
 def window_scratch(m_max, n_tgt, d):
     """The scratch of :func:`sg_window` (all of it), :func:`cbow_step` (``u_rows``, ``labels``,
-    ``fs``, ``gs``) and :func:`sg_step` (``fs``, ``gs``), for windows of at most ``m_max`` inputs
-    and at most ``n_tgt`` targets (≥ K + 1): the tuple (x_rows, u_rows, labels, fs, gs, ys, e_rows)
-    — input row offsets, target row offsets (uint64), the targets' labels, each term's score, step
-    and label (float32, max(m_max, 1)·n_tgt), and the inputs' e_c (float32, m_max·d)."""
+    ``fg``) and :func:`sg_step` (``fg``), for windows of at most ``m_max`` inputs
+    and at most ``n_tgt`` targets (≥ K + 1): the tuple (x_rows, u_rows, labels, fg, ys, e_rows)
+    — input row offsets, target row offsets (uint64), the targets' labels, each term's score then
+    step, and its label (float32, max(m_max, 1)·n_tgt each), and the inputs' e_c (float32, m_max·d)."""
     n_terms = max(m_max, 1) * n_tgt
     return (np.zeros(m_max, np.uint64), np.zeros(n_tgt, np.uint64), np.zeros(n_tgt, np.float32),
-            np.zeros(n_terms, np.float32), np.zeros(n_terms, np.float32), np.zeros(n_terms, np.float32),
-            np.zeros(m_max * d, np.float32))
+            np.zeros(n_terms, np.float32), np.zeros(n_terms, np.float32), np.zeros(m_max * d, np.float32))
 
 
 @njit(**_inl)
@@ -670,21 +669,21 @@ def sg_window(w_in, w_out, d, sen, lo, hi, i, hs, K, noise, q, points, codes, le
         f_ct = x_c·u_t;  g_ct = α(y_t − σ(f_ct));  e_c = Σ_t g_ct·u_t;  u_t += Σ_c g_ct·x_c;  x_c += e_c
 
     (``scratch``: :func:`window_scratch`'s tuple). Returns (loss, pairs)."""
-    x_rows, u_rows, labels, fs, gs, ys, e_rows = scratch
+    x_rows, u_rows, labels, fg, ys, e_rows = scratch
     m = 0
     for p in range(lo, hi):
         if p != i:
             x_rows[m] = row(sen[p], d)
             m += 1
     T = window_targets(sen[i], hs, points, codes, lengths, noise, q, K, d, u_rows, labels)
-    loss = window_step(w_in, w_out, np.uint64(d), x_rows, m, u_rows, labels, T, alpha, hs, fs, gs, ys, e_rows,
+    loss = window_step(w_in, w_out, np.uint64(d), x_rows, m, u_rows, labels, T, alpha, hs, fg, ys, e_rows,
                        want_loss)
     return loss, m
 
 
 @njit(**_inl)
 def sg_pairs(w_in, w_out, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, noise, cb, nb, points, codes, lengths,
-             alpha, e, count, want_loss, fs, gs):
+             alpha, e, count, want_loss, fg):
     """Skip-gram pair by pair (word2vec.c): each context word of position ``i``'s window
     ``sen[lo_c:hi_c]`` is the input of its own :func:`sg_step` predicting ``sen[i]``, its K noise
     ids at ``noise[q:]`` (q from ``cb``, K further per pair unless ``shared``). NS prefetches the
@@ -712,7 +711,7 @@ def sg_pairs(w_in, w_out, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, n
                     prefetch_pair(w_in, w_out, d, sen[jn], noise, qn, K)
         measure = want_loss and count[0] % LOSS_EVERY == 0
         loss_sum += sg_step(w_in, w_out, d, sen[j], word, hs, K, noise, q, points, codes, lengths, alpha, e, measure,
-                            fs, gs)
+                            fg)
         loss_pairs += measure
         count[0] += 1
         if not shared:
@@ -734,7 +733,7 @@ def train_sentence(sen, n, w_in, w_out, d, alias_prob, alias_idx, codes, points,
     this chunk's examples and windows so far, updated; every LOSS_EVERY-th example is measured
     (with ``batch``, every LOSS_EVERY-th window, all its pairs). Returns (loss sum, measured
     examples). ``scratch``: :func:`window_scratch`'s tuple."""
-    x_rows, u_rows, labels, fs, gs, ys, e_rows = scratch
+    x_rows, u_rows, labels, fg, ys, e_rows = scratch
     per_window = shared or not sg
     stride = K if per_window else 2 * window * K  # noise ids of one position
     pipelined = sg and K > 0  # skip-gram NS prefetches the next pair's rows
@@ -763,7 +762,7 @@ def train_sentence(sen, n, w_in, w_out, d, alias_prob, alias_idx, codes, points,
                 count[1] += 1
         elif sg:
             ls, lp = sg_pairs(w_in, w_out, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, noise, cb, nb, points,
-                              codes, lengths, alpha, e, count, want_loss, fs, gs)
+                              codes, lengths, alpha, e, count, want_loss, fg)
             loss_sum += ls
             loss_pairs += lp
         else:
@@ -776,7 +775,7 @@ def train_sentence(sen, n, w_in, w_out, d, alias_prob, alias_idx, codes, points,
                 scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
                 measure = want_loss and count[0] % LOSS_EVERY == 0
                 loss_sum += cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, cb, points, codes, lengths,
-                                      alpha, cbow_mean, scale, h, e, measure, u_rows, labels, fs, gs)
+                                      alpha, cbow_mean, scale, h, e, measure, u_rows, labels, fg)
                 loss_pairs += measure
                 count[0] += 1
         lo_c, hi_c = lo_n, hi_n

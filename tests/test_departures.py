@@ -45,15 +45,15 @@ EMPTY = np.zeros(0, np.int64)
 @numba.njit
 def _sg_step(w_in, w_out, d, input_word, word, hs, K, noise, points, codes, lengths, alpha, e, want_loss):
     return cpu.sg_step(w_in, w_out, d, input_word, word, hs, K, noise, 0, points, codes, lengths, alpha, e, want_loss,
-                       np.zeros(K + 1, np.float32), np.zeros(K + 1, np.float32))
+                       np.zeros(K + 1, np.float32))
 
 
 @numba.njit
 def _cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, points, codes, lengths, alpha, cbow_mean, ctx_scale,
                h, e, want_loss):
-    _, u_rows, labels, fs, gs, _, _ = cpu.window_scratch(0, max(points.shape[1], K + 1), d)
+    _, u_rows, labels, fg, _, _ = cpu.window_scratch(0, max(points.shape[1], K + 1), d)
     return cpu.cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, 0, points, codes, lengths, alpha, cbow_mean,
-                         ctx_scale, h, e, want_loss, u_rows, labels, fs, gs)
+                         ctx_scale, h, e, want_loss, u_rows, labels, fg)
 
 
 def sg(center, output, inp, word, *, hs=False, negative=0, given=EMPTY, tree=None):

@@ -51,15 +51,15 @@ def _sg_pair(w_in, w_out, d, input_word, word, hs, K, noise, points, codes, leng
     """One skip-gram pair through the kernel's building block (inline njit functions are callable
     from njit code only)."""
     return cpu.sg_step(w_in, w_out, d, input_word, word, hs, K, noise, 0, points, codes, lengths, alpha, e, True,
-                       np.zeros(K + 1, np.float32), np.zeros(K + 1, np.float32))
+                       np.zeros(K + 1, np.float32))
 
 
 @numba.njit
 def _cbow_example(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, points, codes, lengths, alpha, mean, scale, h, e):
     """One CBOW example through cbow_step, its scratch from the kernel's own window_scratch."""
-    _, u_rows, labels, fs, gs, _, _ = cpu.window_scratch(0, max(points.shape[1], K + 1), d)
+    _, u_rows, labels, fg, _, _ = cpu.window_scratch(0, max(points.shape[1], K + 1), d)
     return cpu.cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, 0, points, codes, lengths, alpha, mean,
-                         scale, h, e, True, u_rows, labels, fs, gs)
+                         scale, h, e, True, u_rows, labels, fg)
 
 
 def _sg_kernel(center, output, inp, word, hs):
