@@ -624,10 +624,10 @@ def current_alpha(progress, alpha0, min_alpha, total_words):
     done = np.int64(0)
     for s in range(0, progress.shape[0], SLOT):
         done += progress[s]
-    frac = done / max(total_words, 1)
-    if frac > 1.0:
-        frac = 1.0
-    return np.float32(alpha0 - (alpha0 - min_alpha) * frac)
+    p = done / max(total_words, 1)
+    if p > 1.0:
+        p = 1.0
+    return np.float32(alpha0 - (alpha0 - min_alpha) * p)
 
 
 @njit(**_inl)

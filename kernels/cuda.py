@@ -15,7 +15,7 @@ Mapping (one *warp* per sentence, lanes over dimensions)
   on the device for the whole run. Sentences are pseudo-sentences of at most
   ~1000 raw words (split once on the host), so a corpus gives thousands of warps.
 * Each epoch, :func:`subsample_kernel` (one thread per sentence) keeps word w at
-  position p with probability ``keep[w]`` using a counter-based hash of
+  position p with probability ``keep_prob[w]`` using a counter-based hash of
   (seed, epoch, p) and compacts each sentence's kept words in place of its raw
   slot (``kept_ids[offsets[s] : offsets[s] + kept_len[s]]``). No host work per
   sentence, and the same decisions whatever the launch configuration.
@@ -188,8 +188,8 @@ def epoch_key(seed: int, epoch: int) -> int:
 # Per-epoch subsampling on the device
 # ---------------------------------------------------------------------------
 @_kernel
-def subsample_kernel(ids, offsets, keep, key, kept_ids, kept_len):
-    """One thread per sentence: keep each word with probability keep[w] (hash of (key, position)),
+def subsample_kernel(ids, offsets, keep_prob, key, kept_ids, kept_len):
+    """One thread per sentence: keep each word with probability keep_prob[w] (hash of (key, position)),
     compacting the kept ids to the start of the sentence's slot."""
     s = cuda.grid(1)
     if s >= kept_len.shape[0]:
@@ -200,7 +200,7 @@ def subsample_kernel(ids, offsets, keep, key, kept_ids, kept_len):
     for p in range(start, end):
         w = ids[p]
         r = mix64(key ^ (np.uint64(p) * GOLDEN))
-        if unit24(r) < keep[w]:
+        if unit24(r) < keep_prob[w]:
             kept_ids[n] = w
             n += 1
     kept_len[s] = np.int32(n - start)
@@ -255,24 +255,24 @@ def softplus(f):
 
 
 @_device
-def logistic(f, label, lr, skip_saturated):
+def logistic(f, label, alpha, skip_saturated):
     """One binary logistic term with score f and label y (``label``) — the unit NS and HS are both
-    made of (kernels/cpu.py's ``logistic_step``): returns (g, loss) with g = lr·(y − σ(f)) and the
+    made of (kernels/cpu.py's ``logistic_step``): returns (g, loss) with g = alpha·(y − σ(f)) and the
     exact loss softplus((1 − 2y)·f) = −log σ((2y − 1)·f). word2vec.c's departure within one logistic
     term is this one branch: with ``skip_saturated`` (HS) a node with |f| ≥ 6 gets g = 0;
     otherwise (NS) σ is clipped to 1 / 0 beyond ±6."""
     loss = softplus(f if label == F0 else -f)
     if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
         return F0, loss
-    return lr * (label - sigmoid_clipped(f)), loss
+    return alpha * (label - sigmoid_clipped(f)), loss
 
 
 @_device
-def learning_rate(lr0, min_lr, progress0, inv_total, raw_pos):
+def learning_rate(alpha0, min_alpha, progress0, inv_total, raw_pos):
     """α0 − (α0 − α_min)·min(p, 1) with p = progress0 + raw_pos/(epochs·N): the run's linear decay
     (``w2v_scratch.textbook.optim.linear_decay``) at the corpus position ``raw_pos`` of this epoch."""
     p = min(progress0 + np.float32(raw_pos) * inv_total, F1)
-    return lr0 - (lr0 - min_lr) * p
+    return alpha0 - (alpha0 - min_alpha) * p
 
 
 # ---------------------------------------------------------------------------
@@ -379,7 +379,7 @@ def _hs_unit(c: Shape, ops):
     load_row, add_row, dots = ops
 
     @_device
-    def hs_targets(x, e, word, codes, points, lengths, w_out, lr, fg, u, red, warp, lane):
+    def hs_targets(x, e, word, codes, points, lengths, w_out, alpha, fg, u, red, warp, lane):
         """Hierarchical softmax of input x toward ``word``, chunk by chunk along its path: a logistic
         step per node (label 1 − code; nodes with |f| ≥ 6 skipped), e += g θ (old), θ += g x.
         Returns the loss (summed over the path, skipped nodes included)."""
@@ -394,7 +394,7 @@ def _hs_unit(c: Shape, ops):
             for k in range(HSC):
                 if k >= m:
                     continue
-                g, loss = logistic(fg[k], F1 - np.float32(codes[word, c0 + k]), lr, True)
+                g, loss = logistic(fg[k], F1 - np.float32(codes[word, c0 + k]), alpha, True)
                 total += loss
                 if g != F0:
                     node = points[word, c0 + k]
@@ -440,7 +440,7 @@ def _skipgram_windows(c: Shape, ops, hs_targets, load_ns_targets):
     load_row, add_row, dots = ops
 
     @_device
-    def sg_ns_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob, alias_idx, lr, x, e, fg, u,
+    def sg_ns_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob, alias_idx, alpha, x, e, fg, u,
                      u0, iw, il, targets, red, warp, lane):
         """Skip-gram NS, HogBatch sharing (the NumPy reference: ``w2v_scratch.textbook.window.hogbatch_step``):
         the T = K+1 targets u_t — the center ``word``'s W_out row (y = 1) and K noise rows (y = 0) — are
@@ -467,7 +467,7 @@ def _skipgram_windows(c: Shape, ops, hs_targets, load_ns_targets):
             for k in range(NT):  # fg[k]: the score f_k, then its step g_k
                 g = F0
                 if k == 0 or targets[k] != word:
-                    g, loss = logistic(fg[k], F1 if k == 0 else F0, lr, False)
+                    g, loss = logistic(fg[k], F1 if k == 0 else F0, alpha, False)
                     total += loss
                 fg[k] = g
             for q in range(DPL):
@@ -484,7 +484,7 @@ def _skipgram_windows(c: Shape, ops, hs_targets, load_ns_targets):
         return state, total, pairs
 
     @_device
-    def sg_hs_window(word, i, lo, hi, base, kept_ids, w_in, w_out, codes, points, lengths, lr, x, e, fg, u, red,
+    def sg_hs_window(word, i, lo, hi, base, kept_ids, w_in, w_out, codes, points, lengths, alpha, x, e, fg, u, red,
                      warp, lane):
         """Skip-gram HS in the paper's direction: the center ``word``'s input row x, cached for the
         window, predicts each context word along its path (:func:`hs_targets`); then x += e, the
@@ -497,7 +497,7 @@ def _skipgram_windows(c: Shape, ops, hs_targets, load_ns_targets):
         for p in range(lo, hi):
             if p != i:
                 pairs += 1
-                total += hs_targets(x, e, kept_ids[base + p], codes, points, lengths, w_out, lr, fg, u, red,
+                total += hs_targets(x, e, kept_ids[base + p], codes, points, lengths, w_out, alpha, fg, u, red,
                                     warp, lane)
         add_row(w_in, word, lane, e, 0)
         return total, pairs
@@ -513,7 +513,7 @@ def _cbow_window(c: Shape, ops, hs_targets, load_ns_targets):
 
     @_device
     def cbow_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob, alias_idx, codes, points,
-                    lengths, lr, ctx_scale, x, e, fg, u, targets, red, warp, lane):
+                    lengths, alpha, ctx_scale, x, e, fg, u, targets, red, warp, lane):
         """CBOW: x = h = mean (or sum) of the window's W_in rows predicts the center ``word`` (NS: its
         W_out row and K noise rows drawn here, f_t = x·u_t, g_t = α(y_t − σ(f_t)), e = Σ_t g_t·u_t,
         u_t += g_t·x; HS: its path, :func:`hs_targets`); every context row then gets ``ctx_scale · e``
@@ -540,14 +540,14 @@ def _cbow_window(c: Shape, ops, hs_targets, load_ns_targets):
             for k in range(NT):
                 g = F0
                 if k == 0 or targets[k] != word:
-                    g, loss = logistic(fg[k], F1 if k == 0 else F0, lr, False)
+                    g, loss = logistic(fg[k], F1 if k == 0 else F0, alpha, False)
                     total += loss
                 for q in range(DPL):
                     e[q] += g * u[k * DPL + q]
                     u[k * DPL + q] = g * x[q]
                 add_row(w_out, targets[k], lane, u, k * DPL)
         else:
-            total = hs_targets(x, e, word, codes, points, lengths, w_out, lr, fg, u, red, warp, lane)
+            total = hs_targets(x, e, word, codes, points, lengths, w_out, alpha, fg, u, red, warp, lane)
         for q in range(DPL):
             e[q] = e[q] * scale
         for p in range(lo, hi):
@@ -565,7 +565,7 @@ def _kernel_fn(c: Shape, sg_ns_window, sg_hs_window, cbow_window):
     RED_W, RED_K, RED_L = c.RED
 
     def kernel(kept_ids, kept_len, offsets, first, stop, w_in, w_out, alias_prob, alias_idx, codes, points, lengths,
-               key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out):
+               key, alpha0, min_alpha, progress0, inv_total, ctx_scale, loss_out, pairs_out):
         """The one preamble: warp ``s − first`` takes sentence s, draws each kept position's window
         radius from the sentence's generator, sets its learning rate from its place in the run, and
         hands the window to the model's device function."""
@@ -600,16 +600,16 @@ def _kernel_fn(c: Shape, sg_ns_window, sg_hs_window, cbow_window):
             if hi - lo <= 1:
                 continue
             word = kept_ids[base + i]
-            lr = learning_rate(lr0, min_lr, progress0, inv_total, base + (i * raw_len) // L)
+            alpha = learning_rate(alpha0, min_alpha, progress0, inv_total, base + (i * raw_len) // L)
             if SG and K > 0:
                 state, loss, n = sg_ns_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob,
-                                              alias_idx, lr, x, e, fg, u, u0, iw, il, targets, red, warp, lane)
+                                              alias_idx, alpha, x, e, fg, u, u0, iw, il, targets, red, warp, lane)
             elif SG:
-                loss, n = sg_hs_window(word, i, lo, hi, base, kept_ids, w_in, w_out, codes, points, lengths, lr, x, e,
+                loss, n = sg_hs_window(word, i, lo, hi, base, kept_ids, w_in, w_out, codes, points, lengths, alpha, x, e,
                                        fg, u, red, warp, lane)
             else:
                 state, loss = cbow_window(state, word, i, lo, hi, base, kept_ids, w_in, w_out, alias_prob, alias_idx,
-                                          codes, points, lengths, lr, ctx_scale, x, e, fg, u, targets, red, warp,
+                                          codes, points, lengths, alpha, ctx_scale, x, e, fg, u, targets, red, warp,
                                           lane)
                 n = 1
             sent_loss += loss
@@ -632,7 +632,7 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
 
         kernel(kept_ids, kept_len, offsets, first, stop, w_in, w_out,
                alias_prob, alias_idx, codes, points, lengths,
-               key, lr0, min_lr, progress0, inv_total, ctx_scale, loss_out, pairs_out)
+               key, alpha0, min_alpha, progress0, inv_total, ctx_scale, loss_out, pairs_out)
 
     sentence ``s`` (first ≤ s < stop) is run by warp ``s − first``; ``w_out`` is W_out (NS)
     or Θ (HS); unused tables may be 1-element dummies. ``ctx_scale`` (CBOW only): the factor
@@ -659,15 +659,15 @@ def make_kernel(model: str, loss: str, dim: int, negative: int, window: int, ato
 # ---------------------------------------------------------------------------
 # Launch wrappers
 # ---------------------------------------------------------------------------
-def launch_subsample(ids, offsets, keep, key: int, kept_ids, kept_len, threads: int = 128) -> None:
+def launch_subsample(ids, offsets, keep_prob, key: int, kept_ids, kept_len, threads: int = 128) -> None:
     """Subsample and compact every sentence (device arrays) for the epoch ``key``."""
     n = kept_len.shape[0]
     tpb = max(1, min(threads, n))
-    subsample_kernel[(n + tpb - 1) // tpb, tpb](ids, offsets, keep, np.uint64(key), kept_ids, kept_len)
+    subsample_kernel[(n + tpb - 1) // tpb, tpb](ids, offsets, keep_prob, np.uint64(key), kept_ids, kept_len)
 
 
 def launch_train(kernel, first: int, stop: int, kept_ids, kept_len, offsets, w_in, w_out,
-                 alias_prob, alias_idx, codes, points, lengths, key: int, lr0: float, min_lr: float,
+                 alias_prob, alias_idx, codes, points, lengths, key: int, alpha0: float, min_alpha: float,
                  progress0: float, inv_total: float, ctx_scale: float, loss_out, pairs_out) -> None:
     """Train sentences ``first ≤ s < stop`` (one warp each) with a kernel from :func:`make_kernel`,
     launched with the warps per block it was built for (``kernel.warps_per_block``)."""
@@ -678,7 +678,7 @@ def launch_train(kernel, first: int, stop: int, kept_ids, kept_len, offsets, w_i
     blocks = (n + wpb - 1) // wpb
     kernel[blocks, wpb * WARP](
         kept_ids, kept_len, offsets, np.int64(first), np.int64(stop), w_in, w_out, alias_prob, alias_idx,
-        codes, points, lengths, np.uint64(key), np.float32(lr0), np.float32(min_lr),
+        codes, points, lengths, np.uint64(key), np.float32(alpha0), np.float32(min_alpha),
         np.float32(progress0), np.float32(inv_total), np.float32(ctx_scale), loss_out, pairs_out)
 
 
@@ -694,6 +694,6 @@ def split_offsets(offsets: np.ndarray, max_len: int) -> np.ndarray:
     out = np.empty(len(starts) + 1, np.int64)
     out[:-1] = starts + k * max_len
     out[-1] = offsets[-1]
-    keep = np.ones(len(out), bool)
-    keep[:-1] = out[:-1] < np.repeat(offsets[1:], pieces)  # drop empty sentences' duplicate starts
-    return out[keep]
+    nonempty = np.ones(len(out), bool)
+    nonempty[:-1] = out[:-1] < np.repeat(offsets[1:], pieces)  # drop empty sentences' duplicate starts
+    return out[nonempty]
