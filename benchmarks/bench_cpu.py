@@ -505,7 +505,8 @@ class Ours:
         h = hyper(variant, dim)
         cmd = [*self.prefix, "train", "--backend", "cpu", "--corpus", corpus, "--output", output,
                "--model", h["model"], "--loss", h["loss"], "--dim", str(h["dim"]), "--window", str(h["window"]),
-               "--negative", str(h["negative"]), "--sample", str(h["sample"]), "--min-count", str(h["min_count"]),
+               "--negative", str(h["negative"] if h["loss"] == "ns" else 0),  # HS draws none (as -negative 0)
+               "--sample", str(h["sample"]), "--min-count", str(h["min_count"]),
                "--lr", str(h["alpha"]), "--epochs", str(epochs), "--threads", str(threads), "--seed", str(seed),
                "--no-progress"]
         if "--sample-rule" in self.flags:

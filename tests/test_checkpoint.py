@@ -1,3 +1,5 @@
+import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -91,10 +93,13 @@ def test_ctrl_c_writes_checkpoint_exits_130_and_resume_finishes(tmp_path):
     assert model.state["resume"]["epoch"] >= 1 and len(model.history) >= 1
     model.config.epochs = model.state["resume"]["epoch"] + 1  # finish after one more epoch
     model.save(ckpt)
-    r = subprocess.run([sys.executable, "-m", "w2v_scratch", "train", "--resume", str(ckpt), "--output", str(out),
-                        "--no-progress", "--query"], capture_output=True, text=True, timeout=120)
+    printed = shlex.split(rest.strip().splitlines()[-1].split("resume with: ", 1)[1])
+    assert printed == ["w2v-scratch", "train", "--resume", str(ckpt)]
+    r = subprocess.run([sys.executable, "-m", "w2v_scratch", *printed[1:]], capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path)  # the command as printed: the checkpoint knows its output
     assert r.returncode == 0, r.stderr
-    assert "resuming" in r.stderr and out.exists()
+    assert "resuming" in r.stderr and out.exists() and not (tmp_path / "vectors.txt").exists()
+    assert sorted(os.listdir(tmp_path)) == ["big.txt", "v.txt"]
 
 
 def test_cli_resume_removes_the_checkpoint_and_finds_a_relative_corpus(tmp_path, monkeypatch, capsys):

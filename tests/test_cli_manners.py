@@ -17,7 +17,7 @@ from w2v_scratch.base.errors import (ConfigError, DeviceError, DivergenceError, 
                                 MissingDependency, VocabError, W2VError)
 from w2v_scratch.vectors.formats import save_word2vec
 
-TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "16"]
+TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--threads", "1"]
 
 
 def run(capsys, *argv):
@@ -220,3 +220,67 @@ def test_plain_unless_terminal_leaves_a_terminal_alone(monkeypatch):
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
         print("a message", file=sys.stderr)
     assert sys.stderr is pipe and pipe.getvalue() == "a message\n"
+
+
+# -- out of memory: a fix that the failed command has (issue 21) -----------------------------------------------------
+def _options_named(text: str) -> set:
+    import re
+
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text))
+
+
+MEMORY_CASES = {  # command: (what raises MemoryError, argv after the command, needles of the fix)
+    "similar": ("w2v_scratch.cli.vectors.load_vectors", ["a", "--vectors", "{v}"], ["convert", "--limit N"]),
+    "analogy": ("w2v_scratch.cli.vectors.load_vectors", ["a", "b", "c", "--vectors", "{v}"], ["--limit N"]),
+    "evaluate": ("w2v_scratch.cli.vectors.load_vectors", ["--vectors", "{v}"], ["--limit N"]),
+    "plot": ("w2v_scratch.cli.vectors.load_vectors", ["--vectors", "{v}", "--words", "a", "--output", "{d}/w.png"],
+             ["--limit N"]),
+    "convert": ("w2v_scratch.cli.vectors.load_vectors", ["{v}", "{d}/out.bin"], ["--limit N"]),
+    "classes": ("w2v_scratch.cli.tools.word_classes", ["--vectors", "{v}", "--classes", "2", "--output", "{d}/c.txt"],
+                ["lower --classes", "--limit N"]),
+    "phrases": ("w2v_scratch.cli.tools.phrase_corpus", ["--corpus", "{v}", "--output", "{d}/p.txt"],
+                ["--max-bigrams N"]),
+    "gradcheck": ("w2v_scratch.textbook.gradcheck.run", [], ["more memory"]),
+}
+
+
+@pytest.mark.parametrize("command", sorted(MEMORY_CASES))
+@pytest.mark.parametrize("native", [False, True], ids=["text", "native"])
+def test_out_of_memory_names_a_fix_the_command_has(capsys, tmp_path, monkeypatch, command, native):
+    """The fix names only options of the failed command (or of the convert command it suggests), never
+    training's (--dim...); a native model, read whole whatever --limit says, gets no --limit advice."""
+    from w2v_scratch.cli import build_parser
+    from w2v_scratch.word2vec import Word2Vec
+    from w2v_scratch.training.config import TrainConfig
+
+    target, argv, needles = MEMORY_CASES[command]
+    if native:
+        if command in ("phrases", "gradcheck"):
+            pytest.skip("no vectors input")
+        model = Word2Vec(TrainConfig(dim=2, epochs=1, min_count=1))
+        model.build_vocab([["a", "b", "c"]])
+        model.save(tmp_path / "m")
+        vectors = tmp_path / "m.npz"
+        capsys.readouterr()  # build_vocab's line
+    else:
+        vectors = tmp_path / "v.txt"
+        save_word2vec(vectors, ["a", "b", "c"], [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 89.4 GiB for an array with shape (24, 1000000000)")
+
+    monkeypatch.setattr(target, no_memory)
+    code, out, err = run(capsys, command, *[a.format(v=vectors, d=tmp_path) for a in argv])
+    assert code == ConfigError.exit_code and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"w2v-scratch {command}: error: out of memory (Unable to allocate 89.4 GiB"), err
+    parsers = build_parser().commands
+    fix = err.split("1000000000)):", 1)[1]
+    allowed = set(parsers[command]._option_string_actions)
+    if "w2v-scratch convert" in fix:
+        allowed |= set(parsers["convert"]._option_string_actions)
+    assert _options_named(fix) <= allowed and "--dim" not in fix, fix
+    if native:
+        assert "native model is read whole" in fix and "--limit" not in fix.replace("whatever --limit", ""), fix
+    else:
+        for needle in needles:
+            assert needle in fix, fix

@@ -21,7 +21,7 @@ from w2v_scratch.base.errors import ConfigError, InputError, VocabError
 from w2v_scratch.vectors.formats import load_vectors, save_word2vec
 from w2v_scratch.corpus.phrases import phrase_corpus
 
-TINY = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--batch-size", "64", "--no-progress", "--query"]
+TINY = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--threads", "1", "--no-progress", "--query"]
 
 
 def run(capsys, *argv):
@@ -63,6 +63,17 @@ def test_phrases_writes_the_apis_output_and_a_summary(capsys, tmp_path, phrase_t
 def test_phrases_default_threshold_is_word2phrases(capsys, tmp_path, phrase_text):
     code, _, err = run(capsys, "phrases", "--corpus", phrase_text, "--output", tmp_path / "o.txt")
     assert code == 0 and "(threshold 100)" in err.splitlines()[-1]
+
+
+def test_a_long_phrases_pass_says_how_far_it_got(capsys, tmp_path, phrase_text, monkeypatch):
+    from w2v_scratch.corpus import phrases as phrases_mod
+
+    monkeypatch.setattr(phrases_mod, "_REPORT_SECONDS", 0.0)  # a line after every batch
+    out = tmp_path / "o.txt"
+    code, _, err = run(capsys, "phrases", "--corpus", phrase_text, "--output", out, "--threshold", 10, 5)
+    assert code == 0, err
+    for label in ("phrase pass 1/2", "phrase pass 2/2", f"writing {out}"):
+        assert f"{label}: 2,700 tokens of {phrase_text} so far" in err, err
 
 
 @pytest.mark.parametrize("case", ["output-is-input", "missing-corpus", "bad-threshold", "gensim-and-pairs"])
@@ -117,6 +128,53 @@ def test_classes_refuses_to_write_over_its_vectors(capsys, tmp_path, vectors):
     before = vectors.read_bytes()
     code, _, err = run(capsys, "classes", "--vectors", vectors, "--classes", 2, "--output", vectors)
     assert code == ConfigError.exit_code and err.count("\n") == 1 and vectors.read_bytes() == before
+
+
+def test_classes_reports_progress_and_stops_once_no_word_moves(capsys, tmp_path, vectors, monkeypatch):
+    from w2v_scratch.vectors import classes as classes_mod
+
+    calls = []
+    real = classes_mod._iterate
+    monkeypatch.setattr(classes_mod, "_iterate", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(classes_mod, "REPORT_SECONDS", 0.0)  # a line after every iteration
+    code, _, err = run(capsys, "classes", "--vectors", vectors, "--classes", 4, "--output", tmp_path / "c.txt",
+                       "--iterations", 10**9)
+    assert code == 0, err
+    lines = err.splitlines()
+    moved = [line for line in lines if line.startswith("k-means iteration ")]
+    assert len(moved) == len(calls) - 1 >= 1 and "/1,000,000,000: " in moved[0] and "Ctrl-C" in moved[0]
+    assert f"no word changed class in iteration {len(calls)}, so the classes are final" in err
+    words, classes = load_classes(tmp_path / "c.txt")
+    np.testing.assert_array_equal(classes, word_classes(load_vectors(vectors).vectors, 4, iterations=len(calls)))
+
+
+def test_ctrl_c_during_classes_writes_nothing(capsys, tmp_path, vectors, monkeypatch):
+    from w2v_scratch.vectors import classes as classes_mod
+
+    calls = []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return 1  # a word moved: go on
+
+    monkeypatch.setattr(classes_mod, "_iterate", interrupted)
+    out = tmp_path / "c.txt"
+    out.write_text("old\n")
+    code, _, err = run(capsys, "classes", "--vectors", vectors, "--classes", 4, "--output", out)
+    assert code == 130 and err.count("\n") == 1
+    assert err.startswith("w2v-scratch classes: interrupted by Ctrl-C: classes stopped; ") and "old contents" in err
+    assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["c.txt", "v.txt"]
+
+
+def test_more_classes_than_words_is_refused_and_costs_no_memory(capsys, tmp_path, vectors):
+    code, _, err = run(capsys, "classes", "--vectors", vectors, "--classes", 41, "--output", tmp_path / "c.txt")
+    assert code == ConfigError.exit_code and err.count("\n") == 1
+    assert "--classes 41 is more than the 40 words" in err and "at most 40" in err
+    assert not (tmp_path / "c.txt").exists()
+    X = load_vectors(vectors).vectors  # the library keeps word2vec.c's answer: word i alone in class i
+    np.testing.assert_array_equal(word_classes(X, 10**15), word_classes(X, 40))  # no 10**15-row centroid table
 
 
 def test_train_classes_writes_classes_instead_of_vectors(capsys, tmp_path, topic_corpus):
@@ -269,7 +327,7 @@ def test_extra_pairs_are_checked(capsys, tmp_path, pair, error):
 def test_new_options_train(capsys, tmp_path, topic_corpus):
     out = tmp_path / "v.txt"
     code, _, err = run(capsys, "train", "--corpus", topic_corpus, "--output", out, "--ns-exponent", "0.5",
-                       "--max-sentence-length", "5", "--extra", "cbow_update=exact", "--save-model", tmp_path / "m",
+                       "--max-sentence-length", "5", "--model", "cbow", "--extra", "cbow_update=exact", "--save-model", tmp_path / "m",
                        *TINY)
     assert code == 0, err
     cfg = w2v_scratch.Word2Vec.load(tmp_path / "m").config

@@ -6,7 +6,7 @@ import pytest
 from w2v_scratch.cli import main
 from w2v_scratch.base.errors import ConfigError, InputError, VocabError
 
-TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--batch-size", "64", "--no-progress", "--query"]
+TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--threads", "1", "--no-progress", "--query"]
 
 
 def run(capsys, *argv):

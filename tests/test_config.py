@@ -58,7 +58,7 @@ def test_min_lr_above_lr():
 def test_upper_bounds():
     refused("--epochs must be at most", epochs=MAX_EPOCHS + 1)
     refused("--threads must be at most", threads=MAX_THREADS + 1)
-    assert TrainConfig(epochs=MAX_EPOCHS, threads=MAX_THREADS).with_defaults().threads == MAX_THREADS
+    assert TrainConfig(epochs=MAX_EPOCHS, threads=MAX_THREADS, backend="cpu").with_defaults().threads == MAX_THREADS
 
 
 def test_ranges_that_existed_keep_their_messages():

@@ -206,8 +206,8 @@ def test_huge_learning_rate_diverges_cleanly(capsys, tmp_path, topic_corpus):
     """SGD at lr 1e20 overflows the vectors within a few batches: the reference trainer stops on the
     first non-finite batch loss, and nothing is written."""
     code, _, err = run(capsys, "train", "--corpus", topic_corpus, "--output", tmp_path / "v.txt",
-                       "--save-model", tmp_path / "m", "--optimizer", "sgd", "--lr", "1e20", "--batch-size", "32",
-                       *TRAIN)
+                       "--save-model", tmp_path / "m", "--backend", "reference", "--optimizer", "sgd", "--lr", "1e20",
+                       "--batch-size", "32", *TRAIN)
     assert_fails(code, err, DivergenceError, "lower --lr")
     assert leftovers(tmp_path, [topic_corpus]) == []
 
@@ -217,7 +217,8 @@ def test_vectors_gone_infinite_after_the_last_batch(capsys, tmp_path, topic_corp
     """lr 1e39 (float32 overflow) with a single batch: the loss was finite when computed, the update then
     made the vectors infinite; the final check in ``fit`` catches it before anything is written."""
     code, _, err = run(capsys, "train", "--corpus", topic_corpus, "--output", tmp_path / "v.txt",
-                       "--save-model", tmp_path / "m", "--optimizer", "sgd", "--lr", "1e39", *TRAIN)
+                       "--save-model", tmp_path / "m", "--backend", "reference", "--optimizer", "sgd", "--lr", "1e39",
+                       *TRAIN)
     assert_fails(code, err, DivergenceError, "the vectors hold NaN/inf; lower --lr")
     assert leftovers(tmp_path, [topic_corpus]) == []
 
@@ -234,7 +235,7 @@ def test_final_divergence_guard_covers_every_backend(capsys, tmp_path, topic_cor
 
     monkeypatch.setattr(reference, "train", poisoned)
     code, _, err = run(capsys, "train", "--corpus", topic_corpus, "--output", tmp_path / "v.txt",
-                       "--save-model", tmp_path / "m", *TRAIN)
+                       "--save-model", tmp_path / "m", "--backend", "reference", *TRAIN)
     assert_fails(code, err, DivergenceError, "training diverged")
     assert leftovers(tmp_path, [topic_corpus]) == []
 

@@ -108,7 +108,7 @@ ABSURD = [
     (["--negative", str(10**12)], "--negative"),
     (["--backend", "cpu", "--negative", str(10**12)], "--negative"),
     (["--backend", "cpu", "--threads", "1000", "--window", str(10**6), "--negative", "1000"], "--threads"),
-    (["--loss", "softmax", "--dim", str(10**11)], "--dim"),
+    (["--backend", "reference", "--loss", "softmax", "--dim", str(10**11)], "--dim"),
 ]
 
 
@@ -125,8 +125,8 @@ def test_memory_is_checked_before_the_corpus_is_read(capsys, tmp_path):
 
 def test_sizes_that_fit_train(capsys, tmp_path, topic_corpus):
     for options in (["--window", "40", "--negative", "20"], ["--backend", "cpu", "--window", "500", "--negative", "50"],
-                    ["--loss", "softmax", "--batch-size", str(10**15)], ["--batch-size", str(10**20)],
-                    ["--backend", "cpu", "--loss", "hs", "--negative", str(10**12)], ["--dim", "2000"]):
+                    ["--backend", "reference", "--loss", "softmax", "--batch-size", str(10**15)],
+                    ["--backend", "reference", "--batch-size", str(10**20)], ["--dim", "2000"]):
         code, err, out = train(capsys, tmp_path, topic_corpus, *options)
         assert code == 0, (options, err)
         out.unlink()
@@ -201,19 +201,19 @@ def test_memory_error_is_one_line(capsys, tmp_path, topic_corpus, monkeypatch):
         raise MemoryError("Unable to allocate 89.4 GiB for an array with shape (24, 1000000000)")
 
     monkeypatch.setattr(reference, "train", no_memory)
-    code, err, out = train(capsys, tmp_path, topic_corpus)
+    code, err, out = train(capsys, tmp_path, topic_corpus, "--backend", "reference")
     assert_one_error(code, err, out, ConfigError, "out of memory", "89.4 GiB", "lower --dim")
 
 
 # -- 3. divergence -----------------------------------------------------------------------------------------
 DIVERGING = [
-    ["--lr", "1e9"],                                        # Adam: finite, the loss 1e18
-    ["--optimizer", "sgd", "--lr", "1e9"],
+    ["--backend", "reference", "--lr", "1e9"],              # Adam: finite, the loss 1e18
+    ["--backend", "reference", "--optimizer", "sgd", "--lr", "1e9"],
     ["--backend", "cpu", "--lr", "1e9"],                    # NaN inside the kernel
     ["--backend", "cpu", "--lr", "1e300"],                  # beyond float32: inf in the kernel
     ["--backend", "cpu", "--model", "cbow", "--lr", "1e6"],
     ["--backend", "cpu", "--loss", "hs", "--lr", "5"],      # finite: the loss thousands of times too big
-    ["--loss", "hs", "--optimizer", "sgd", "--lr", "1", "--batch-size", "32"],
+    ["--backend", "reference", "--loss", "hs", "--optimizer", "sgd", "--lr", "1", "--batch-size", "32"],
 ]
 
 
@@ -287,7 +287,7 @@ def test_bounds_sit_far_above_sane_runs():
 # -- 4. warnings ---------------------------------------------------------------------------------------------
 def test_warnings_of_a_failing_run_are_not_printed(capsys, tmp_path, topic_corpus, recwarn):
     warnings.simplefilter("always")
-    code, err, out = train(capsys, tmp_path, topic_corpus, "--optimizer", "sgd", "--lr", "1e39")
+    code, err, out = train(capsys, tmp_path, topic_corpus, "--backend", "reference", "--optimizer", "sgd", "--lr", "1e39")
     assert_one_error(code, err, out, DivergenceError, "the vectors hold NaN/inf; lower --lr")
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 

@@ -36,7 +36,7 @@ from w2v_scratch.training.run import fit
 
 from conftest import StopAfter, make_topic_corpus
 
-FAST = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--no-progress", "--query"]
+FAST = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--threads", "1", "--no-progress", "--query"]
 QUIET = dict(progress=False, log=lambda m: None)
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 

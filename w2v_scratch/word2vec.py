@@ -23,6 +23,7 @@ keys: ``center`` (W_in), ``context`` (W_out), ``inner_nodes`` (Θ).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -30,7 +31,9 @@ import numpy as np
 from .training import persist, run as train
 from .training.checkpoint import Checkpointer, read_checkpoint
 from .training.config import TrainConfig, check_memory, config_from_params
-from .base.errors import ConfigError
+from .base.errors import ConfigError, FormatError
+from .base.inputs import SNIFF
+from .vectors.sniff import _foreign, is_pickle
 from .vectors.keyedvectors import KeyedVectors
 from .textbook.sampling import keep_probabilities
 from .corpus.vocab import Vocab
@@ -79,7 +82,9 @@ class Word2Vec:
       counted exactly (gensim prunes rare words while counting);
     * :meth:`get_latest_training_loss` is the last epoch's mean loss per example (gensim: a running
       sum over the train() call, 0 unless compute_loss=True);
-    * a one-shot generator works (the corpus is read once; gensim needs a re-iterable); a sentence
+    * a one-shot generator works for ``fit`` and the constructor (the corpus is read once; gensim needs
+      a re-iterable), but ``build_vocab`` then ``train`` reads the corpus twice, and a generator read
+      before is refused as used up (``sentences.load``): give a list or a re-iterable there; a sentence
       longer than 10,000 tokens is cut into pieces, none dropped (gensim drops the rest);
     * refused with a ConfigError: ``trim_rule``, ``sorted_vocab=0``, ``null_word=1``,
       ``shrink_windows=False``, a ``hashfxn`` other than ``hash``, ``build_vocab(update=True)``.
@@ -112,6 +117,15 @@ class Word2Vec:
         self._rng = None  # build_vocab's generator, for the train() that follows it
         if sentences is not None or corpus_file is not None:
             self.fit(_one_corpus(sentences, corpus_file, "sentences"))
+
+    def __repr__(self) -> str:
+        """``Word2Vec(model='sg', loss='ns', dim=100, backend='cpu', vocab=10,000 words, trained 5 epochs)``."""
+        c = self.config
+        state = "not trained"
+        if self.vocab is not None:
+            n = len(self.history)
+            state = f"vocab={len(self.vocab):,} words, trained {n} epoch{'' if n == 1 else 's'}"
+        return f"Word2Vec(model={c.model!r}, loss={c.loss!r}, dim={c.dim}, backend={c.backend!r}, {state})"
 
     # -- training -------------------------------------------------------------
     def fit(self, corpus="ptb", progress: bool | None = None, log=None, checkpoint=None,
@@ -275,7 +289,7 @@ class Word2Vec:
         :class:`~w2v_scratch.vectors.keyedvectors.KeyedVectors`: gensim's queries and file calls."""
         if self.w_in is None:
             raise RuntimeError("the model is not trained yet: call fit() (or build_vocab()) first")
-        return KeyedVectors(self.vocab.words, self.w_in, counts=self.vocab.counts)
+        return KeyedVectors(self.vocab.words, self.w_in, counts=self.vocab.counts, index=self.vocab.index)
 
     def save(self, path) -> None:
         """Native format: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config, history)."""
@@ -283,12 +297,19 @@ class Word2Vec:
 
     @classmethod
     def load(cls, path) -> "Word2Vec":
-        """A model saved by :meth:`save` (``persist.read_model`` checks every part)."""
+        """A model saved by :meth:`save` (``persist.read_model`` checks every part). A file that is
+        not one (a gensim pickle, a vectors file...) is named as what it is, never unpickled."""
+        _refuse_other_files(path, "in gensim, write model.wv.save_word2vec_format('vectors.bin', binary=True), "
+                            "then load that file here with KeyedVectors.load('vectors.bin')",
+                            f"is not a model (Word2Vec.save writes PATH.npz + PATH.json): for a vectors file, use "
+                            f"KeyedVectors.load({os.fspath(path)!r})")
         return cls._from_saved(persist.read_model(path))
 
     @classmethod
     def load_checkpoint(cls, path) -> "Word2Vec":
         """The model of a checkpoint, its resume position checked (``checkpoint.read_checkpoint``)."""
+        _refuse_other_files(path, "a checkpoint is the PATH.npz + PATH.json pair a w2v-scratch run writes (its "
+                            "--checkpoint, by default OUTPUT.ckpt)")
         return cls._from_saved(read_checkpoint(path))
 
     @classmethod
@@ -320,6 +341,30 @@ def check_fits(cfg: TrainConfig, vocab: Vocab) -> None:
                           f"overflow (the most frequent word occurs {int(counts.max()):,} times): use an exponent "
                           "such as 0.75")
     check_memory(rc, len(vocab), tokens, kept)
+
+
+def _refuse_other_files(path, pickle_fix: str, other: str | None = None) -> None:
+    """When ``path`` names a file of its own and no ``.npz``/``.json`` pair is beside it, say what that
+    file is from its first bytes — a pickle (gensim's ``.save()``: named with ``pickle_fix``), another
+    format w2v-scratch does not read, or (``other``) anything else — rather than that ``path.npz``
+    does not exist. Nothing is unpickled."""
+    p = os.fspath(path)
+    npz, json_path = persist.model_paths(p)
+    if p.endswith((".npz", ".json")) or os.path.exists(npz) or os.path.exists(json_path) or not os.path.isfile(p):
+        return
+    try:
+        with open(p, "rb") as f:
+            head = f.read(SNIFF)
+    except OSError:
+        return  # the reader names the problem
+    if is_pickle(head):
+        raise FormatError(f"{p} is a Python pickle (e.g. a gensim model saved with .save()), which w2v-scratch never "
+                          f"loads (unpickling runs code from the file): {pickle_fix}")
+    foreign = _foreign(head)
+    if foreign:
+        raise FormatError(f"{p} is {foreign}")
+    if other:
+        raise FormatError(f"{p} {other}")
 
 
 def _one_corpus(corpus, corpus_file, name: str):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import stat
 import tempfile
 import time
@@ -141,12 +142,30 @@ def _open_stream(target: str, shown: str) -> int:
         return fd
 
 
+_STOPPING = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold Ctrl-C, SIGTERM and SIGHUP back within this block (they arrive when it ends); a no-op
+    where threads cannot mask signals."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w"):
     """Open ``path`` for writing (text mode: UTF-8, ``\\n``). A regular file (or a link to one) is
     written to a temporary sibling, synced, and renamed over it on success; on any exception
-    (KeyboardInterrupt and SIGTERM included) the temporary file is deleted and ``path`` is left as
-    it was. A character device or FIFO is written into directly."""
+    (KeyboardInterrupt, and SIGTERM or SIGHUP where ``terminate.unwinding`` makes them exceptions)
+    the temporary file is deleted and ``path`` is left as it was. A character device or FIFO is
+    written into directly (nothing to delete: what was written stays written)."""
     p = os.fspath(path)
     check_output(p)
     target = _target(p)
@@ -160,20 +179,23 @@ def atomic_write(path, mode: str = "w"):
             raise InputError(f"cannot write {p}: {exc.strerror or exc}") from None
         return
     folder = os.path.dirname(target)
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write {p}: {exc.strerror or exc} (choose another folder)") from None
-    try:
-        os.fchmod(fd, new_file_mode(target))  # mkstemp makes 0600 files; give the usual permissions
+        with _signals_held():  # the file and its name arrive together: a signal waits until tmp is set
+            try:
+                fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
+            except OSError as exc:
+                raise InputError(f"cannot write {p}: {exc.strerror or exc} (choose another folder)") from None
         with os.fdopen(fd, mode, **kwargs) as f:
+            os.fchmod(fd, new_file_mode(target))  # mkstemp makes 0600 files; give the usual permissions
             yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, InputError):
             raise InputError(f"cannot write {p}: {exc.strerror or exc}") from None
         raise

@@ -35,31 +35,46 @@ SNIFF = 1 << 16  # bytes sampled at the start of an input to tell its format
 FIFO_WAIT = 5.0  # seconds a named pipe may take to get a writer
 
 
-def open_raw(path) -> tuple[io.FileIO, bytes]:
+def open_raw(path, what: str = "") -> tuple[io.FileIO, bytes]:
     """The unbuffered file ``path`` opened for reading, and the bytes already read from it (a pipe's
-    first data), with one-line errors: a folder, a device (``/dev/zero`` never ends and cannot be
-    sized), a socket are refused. A pipe with a writer is read as long as the writer takes; a named
-    pipe that nothing writes to is refused after ``FIFO_WAIT`` seconds, rather than hanging."""
+    first data), with one-line errors that call it ``what`` (e.g. "vocabulary file"): a folder, a
+    device (``/dev/zero`` never ends and cannot be sized), a socket are refused. A pipe with a writer
+    is read as long as the writer takes; a named pipe that nothing writes to is refused after
+    ``FIFO_WAIT`` seconds (:func:`open_pipe`), rather than hanging."""
     p = os.fspath(path)
+    name = f"{what} {p}" if what else p
     try:
         mode = os.stat(p).st_mode
     except (FileNotFoundError, NotADirectoryError):
-        raise InputError(f"{p} does not exist: check the path") from None
+        raise InputError(f"{name} does not exist: check the path") from None
     except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(mode):
-        raise InputError(f"{p} is a folder, not a file: give a file path")
+        raise InputError(f"{name} is a folder, not a file: give a file path")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise InputError(f"{p} is a device, not a file (a device cannot be sized, and one like /dev/zero "
+        raise InputError(f"{name} is a device, not a file (a device cannot be sized, and one like /dev/zero "
                          "never ends): give a regular file or a pipe")
     if stat.S_ISSOCK(mode):
-        raise InputError(f"{p} is a socket, not a file: give a regular file (or a pipe)")
+        raise InputError(f"{name} is a socket, not a file: give a regular file (or a pipe)")
+    if stat.S_ISFIFO(mode):
+        return open_pipe(p, what)
     try:
-        if not stat.S_ISFIFO(mode):
-            return io.FileIO(p, "rb"), b""
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)  # a blocking open would wait for a writer forever
+        return io.FileIO(p, "rb"), b""
     except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def open_pipe(path, what: str = "") -> tuple[io.FileIO, bytes]:
+    """A named pipe (or any pipe) opened for reading without blocking on its open, and its first
+    data: a writer that is there is waited for as long as it takes to write, but a pipe that nothing
+    writes to (end of data at once) is refused after ``FIFO_WAIT`` seconds with one line that calls
+    it ``what``, rather than hanging (a blocking open would wait for a writer forever)."""
+    p = os.fspath(path)
+    name = f"{what} {p}" if what else p
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
     try:
         deadline = time.monotonic() + FIFO_WAIT
         while True:
@@ -71,7 +86,7 @@ def open_raw(path) -> tuple[io.FileIO, bytes]:
             if first:
                 break
             if time.monotonic() > deadline:  # end of data at once: no writer (or one that wrote nothing)
-                raise InputError(f"{p} is a named pipe that nothing wrote to in {FIFO_WAIT:g} s: "
+                raise InputError(f"{name} is a named pipe that nothing wrote to in {FIFO_WAIT:g} s: "
                                  "start the program that writes it first, or give a regular file")
             time.sleep(0.02)
         os.set_blocking(fd, True)
@@ -107,6 +122,18 @@ class Stream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def fileno(self) -> int:
+        """The descriptor of a source that is a file (to wait on it with ``select`` once
+        :attr:`holding` is false); a decompressor or another stream has none."""
+        if isinstance(self._source, io.FileIO):
+            return self._source.fileno()
+        raise io.UnsupportedOperation("fileno")
+
+    @property
+    def holding(self) -> bool:
+        """Whether bytes of ``head`` are still to be read (a read returns them without waiting)."""
+        return len(self._head) > 0
+
     def readinto(self, b) -> int:
         if len(self._head):
             n = min(len(b), len(self._head))
@@ -138,9 +165,9 @@ class Input:
     from the start (the sample is replayed, so a pipe is read once). :attr:`plain` is true for a
     regular uncompressed file (which can be sized and mapped: its data begins at :attr:`offset`)."""
 
-    def __init__(self, path) -> None:
+    def __init__(self, path, what: str = "") -> None:
         self.path = os.fspath(path)
-        self.raw, first = open_raw(self.path)
+        self.raw, first = open_raw(self.path, what)
         try:
             source = Stream(first, self.raw) if first else self.raw
             magic = read_upto(source, 6)
@@ -187,12 +214,12 @@ class Input:
         self.close()
 
 
-def open_input(path, mode: str = "rb"):
+def open_input(path, mode: str = "rb", what: str = ""):
     """Open ``path`` for reading, decompressed (gzip, bzip2, xz) and without a UTF-8 BOM; ``mode``
     "rb" or "rt" (UTF-8, universal newlines). A missing, unreadable or unsuitable file (a folder, a
-    device, a pipe nothing writes to) raises :class:`InputError`; a damaged compressed stream raises
-    OSError while being read."""
-    src = Input(path)
+    device, a pipe nothing writes to) raises :class:`InputError`, whose line calls it ``what``; a
+    damaged compressed stream raises OSError while being read."""
+    src = Input(path, what)
     f = src.stream
     return f if "b" in mode else io.TextIOWrapper(f, encoding="utf-8")
 

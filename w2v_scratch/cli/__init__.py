@@ -12,7 +12,13 @@ Each subcommand lives in its own module with a ``register(subparsers)`` function
 that adds its parser and sets ``func``. Any :class:`~w2v_scratch.base.errors.W2VError`
 becomes one line on stderr and the error's exit status; ``--debug`` shows the
 traceback instead. A command line argparse cannot parse is one line too
-(:class:`~w2v_scratch.cli.common.Parser`), exit status 2.
+(:class:`~w2v_scratch.cli.common.Parser`), exit status 2. Running out of memory is one line
+naming a fix the failed command has (:func:`~w2v_scratch.cli.common.memory_fix`).
+
+Every command runs inside :func:`~w2v_scratch.base.terminate.unwinding`: Ctrl-C, SIGTERM and SIGHUP
+unwind it (an unfinished output's temporary file is deleted, an existing output keeps its old
+contents) and end it with one line on stderr
+(:func:`~w2v_scratch.cli.common.interruption`) and exit status 130, 143 or 129.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ import importlib
 import sys
 import warnings
 
+from ..base import terminate
 from ..base.errors import ConfigError, W2VError
-from .common import EXIT_STATUSES, PROG, HelpFormatter, Parser, version
+from .common import EXIT_STATUSES, PROG, HelpFormatter, Parser, interruption, memory_fix, output_states, version
 
 COMMANDS = ("train", "vectors", "tools", "gradcheck")  # modules of this package, in --help order
 
@@ -60,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    before = output_states(args)
+    try:
+        with terminate.unwinding():  # SIGTERM and SIGHUP unwind the command as Ctrl-C does
+            return _run(args)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or terminate.Terminated / HangUp
+        _say(f"w2v-scratch {args.command}: {interruption(args, exc, before)}", new_line=True)
+        return terminate.exit_status(exc)
+
+
+def _run(args) -> int:
+    """Run the command; a W2VError or MemoryError becomes one line on stderr and its exit status."""
     try:
         # Warnings (NumPy's "overflow encountered", "invalid value"...) are held back while the command
         # runs: a failing run prints its one error line and nothing else (an overflow during training is
@@ -73,20 +91,28 @@ def main(argv: list[str] | None = None) -> int:
     except W2VError as exc:
         if args.debug:
             raise
-        print(f"w2v-scratch {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        _say(f"w2v-scratch {args.command}: error: {_one_line(exc)}")
         return exc.exit_code
-    except MemoryError as exc:  # the last resort: sizes are checked before training (config.check_memory)
+    except MemoryError as exc:  # the last resort: train checks its sizes before it trains (training.memory)
         if args.debug:
             raise
         detail = _one_line(exc) or "an allocation failed"
-        print(f"w2v-scratch {args.command}: error: out of memory ({detail}): lower --dim, --window, --negative or "
-              "--batch-size, or keep fewer words with --max-vocab/--min-count", file=sys.stderr)
+        _say(f"w2v-scratch {args.command}: error: out of memory ({detail}): {memory_fix(args)}")
         return ConfigError.exit_code
-    except KeyboardInterrupt:
-        print(f"w2v-scratch {args.command}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         return 0
+
+
+def _say(line: str, new_line: bool = False) -> None:
+    """Print one line on stderr; a stderr that is gone (a closed terminal) is not another error.
+    ``new_line``: on a terminal, start a new line first (after ^C, or a prompt, the cursor may be
+    mid-line)."""
+    try:
+        if new_line and sys.stderr.isatty():
+            line = "\n" + line
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _one_line(exc: BaseException) -> str:

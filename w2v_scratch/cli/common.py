@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
+import os
+import stat
 import sys
 
+from ..base.files import file_signature
+from ..vectors.formats import _is_native
 from ..base.errors import ConfigError, DeviceError, DivergenceError, FormatError, InputError, MissingDependency, VocabError
 
 PROG = "w2v-scratch"
@@ -15,7 +19,7 @@ EXIT_STATUSES = (f"Exit status: 0 done; {EXIT_SYNTAX} command-line syntax (unkno
                  f"{InputError.exit_code} input file; {ConfigError.exit_code} option; "
                  f"{VocabError.exit_code} vocabulary; {FormatError.exit_code} file format; "
                  f"{DeviceError.exit_code} device; {DivergenceError.exit_code} divergence; "
-                 f"{MissingDependency.exit_code} missing optional dependency; 130 Ctrl-C; 143 SIGTERM.")
+                 f"{MissingDependency.exit_code} missing optional dependency; 129 SIGHUP; 130 Ctrl-C; 143 SIGTERM.")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -83,3 +87,88 @@ def _number(convert, ok, expected: str, name: str):
 positive = _number(int, lambda v: v >= 1, "a positive integer", "positive")
 non_negative = _number(int, lambda v: v >= 0, "an integer >= 0", "non_negative")
 threshold = _number(float, lambda v: 0 <= v < float("inf"), "a finite number >= 0", "threshold")
+
+
+# -- stopped by a signal -----------------------------------------------------------------------------------------
+def outputs(args) -> dict:
+    """The files the command writes (``{option: path}``), as the interruption line names them;
+    ``train``'s many outputs are summed up instead (:func:`interruption`)."""
+    path = getattr(args, "output", None)
+    if args.command == "train" or path is None:
+        return {}
+    return {"OUT" if args.command == "convert" else "--output": path}
+
+
+def output_states(args) -> dict:
+    """What each of :func:`outputs` is before the command runs: its signature (a regular file),
+    ``"stream"`` (a pipe or device, written into directly) or None (nothing there)."""
+    states = {}
+    for option, path in outputs(args).items():
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            states[option] = None
+            continue
+        states[option] = "stream" if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) else file_signature(path)
+    return states
+
+
+def interruption(args, exc: BaseException, before: dict) -> str:
+    """The one line of a command stopped by Ctrl-C, SIGTERM or SIGHUP: what stopped, and what
+    became of each output (``before``: :func:`output_states` taken before it ran). Every regular
+    output is written through ``atomic_write``, so it is either whole or as it was, and the
+    temporary file of an unfinished write has been deleted by the time this line is printed."""
+    name = getattr(exc, "signal_name", None)
+    how = f"terminated by {name}" if name else "interrupted by Ctrl-C"
+    if args.command == "train":
+        return f"{how}: the run stopped, and no file was left half-written"
+    paths = outputs(args)
+    if not paths:
+        return f"{how}: {args.command} stopped (it writes no file)"
+    fates, after = [], output_states(args)
+    for option, path in paths.items():
+        now = after.get(option)
+        if before.get(option) == "stream":
+            fates.append(f"{option} {path} (a pipe or device) got what was written before the stop")
+        elif now == before.get(option):
+            fates.append(f"{option} {path} " + ("was not written" if now is None else "keeps its old contents"))
+        else:
+            fates.append(f"{option} {path} had been written in full")
+    return f"{how}: {args.command} stopped; {', '.join(fates)}; no temporary file was left"
+
+
+# -- out of memory ---------------------------------------------------------------------------------------------
+TRAIN_MEMORY_FIX = ("lower --dim or --window (or --negative with negative sampling, --batch-size with the reference "
+                    "backend), or keep fewer words with --max-vocab/--min-count")
+
+
+def _native(path, fmt) -> bool:
+    """Whether ``path`` is read as a native model (read whole: a limit does not lower its memory)."""
+    return fmt == "native" or (fmt is None and _is_native(str(path)))
+
+
+def _smaller_vectors(path, fmt) -> str:
+    """How to use a vectors file too large for this machine's memory."""
+    if _native(path, fmt):
+        return "use a machine with more memory (a native model is read whole)"
+    return (f"use a machine with more memory, or keep the first (most frequent) words in a smaller file: "
+            f"{PROG} convert {path} SMALL.bin --limit N reads only N vectors")
+
+
+def memory_fix(args) -> str:
+    """What to do when ``args.command`` runs out of memory: only options that command has, or the
+    command that makes its input smaller."""
+    command = args.command
+    if command == "train":
+        return TRAIN_MEMORY_FIX
+    if command in ("similar", "analogy", "evaluate", "plot"):
+        return _smaller_vectors(args.vectors, args.format)
+    if command == "classes":
+        return "lower --classes, or " + _smaller_vectors(args.vectors, args.format)
+    if command == "convert":
+        if _native(args.input, args.format):
+            return "use a machine with more memory (a native model is read whole, whatever --limit says)"
+        return "keep fewer words with --limit N (only N vectors are read), or use a machine with more memory"
+    if command == "phrases":
+        return "cap the bigram table with --max-bigrams N (word2phrase.c's pruning), or use a machine with more memory"
+    return "use a machine with more memory"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from ..vectors.classes import ITERATIONS, save_classes, word_classes
+from ..base.errors import ConfigError
+from ..vectors.classes import ITERATIONS, REPORT_SECONDS, save_classes, word_classes
 from ..corpus.read import MAX_SENTENCE_LENGTH, resolve
 from ..base.files import check_outputs
 from ..vectors.formats import FORMATS, load_vectors
@@ -29,8 +30,9 @@ CLASSES_DESCRIPTION = (
     "word2vec.c's -classes: k-means word classes on trained vectors (any format the vector commands read). "
     "Word i starts in class i mod N; each iteration sets each centroid to the unit-length direction of the sum "
     "of its words' vectors and moves each word to the centroid of largest dot product. Deterministic: the same "
-    "vectors give the same classes. The output has one 'word class' line per word, in the vectors' order, as "
-    "word2vec.c writes it.\n\n"
+    "vectors give the same classes; once an iteration moves no word the classes are final and the remaining "
+    f"iterations are skipped. A long run prints a progress line every {REPORT_SECONDS:g} s; Ctrl-C stops it without "
+    "writing. The output has one 'word class' line per word, in the vectors' order, as word2vec.c writes it.\n\n"
     "In one step with training: w2v-scratch train --classes N --output classes.txt.")
 
 
@@ -66,7 +68,8 @@ def register(sub) -> None:
     p.add_argument("--classes", required=True, type=positive, metavar="N", help="how many classes")
     p.add_argument("--output", "-o", required=True, metavar="OUT", help="where to write the 'word class' lines")
     p.add_argument("--iterations", type=non_negative, default=ITERATIONS, metavar="N",
-                   help=f"k-means iterations (0: the initial i mod N) [{ITERATIONS}, as word2vec.c]")
+                   help=f"k-means iterations at most; they stop once no word changes class (0: the initial i mod N) "
+                        f"[{ITERATIONS}, as word2vec.c]")
     p.set_defaults(func=run_classes)
 
 
@@ -86,12 +89,16 @@ def run_phrases(args) -> int:
 
 
 def run_classes(args) -> int:
-    """Check --output, read the vectors, cluster them, write one 'word class' line per word."""
+    """Check --output, read the vectors, cluster them (a progress line every
+    ``classes.REPORT_SECONDS``), write one 'word class' line per word."""
     inputs = {"--vectors": args.vectors}
     inputs.update(zip(("--vectors's .npz", "--vectors's .json"), model_paths(args.vectors)))
     check_outputs({"--output": args.output}, inputs)
     emb = load_vectors(args.vectors, format=args.format)
-    classes = word_classes(emb.vectors, args.classes, iterations=args.iterations)
+    if args.classes > len(emb):
+        raise ConfigError(f"--classes {args.classes:,} is more than the {len(emb):,} words of {args.vectors}: "
+                          f"give at most {len(emb):,} (a class needs a word)")
+    classes = word_classes(emb.vectors, args.classes, iterations=args.iterations, report=_log)
     save_classes(args.output, emb.words, classes)
     used = len(set(classes.tolist()))
     _log(f"wrote the classes of {len(emb):,} words to {args.output} ({used:,} of {args.classes:,} classes used)")

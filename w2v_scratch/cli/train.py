@@ -14,19 +14,23 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import shlex
 import stat
 import typing
 
-from ..training import progress
-from ..training.checkpoint import Checkpointer, Interrupted, Terminated, checkpoint_paths, lock, lock_path, parse_interval, remove_checkpoint_files, terminate_by_unwinding
+from ..training import progress, recipes
+from ..training.checkpoint import (RUN_KEYS, Checkpointer, Interrupted, Terminated, checkpoint_paths, lock,
+                                   lock_path, parse_interval, record_run, remove_checkpoint_files, resume_command,
+                                   terminate_by_unwinding)
 from ..vectors.classes import save_classes, word_classes
-from ..training.config import BACKENDS, LOSSES, MODELS, TrainConfig, fast_threads
+from ..training.config import BACKENDS, EXTRA_KEYS, LOSSES, MODELS, TrainConfig, fast_threads, refuse_unused
 from ..corpus.read import BUNDLED, check_cache_dir, resolve
-from ..base.errors import ConfigError
+from ..base import terminate
+from ..base.errors import ConfigError, W2VError
 from ..base.files import check_outputs, file_signature, same_file
 from ..vectors.formats import output_format, save_vectors, save_word2vec
 from ..vectors.plot import plot_loss
-from ..training.run import check_seed, fit, resume
+from ..training.run import check_seed, fit, resolved_on, resume
 from ..word2vec import Word2Vec
 from .common import EXIT_STATUSES, HelpFormatter, positive, require
 
@@ -35,7 +39,8 @@ from .common import EXIT_STATUSES, HelpFormatter, positive, require
 OPTIONS = {
     "model": dict(choices=MODELS, help="skip-gram or CBOW"),
     "loss": dict(choices=LOSSES, help="negative sampling, hierarchical softmax, or full softmax (reference only)"),
-    "backend": dict(choices=BACKENDS, help="which trainer runs (auto: cuda when a GPU is present, else cpu)"),
+    "backend": dict(choices=BACKENDS, help="which trainer runs (auto: cuda when a GPU is usable, else cpu); reference "
+                                          "is --recipe textbook, cpu/cuda/auto --recipe word2vec [see --recipe]"),
     "dim": dict(type=int, help="vector size"),
     "window": dict(type=int, help="maximum context radius"),
     "negative": dict(type=int, help="noise words per context word (NS)"),
@@ -49,8 +54,8 @@ OPTIONS = {
                              "[textbook reference, word2vec cpu/cuda]"),
     "epochs": dict(type=int, help="passes over the corpus"),
     "batch_size": dict(type=int, help="examples per minibatch (windows; (center, context) pairs for skip-gram "
-                                      "HS/softmax), reference trainer only: the cpu/cuda kernels take SGD steps per "
-                                      "example or per window [512]"),
+                                      "HS/softmax), reference trainer only (refused on cpu/cuda: their kernels "
+                                      "take SGD steps per example or per window) [512]"),
     "lr": dict(type=float, help="learning rate [0.01 Adam reference; 0.025 sg / 0.05 cbow SGD]"),
     "min_lr": dict(type=float, help="final learning rate of the linear decay (SGD) [lr x 1e-4]"),
     "optimizer": dict(choices=("adam", "sgd"), help="reference trainer's optimizer [adam]; cpu/cuda always run "
@@ -78,15 +83,17 @@ OPTIONS = {
     "read_vocab": dict(metavar="PATH", help="take the vocabulary from PATH ('word count' lines) instead of "
                                             "counting it in the corpus"),
 }
-EXTRA_KEYS = ("cbow_update", "cuda_sentence_length", "cuda_launch_words", "cuda_atomic", "cuda_warps_per_block")
 OUTPUT_FIELDS = ("save_vocab",)  # fields that name a file the run writes: checked as outputs
 INPUT_FIELDS = ("read_vocab",)  # fields that name a file the run reads: never an output
 DEFAULT_QUERY = {"ptb": ["chip"]}  # words shown at the end of a run on a bundled corpus (none on others)
-EPILOG = (f"{EXIT_STATUSES}\n\nCtrl-C and SIGTERM write a checkpoint first (at the next chunk boundary; a second one "
-          "stops at once); a damaged checkpoint is a file-format error. Every output is checked before the corpus "
-          "is read: none may be an input (the corpus, the checkpoint being resumed) or another output.\n\nProgress: a "
-          "bar on a terminal; when stderr is a file or pipe, a plain progress line at most every "
-          f"{progress.PLAIN_SECONDS:g} s.")
+EPILOG = (f"{EXIT_STATUSES}\n\nCtrl-C and SIGTERM while training write a checkpoint first (at the next chunk boundary; "
+          "a second one stops at once). The trained model goes to the checkpoint before the outputs, and the checkpoint "
+          "is removed once they are all written: an interruption or a full disk meanwhile keeps it, and the message "
+          "says how to resume. A checkpoint records the run's outputs and options: 'train --resume CKPT' alone finishes the run. A "
+          "run whose checkpoint exists is refused (resume it, or delete it); a damaged one is a file-format error. "
+          "Every output is checked before the corpus is read: none may be an input (the corpus, the checkpoint being "
+          "resumed) or another output.\n\nProgress: a bar on a terminal; when stderr is a file or pipe, a plain "
+          f"progress line at most every {progress.PLAIN_SECONDS:g} s.")
 
 
 def option_name(field: str) -> str:
@@ -136,11 +143,14 @@ def register(sub) -> None:
         "train",
         help="train word vectors (default: the textbook run on bundled PTB)",
         description=(
-            "Train word vectors. With no options this is the textbook's run: skip-gram with negative "
-            "sampling on the bundled Penn Treebank, NumPy reference trainer with Adam, printing the words "
-            "nearest to 'chip' at the end. Options left unset take the backend's defaults: the textbook's for "
-            "--backend reference, word2vec.c's for --backend cpu/cuda (min count 5, sample 1e-3, lr 0.025 / "
-            "0.05 for CBOW).\n\nword2vec.c's -classes: --classes N writes one 'word class' line per word "
+            "Train word vectors. Two recipes: 'textbook' is the NumPy reference trainer with the textbook's "
+            "settings (Adam at 0.01, minibatches of 512, min count 10, sample 1e-4, one thread); 'word2vec' is the "
+            "fastest backend here (cuda when a GPU is usable, else cpu on every core the process may use) with "
+            "word2vec.c's settings (SGD at 0.025 / 0.05 for CBOW, min count 5, sample 1e-3). With no options this "
+            "is the textbook's run on the bundled Penn Treebank, printing the words nearest to 'chip' at the end; "
+            "on your own --corpus the default is the word2vec recipe. --recipe or --backend chooses; the first "
+            "line of every run names the recipe, backend, threads and why.\n\nword2vec.c's -classes: --classes N "
+            "writes one 'word class' line per word "
             "(k-means on the trained vectors) to --output instead of the vectors; 'w2v-scratch classes' "
             "does the same on vectors already trained."
         ),
@@ -150,9 +160,13 @@ def register(sub) -> None:
     p.add_argument("--corpus", default=None,
                    help="a text file (.gz/.bz2/.xz ok), or 'ptb' for the bundled corpus [ptb; with --resume: "
                         "the checkpoint's corpus]")
+    p.add_argument("--recipe", choices=recipes.RECIPES, default=None,
+                   help="textbook: --backend reference with the textbook's defaults; word2vec: --backend auto (cuda "
+                        "when a GPU is usable, else cpu on every core) with word2vec.c's defaults [textbook on the "
+                        "bundled PTB, word2vec on your own --corpus; --backend decides when given]")
     p.add_argument("--output", "-o", default=None,
                    help="where to write the word vectors (word2vec format; binary if it ends in .bin) "
-                        "[vectors.txt; classes.txt with --classes]")
+                        "[vectors.txt; classes.txt with --classes; with --resume: the checkpoint's]")
     p.add_argument("--save-model", metavar="PATH", help="also save the full model (PATH.npz + PATH.json)")
     p.add_argument("--classes", type=positive, metavar="N",
                    help="write N word classes (word2vec.c's -classes: k-means, 10 iterations) to --output "
@@ -175,10 +189,10 @@ def register(sub) -> None:
     p.add_argument("--checkpoint-every", metavar="DURATION",
                    help="write a checkpoint at this interval: 90s, 10m, 1h (a bare number is seconds)")
     p.add_argument("--resume", metavar="PATH",
-                   help="carry on the run saved in checkpoint PATH with its model and options (--output, --corpus, "
-                        "--checkpoint, --checkpoint-every, --save-model, --classes, --plot, --query, "
-                        "--corpus-cache, --no-progress apply; a training option that would change the run is "
-                        "refused)")
+                   help="finish the run saved in checkpoint PATH with its model, options and outputs (the "
+                        "checkpoint records --output, --save-model, --plot, --classes, --query, --checkpoint-every "
+                        "and --corpus-cache; given again, --output, --corpus, --checkpoint and those options "
+                        "replace the recorded ones; a training option that would change the run is refused)")
     p.set_defaults(func=run)
 
 
@@ -222,27 +236,64 @@ def given(args, field: str):
 
 def config_from_args(args) -> TrainConfig:
     """The TrainConfig of the options given; the fields not given keep TrainConfig's defaults, except
-    ``--threads``: the cpu (or auto) backend runs on every core unless told otherwise."""
+    ``--backend``, which follows the recipe (``recipes.choose``: textbook → reference, word2vec →
+    auto, unless --backend is given), and ``--threads``: the cpu (or auto) backend runs on every
+    core unless told otherwise."""
     values = {f.name: given(args, f.name) for f in dataclasses.fields(TrainConfig)}
+    values["backend"] = recipes.choose(args.recipe, values["backend"], args.corpus)[1]
     if values["threads"] is None and values["backend"] in ("cpu", "auto"):
         values["threads"] = fast_threads()
     return TrainConfig(**{name: value for name, value in values.items() if value is not None})
 
 
+def run_record(args, corpus) -> dict:
+    """What the checkpoint records of this run (``checkpoint.RUN_KEYS``), the query words as they
+    will be asked."""
+    query = list(args.query) if args.query is not None else DEFAULT_QUERY.get(str(corpus), [])
+    return record_run({**{key: getattr(args, key) for key in RUN_KEYS}, "query": query})
+
+
+def apply_record(args, record, path) -> None:
+    """With --resume: each option of :data:`RUN_KEYS` not given takes the checkpoint's recorded value.
+    A checkpoint that records no output (``Word2Vec.fit`` wrote it, or a version from before
+    outputs were recorded) needs --output: refused with one line naming it."""
+    for key in RUN_KEYS:
+        if getattr(args, key) is None and record and record.get(key) is not None:
+            setattr(args, key, record[key])
+    if args.output is None:
+        base = os.fspath(path)
+        guess = base[: -len(".ckpt")] if base.endswith(".ckpt") else ("classes.txt" if args.classes else "vectors.txt")
+        raise ConfigError(f"checkpoint {path} does not record where its run writes (Word2Vec.fit, or a version from "
+                          f"before checkpoints recorded their outputs, wrote it): give --output, e.g. "
+                          f"{resume_command(path)} --output {shlex.quote(guess)}")
+
+
+def check_classes(n, words: int) -> None:
+    """--classes N needs N <= the vocabulary's words (more classes than words would stay empty)."""
+    if n is not None and n > words:
+        raise ConfigError(f"--classes {n:,} is more than the {words:,} words of the vocabulary: give --classes "
+                          f"{words:,} or fewer (or keep more words with a lower --min-count)")
+
+
 def run(args) -> int:
     """Train (or resume), then write the outputs. SIGTERM unwinds the run like Ctrl-C (exit 143),
-    writing a checkpoint first while training. When stderr is not a terminal, progress bars leave
+    writing a checkpoint first while training; while the outputs are written the trained model is
+    in the checkpoint already (:func:`_finish`). When stderr is not a terminal, progress bars leave
     plain lines (:func:`w2v_scratch.training.progress.plain_unless_terminal`)."""
     try:
         with terminate_by_unwinding(), progress.plain_unless_terminal():
-            return _run(args)
+            return (_resume if args.resume else _start)(args, progress.FirstLineLog())
     except Terminated:
         raise Interrupted("terminated by SIGTERM: the run stopped, and no file was left half-written",
                           143) from None
 
 
 def refuse_changed_options(args, cfg, path) -> None:
-    """With --resume: an option given explicitly must be the run's own value."""
+    """With --resume: an option given explicitly must be the run's own value (--recipe included)."""
+    if args.recipe is not None and args.recipe != recipes.of_backend(cfg.backend):
+        raise ConfigError(f"--recipe cannot change when resuming: the run {path} was trained with the "
+                          f"{recipes.of_backend(cfg.backend)} recipe (backend {cfg.backend}) (drop --recipe, or start "
+                          "a new run without --resume)")
     for field in dataclasses.fields(TrainConfig):
         name, option, value = field.name, option_name(field.name), given(args, field.name)
         if value is None:
@@ -332,78 +383,115 @@ def _checkpoint_path(args):
     return None if _is_stream(args.output) else args.output + ".ckpt"
 
 
-def _run(args) -> int:
+def _start(args, log) -> int:
+    """A new run: the recipe and options checked, every output checked, then train and write."""
     if args.output is None:
         args.output = "classes.txt" if args.classes else "vectors.txt"
     every = parse_interval(args.checkpoint_every) if args.checkpoint_every else None
-    cfg = None
-    if not args.resume:
-        cfg = config_from_args(args).resolved()  # bad options fail before any reading
-        check_seed(cfg.seed)
+    recipe, _, why = recipes.choose(args.recipe, given(args, "backend"), args.corpus)
+    config = config_from_args(args)
+    cfg = resolved_on(config)  # auto chosen (cuda or cpu); bad options fail before any reading
+    refuse_unused([f.name for f in dataclasses.fields(TrainConfig) if given(args, f.name) is not None], cfg)
+    check_seed(cfg.seed)
     ckpt_path = _checkpoint_path(args)
     if every is not None and ckpt_path is None:
         raise ConfigError(f"--checkpoint-every needs --checkpoint PATH here: --output {args.output} is a device or "
                           "pipe, so there is no OUTPUT.ckpt")
-    corpus = args.corpus if (args.corpus or args.resume) else "ptb"
+    corpus = args.corpus if args.corpus else "ptb"
     outputs = check_run_outputs(args, ckpt_path, corpus)  # ... and every output, before any reading
-    checkpointer = Checkpointer(ckpt_path, every, _log)
-    signatures = {}  # checkpoint files this run may remove once complete → what they were
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(checkpointer.hold())  # a second run on this checkpoint is refused here
-        if args.resume:
-            if ckpt_path is None or not all(same_file(a, b) for a, b in zip(checkpoint_paths(args.resume),
-                                                                            checkpoint_paths(ckpt_path))):
-                stack.enter_context(lock(args.resume))
-            signatures = {path: file_signature(path) for path in checkpoint_paths(args.resume)}
-            model = Word2Vec.load_checkpoint(args.resume)
-            cfg = model.config.resolved()
-            refuse_changed_options(args, cfg, args.resume)
-            corpus = args.corpus or model.state.get("corpus")
-            if args.corpus is None:  # the checkpoint's corpus is an input too
-                check_run_outputs(args, ckpt_path, corpus)
-            model = resume(model, args.resume, args.corpus, progress=not args.no_progress, log=_log,
-                           checkpointer=checkpointer, corpus_cache=args.corpus_cache)
-        else:
-            model = fit(Word2Vec(cfg), corpus, progress=not args.no_progress, log=_log, checkpointer=checkpointer,
-                        corpus_cache=args.corpus_cache)
-        _write_outputs(args, model)
-        # The run is complete: its checkpoints have served. Remove only files this run wrote or
-        # resumed from, unchanged since, and never one of its outputs.
-        signatures.update(checkpointer.written)
-        remove_checkpoint_files(signatures, keep=list(outputs.values()))
-    _print_neighbours(model.wv, args.query if args.query is not None else DEFAULT_QUERY.get(str(corpus), []))
+    checkpointer = Checkpointer(ckpt_path, every, log, run=run_record(args, corpus),
+                                command=resume_command(ckpt_path) if ckpt_path is not None else None)
+    log.first = recipes.describe(recipe, why, cfg, config.backend, given(args, "threads") is not None)
+    with checkpointer.hold():  # a second run on this checkpoint is refused here, an existing checkpoint in fit
+        model = fit(Word2Vec(cfg), corpus, progress=not args.no_progress, log=log, checkpointer=checkpointer,
+                    corpus_cache=args.corpus_cache, check_vocab=lambda vocab: check_classes(args.classes, len(vocab)))
+        _finish(args, model, checkpointer, {}, outputs, log)
+    _print_neighbours(model.wv, checkpointer.run["query"])
     return 0
 
 
-def _write_outputs(args, model) -> None:
+def _resume(args, log) -> int:
+    """--resume: the checkpoint's run finished into its recorded outputs (or those given)."""
+    ckpt_path = args.checkpoint if args.checkpoint is not None else args.resume
+    checkpointer = Checkpointer(ckpt_path, None, log, command=resume_command(ckpt_path))
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(checkpointer.hold())  # a second run on this checkpoint is refused here
+        if not all(same_file(a, b) for a, b in zip(checkpoint_paths(args.resume), checkpoint_paths(ckpt_path))):
+            stack.enter_context(lock(args.resume))
+            checkpointer.refuse_existing()  # --checkpoint names another run's checkpoint
+        signatures = {path: file_signature(path) for path in checkpoint_paths(args.resume)}
+        model = Word2Vec.load_checkpoint(args.resume)
+        cfg = model.config.resolved()
+        refuse_changed_options(args, cfg, args.resume)
+        apply_record(args, model.state.pop("run", None), args.resume)
+        checkpointer.every = parse_interval(args.checkpoint_every) if args.checkpoint_every else None
+        corpus = args.corpus or model.state.get("corpus")
+        outputs = check_run_outputs(args, ckpt_path, corpus)  # before the corpus is read
+        check_classes(args.classes, len(model.vocab))
+        checkpointer.run = run_record(args, corpus)
+        log.first = recipes.describe(recipes.of_backend(cfg.backend), f"resuming {args.resume}", cfg, cfg.backend,
+                                     True, resuming=True)
+        model = resume(model, args.resume, args.corpus, progress=not args.no_progress, log=log,
+                       checkpointer=checkpointer, corpus_cache=args.corpus_cache)
+        _finish(args, model, checkpointer, signatures, outputs, log)
+    _print_neighbours(model.wv, checkpointer.run["query"])
+    return 0
+
+
+def _finish(args, model, checkpointer, signatures, outputs, log) -> None:
+    """Write the trained model to the checkpoint, then the outputs, then remove this run's
+    checkpoints (only files it wrote or resumed from, unchanged since, never an output). An
+    interruption or an error while the outputs are written leaves the checkpoint, and says so."""
+    kept = checkpointer.keep_finished(model)
+    if kept is not None:
+        kept = f"the trained model is kept in the checkpoint {kept}"
+    elif checkpointer.path is not None and os.path.exists(checkpoint_paths(checkpointer.path)[0]):
+        kept = f"the last checkpoint, {checkpointer.path}, is kept (the run goes on from there)"
+    try:
+        _write_outputs(args, model, log)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (base.terminate)
+        if kept is None:
+            raise
+        name = getattr(exc, "signal_name", None)
+        raise Interrupted(f"{f'terminated by {name}' if name else 'interrupted'} while writing the outputs: {kept}; "
+                          f"resume with: {checkpointer.resume_hint()}", terminate.exit_status(exc)) from None
+    except MemoryError:
+        if kept is None:
+            raise
+        raise ConfigError(f"out of memory while writing the outputs: {kept}; free some memory, then resume with: "
+                          f"{checkpointer.resume_hint()}") from None
+    except W2VError as exc:
+        if kept is not None:
+            exc.args = (f"{exc}; {kept}: once that is fixed, resume with: {checkpointer.resume_hint()}",)
+        raise
+    signatures.update(checkpointer.written)
+    remove_checkpoint_files(signatures, keep=list(outputs.values()))
+
+
+def _write_outputs(args, model, log) -> None:
     """--output (the vectors, or with --classes the word classes), --save-model, --plot."""
     if args.classes:
         classes = word_classes(model.center, args.classes)
         save_classes(args.output, model.vocab.words, classes)
-        _log(f"wrote the classes of {len(model.vocab):,} words ({args.classes:,} classes, k-means on the "
-             f"vectors) to {args.output}")
+        log(f"wrote the classes of {len(model.vocab):,} words ({args.classes:,} classes, k-means on the "
+            f"vectors) to {args.output}")
     else:
         write = save_word2vec if _is_stream(args.output) else save_vectors
         write(args.output, model.wv)  # binary when the name ends in .bin
-        _log(f"wrote {len(model.vocab):,} vectors of dimension {model.config.dim} to {args.output}")
+        log(f"wrote {len(model.vocab):,} vectors of dimension {model.config.dim} to {args.output}")
     if args.save_model:
         model.save(args.save_model)
-        _log(f"wrote the full model to {args.save_model}.npz/.json")
+        log(f"wrote the full model to {args.save_model}.npz/.json")
     if args.plot:
         plot_loss(model.history, args.plot)
-        _log(f"wrote the loss curve to {args.plot}")
+        log(f"wrote the loss curve to {args.plot}")
 
 
 def _print_neighbours(wv, words) -> None:
     for word in words:
         if word not in wv:
-            _log(f"{word!r} is not in the vocabulary")
+            progress.say(f"{word!r} is not in the vocabulary")
             continue
         print(f"nearest to {word!r}:")
         for other, score in wv.most_similar(word, topn=3):
             print(f"  {other:<20} cosine {score:.3f}")
-
-
-def _log(msg: str) -> None:
-    """A line on stderr, above the progress bar when one is on screen."""
-    progress.say(msg)

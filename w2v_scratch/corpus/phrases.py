@@ -9,6 +9,7 @@ The model itself — the two scorings, the two ways to count, the departures fro
 from __future__ import annotations
 
 import os
+import time
 from typing import Callable, Iterable
 
 import numpy as np
@@ -17,7 +18,7 @@ from ..base.errors import ConfigError, InputError
 from ..base.files import atomic_write, check_outputs
 from .phrase_model import (BATCH_TOKENS, COUNTINGS, DEFAULT_MIN_COUNT, DEFAULT_THRESHOLD, DELIMITER,  # noqa: F401
                            SCORINGS, Phrases, _batches, _check_options)
-from .read import MAX_SENTENCE_LENGTH, iter_sentences, resolve
+from .read import _REPORT_SECONDS, MAX_SENTENCE_LENGTH, iter_sentences, resolve
 
 
 def _apply_all(models: list[Phrases], batches: Iterable[tuple[list[str], np.ndarray]]):
@@ -28,17 +29,23 @@ def _apply_all(models: list[Phrases], batches: Iterable[tuple[list[str], np.ndar
 
 
 class _Counted:
-    """A corpus read as batches, counting its tokens (to check that every read sees the same text)."""
+    """A corpus read as batches, counting its tokens (to check that every read sees the same text);
+    given ``report``, a read longer than ``_REPORT_SECONDS`` says how far it got, under ``label``."""
 
-    def __init__(self, path: str, max_sentence_length: int) -> None:
-        self.path, self.max_sentence_length = path, max_sentence_length
+    def __init__(self, path: str, max_sentence_length: int, report: Callable[[str], None] | None = None) -> None:
+        self.path, self.max_sentence_length, self.report = path, max_sentence_length, report
         self.tokens = 0
+        self.label = "reading"
 
     def __iter__(self):
         self.tokens = 0
+        last_report = time.monotonic()
         for flat, lengths in _batches(iter_sentences(self.path, self.max_sentence_length)):
             self.tokens += len(flat)
             yield flat, lengths
+            if self.report is not None and time.monotonic() - last_report >= _REPORT_SECONDS:
+                self.report(f"{self.label}: {self.tokens:,} tokens of {self.path} so far")
+                last_report = time.monotonic()
 
 
 def _rereadable(corpus) -> str:
@@ -64,9 +71,10 @@ def learn_phrases(corpus, thresholds: Iterable[float | None] = (None,), min_coun
     for t in thresholds:
         _check_options(threshold=t, **options)
     path = _rereadable(corpus)
-    source = _Counted(path, max_sentence_length)
+    source = _Counted(path, max_sentence_length, report)
     models: list[Phrases] = []
     for k, threshold in enumerate(thresholds, 1):
+        source.label = f"phrase pass {k}/{len(thresholds)}"
         model = Phrases(threshold=threshold, **options)
         model._count_batches(_apply_all(models, source))
         if models and source.tokens != models[0].n_words:
@@ -88,7 +96,8 @@ def write_phrased(corpus, output, models: list[Phrases], max_sentence_length: in
     be the input. Returns ``{"sentences", "tokens_in", "tokens_out"}``."""
     path = _rereadable(corpus)
     check_outputs({"phrase output": output}, {"corpus": path})
-    source = _Counted(path, max_sentence_length)
+    source = _Counted(path, max_sentence_length, report)
+    source.label = f"writing {output}"
     n_sentences = n_out = 0
     with atomic_write(output, "w") as f:
         for flat, lengths in _apply_all(list(models), source):

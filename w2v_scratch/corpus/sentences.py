@@ -20,12 +20,18 @@ Refused, each with one short line that never shows the corpus: a corpus that is 
 an iterable (a ``dict``, ``bytes``, a number...), a sentence that is a string (``["a b c"]`` for
 ``[["a", "b", "c"]]``) or not iterable, a token that is not a ``str``, a token that is empty or
 holds whitespace (a corpus file could not hold it as one token, nor a word2vec vectors file as one
-word), and sentences without a single token.
+word), and sentences without a single token. An iterator (a generator, a ``map``...) yields its
+sentences once, so a second pass over it (``build_vocab`` then ``train``, or a second ``fit``)
+finds it empty: one this module has already read is named as used up, any other iterator that
+yields nothing as possibly so, and the message says to give a list, or an iterable whose
+``__iter__`` starts over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 
 from . import read as corpus_mod
@@ -101,11 +107,43 @@ def load(sentences: Iterable, min_count: int = 5, max_vocab: int | None = None,
     (``corpus.renumber``)."""
     check(sentences)
     name = describe(sentences)
+    counted = _Counted(sentences)
+    read_before = isinstance(sentences, Iterator) and sentences in _READ
+    if isinstance(sentences, Iterator):
+        with contextlib.suppress(TypeError):  # an iterator that takes no weak reference is not remembered
+            _READ.add(sentences)
     with corpus_mod.provisional(cache_dir) as chunks:
-        words, counts = corpus_mod.scan(token_lists(sentences, max_sentence_length), name, chunks, report)
+        words, counts = corpus_mod.scan(token_lists(counted, max_sentence_length), name, chunks, report)
+        if not words and not counted.n and isinstance(sentences, Iterator):
+            raise InputError(_used_up(name, read_before))
         if not words:
             raise InputError(f"the corpus {name} holds no words: give at least one sentence with a token")
         return corpus_mod.renumber(chunks, words, counts, name, min_count, max_vocab, vocab)
+
+
+_READ: weakref.WeakSet = weakref.WeakSet()  # the iterators load() has read: a second pass finds them empty
+_RESTART = "give a list of token lists, or an iterable whose __iter__ starts over (a class that re-reads its file)"
+
+
+def _used_up(name: str, read_before: bool) -> str:
+    """The message for an iterator that yielded no sentence: used up for sure when read before."""
+    if read_before:
+        return (f"the corpus {name} is used up: an iterator (such as a generator) yields its sentences once, and "
+                f"this one was read by an earlier build_vocab, fit or train; {_RESTART}")
+    return (f"the corpus {name} yielded no sentences: an iterator (such as a generator) yields its sentences once; "
+            f"if it was read before, {_RESTART}")
+
+
+class _Counted:
+    """An iterable's items, counted as they are read (``n``)."""
+
+    def __init__(self, items: Iterable) -> None:
+        self.items, self.n = items, 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.n += 1
+            yield item
 
 
 def encode(sentences: Iterable, vocab: Vocab, max_sentence_length: int = MAX_SENTENCE_LENGTH, cache_dir=None,

@@ -29,6 +29,7 @@ from typing import Iterator
 
 from ..base import terminate
 from ..base.errors import InputError
+from ..base.inputs import Stream, open_pipe
 
 BUNDLED = {"ptb": "ptb.train.txt.gz"}
 MAX_SENTENCE_LENGTH = 10_000
@@ -47,24 +48,61 @@ def resolve(corpus: str | os.PathLike) -> str:
 
 
 def open_binary(path: str | os.PathLike):
-    """Open a plain or compressed file for reading bytes, with one-line errors."""
+    """Open a plain or compressed file for reading bytes, with one-line errors. A named pipe is
+    opened without blocking (:func:`w2v_scratch.base.inputs.open_pipe`): one that nothing writes
+    to is refused after ``FIFO_WAIT`` seconds instead of hanging; its first data comes first."""
     path = str(path)
     if os.path.isdir(path):
         raise InputError(f"corpus {path} is a directory: give a text file")
     if not os.path.exists(path):
         raise InputError(f"corpus file {path} does not exist: check the path, or use --corpus ptb")
     try:
+        if stat.S_ISFIFO(os.stat(path).st_mode):
+            return _open_pipe(path)
         if path.endswith(".gz"):
             return gzip.open(path, "rb")
         if path.endswith(".bz2"):
             return bz2.open(path, "rb")
         if path.endswith(".xz"):
             return lzma.open(path, "rb")
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or device: unbuffered, read as data comes
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a device: unbuffered, read as data comes
             return open(path, "rb", buffering=0)
         return open(path, "rb")
     except PermissionError:
         raise InputError(f"corpus file {path} is not readable: check its permissions") from None
+
+
+_DECOMPRESS = {".gz": lambda f: gzip.GzipFile(fileobj=f, mode="rb"), ".bz2": lambda f: bz2.BZ2File(f, "rb"),
+               ".xz": lambda f: lzma.LZMAFile(f, "rb")}  # a corpus's compression is told by its name
+
+
+def _open_pipe(path: str) -> Stream:
+    """A named pipe opened by :func:`w2v_scratch.base.inputs.open_pipe` (refused, not waited on
+    forever, when nothing writes to it), its first data in front; decompressed if its name says so."""
+    raw, first = open_pipe(path, "corpus file")
+    pipe = Stream(first, raw)
+    decompress = next((d for suffix, d in _DECOMPRESS.items() if path.endswith(suffix)), None)
+    if decompress is None:
+        return pipe
+    try:
+        return Stream(b"", decompress(pipe), also=pipe)
+    except BaseException:
+        pipe.close()
+        raise
+
+
+def _waitable(f) -> bool:
+    """Whether ``f`` (from :func:`open_binary`) reads a pipe or device directly, so that ``select``
+    can wait on it (a decompressor's reads cannot be waited on)."""
+    if isinstance(f, io.FileIO):
+        return True
+    if isinstance(f, Stream):
+        try:
+            f.fileno()
+            return True
+        except OSError:  # io.UnsupportedOperation
+            return False
+    return False
 
 
 _COMPRESSED = {b"\x1f\x8b": (".gz", "gzip", "zcat"), b"\xfd7zXZ\x00": (".xz", "xz", "xzcat"),
@@ -85,11 +123,11 @@ def _blocks(path: str) -> Iterator[bytes]:
     dropped; a NUL byte (binary data, ``/dev/zero``) is refused at once."""
     first = b""  # the start of the stream, until it is long enough to tell a byte-order mark
     with open_binary(path) as f:
-        stream = isinstance(f, io.FileIO)  # a pipe or device (open_binary): never block out of Python's reach
+        stream = _waitable(f)  # a pipe or device (open_binary): never block out of Python's reach
         while True:
             terminate.check()  # a SIGTERM whose exception other code swallowed: stop before blocking on a pipe
             try:
-                if stream:
+                if stream and not (isinstance(f, Stream) and f.holding):  # held data is read without waiting
                     _wait_readable(f)
                 block = f.read(_BLOCK)
             except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:

@@ -16,6 +16,10 @@ import numpy as np
 
 from ..base.files import atomic_write
 from ..base.errors import FormatError, InputError, VocabError
+from ..base.inputs import open_input, reading
+from .text_file import MAX_WORD_BYTES
+
+_MAX_LINE = MAX_WORD_BYTES + 64  # characters: a word as long as a corpus allows, and a number
 
 
 class Vocab:
@@ -144,12 +148,23 @@ class Vocab:
 
 def word_number_lines(path, what: str, fields: str):
     """``(line number, word, number)`` for each non-blank line ``word number`` of the UTF-8 file
-    ``path`` (a vocabulary file's ``word count``, a classes file's ``word class``); ``what`` names the
-    file in the one-line errors (a line that is not a word and a whole number below 10**18, a missing,
-    unreadable or non-UTF-8 file)."""
+    ``path`` (a vocabulary file's ``word count``, a classes file's ``word class``), opened as every
+    input is (:func:`w2v_scratch.base.inputs.open_input`: gzip, bzip2 or xz decompressed, a byte-order
+    mark skipped, a device refused, a named pipe that nothing writes to refused after ``FIFO_WAIT``
+    seconds rather than waited on forever); ``what`` names the file in the one-line errors (a line
+    that is not a word and a whole number below 10**18, a line longer than a word can be, a missing,
+    unreadable, damaged or non-UTF-8 file)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
+        with reading(path), open_input(path, "rt", what=what) as f:
+            lineno = 0
+            while True:
+                line = f.readline(_MAX_LINE)  # bounded: a file with no line ends is not read whole
+                if not line:
+                    break
+                lineno += 1
+                if len(line) == _MAX_LINE and not line.endswith("\n"):
+                    raise FormatError(f"{what} {path}:{lineno}: the line is longer than {_MAX_LINE:,} "
+                                      f"characters: is it a {what}?")
                 parts = line.split()
                 if not parts:
                     continue
@@ -158,11 +173,5 @@ def word_number_lines(path, what: str, fields: str):
                     raise FormatError(f"{what} {path}:{lineno}: expected '{fields}', got {line.strip()[:60]!r}: "
                                       "fix or remove the line")
                 yield lineno, parts[0], int(number)
-    except FileNotFoundError:
-        raise InputError(f"{what} {path} does not exist: check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {path} is a folder: give a file path") from None
-    except PermissionError:
-        raise InputError(f"{what} {path} is not readable: check its permissions") from None
     except UnicodeDecodeError:
         raise FormatError(f"{what} {path} is not UTF-8 text: convert it with iconv") from None

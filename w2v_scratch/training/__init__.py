@@ -1,6 +1,7 @@
 """Training: the configuration, the run loop, the three backends, and what a run writes.
 
 * ``config``: :class:`TrainConfig`, its defaults and its validation.
+* ``recipes``: the textbook and word2vec recipes, which one a run gets, and the line that says so.
 * ``gensim_keywords``: gensim's ``Word2Vec`` keywords mapped to config fields.
 * ``memory``: the memory a run needs, checked against what the machine has.
 * ``run``: the entry point — read the corpus, pick a backend, train, report.

@@ -13,10 +13,21 @@ Ctrl-C stops at once. SIGTERM (what job schedulers send before they kill a job) 
 the same way, with exit status 143 (128 + 15, what a shell reports for a job killed by
 SIGTERM): the first one writes a checkpoint and stops, a second stops at once, and outside a
 checkpointed stretch it unwinds like Ctrl-C (:class:`Terminated`), so temporary files are
-removed and no output is left half-written.
+removed and no output is left half-written. SIGHUP (the terminal closed) is handled the same way,
+with exit status 129, unless it is ignored (``nohup``).
 
 While a run uses a checkpoint path it holds ``PATH.lock`` (:func:`lock`): a second run given
-the same checkpoint is refused with one line instead of overwriting the first's checkpoints.
+the same checkpoint is refused with one line instead of overwriting the first's checkpoints, and
+a new run never starts on top of a checkpoint that exists (:meth:`Checkpointer.refuse_existing`:
+resume it, or delete it).
+
+A checkpoint written by ``w2v-scratch train`` also records the run's outputs and the options it
+needs to finish (``state["run"]``, :data:`RUN_KEYS`), so ``train --resume PATH`` alone — the
+command the interruption message prints (:func:`resume_command`) — finishes the original run into
+the original outputs. Once training is done the CLI writes the model to the checkpoint before its
+outputs (:meth:`Checkpointer.save_finished`: a position that says the run is finished, which
+resumes by writing the outputs, with no corpus and no training), and removes it only once every
+output is in place.
 
 ``resume_checks.validate_resume`` checks every field of a checkpoint's position against its
 configuration and corpus before a run is resumed from it.
@@ -26,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import stat
 import threading
@@ -43,8 +55,12 @@ from ..base.files import file_signature, same_file
 from .resume_checks import validate_config, validate_resume
 from ..base.terminate import Terminated, raise_terminated  # noqa: F401  (Terminated: the CLI's)
 
+SIGHUP = getattr(signal, "SIGHUP", None)  # the terminal closed (none on Windows)
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as shells report it
 SIGNAL_NAME = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+SIGNAL_RAISES = {signal.SIGTERM: terminate.Terminated}  # a second signal: what stops the run at once
+if SIGHUP is not None:
+    SIGNAL_EXIT[SIGHUP], SIGNAL_NAME[SIGHUP], SIGNAL_RAISES[SIGHUP] = 128 + SIGHUP, "SIGHUP", terminate.HangUp
 
 
 class Interrupted(W2VError):
@@ -96,10 +112,13 @@ class Checkpointer:
     is set by Ctrl-C (inside :meth:`catch_interrupt`).
     """
 
-    def __init__(self, path=None, every_seconds: float | None = None, log=None) -> None:
+    def __init__(self, path=None, every_seconds: float | None = None, log=None, run: dict | None = None,
+                 command: str | None = None) -> None:
         self.path = path
         self.every = every_seconds
         self.log = log or (lambda msg: None)
+        self.run = run  # what the run writes and needs to finish (the CLI's), saved as state["run"]
+        self.command = command  # the command that resumes this run (the CLI's); None: the Python call
         self.last = time.monotonic()
         self.stop_requested = threading.Event()
         self.signal = signal.SIGINT  # the signal that asked to stop
@@ -114,40 +133,101 @@ class Checkpointer:
             return True
         return self.every is not None and time.monotonic() - self.last >= self.every
 
-    def save(self, w2v) -> None:
-        with self.hold():
-            w2v.save(self.path)  # persist.save_model: PATH.npz + PATH.json, each written atomically
+    def save(self, w2v, quiet: bool = False) -> None:
+        """Write ``w2v`` (its ``state["resume"]`` set by the caller) to the checkpoint, with
+        :attr:`run` as ``state["run"]``; ``quiet``: no log line."""
+        if self.run is not None:
+            w2v.state["run"] = self.run
+        try:
+            with self.hold():
+                w2v.save(self.path)  # persist.save_model: PATH.npz + PATH.json, each written atomically
+        finally:
+            if self.run is not None:
+                w2v.state.pop("run", None)
         for path in checkpoint_paths(self.path):
             self.written[path] = file_signature(path)
         self.last = time.monotonic()
         self.saved += 1
-        self.log(f"checkpoint written to {self.path} (.npz/.json)")
+        if not quiet:
+            with contextlib.suppress(OSError, ValueError):  # a terminal gone (SIGHUP) does not undo the checkpoint
+                self.log(f"checkpoint written to {self.path} (.npz/.json)")
+
+    def save_finished(self, w2v) -> None:
+        """Write the model of a run whose training is complete, before its outputs: a checkpoint whose
+        position says so (``resume = {backend, epoch: epochs, finished: True}``; resuming it trains
+        nothing). The first Ctrl-C or SIGTERM meanwhile lets the write end, then stops the run
+        (:meth:`check_stop`)."""
+        w2v.state["resume"] = {"backend": w2v.config.backend, "epoch": int(w2v.config.epochs), "finished": True}
+        try:
+            with self.catch_interrupt():
+                self.save(w2v, quiet=True)
+        finally:
+            w2v.state.pop("resume", None)
+        self.check_stop()
+
+    def keep_finished(self, w2v):
+        """:meth:`save_finished` before the outputs are written. Returns the checkpoint's path, or
+        None: no checkpoint path (the output is a device or pipe), or it could not be written (a
+        line says so; the outputs are written anyway)."""
+        if self.path is None:
+            return None
+        try:
+            self.save_finished(w2v)
+        except (InputError, OSError) as exc:
+            self.log(f"could not write the checkpoint {self.path} before the outputs ({exc}): writing them without it")
+            return None
+        return self.path
+
+    def resume_hint(self) -> str:
+        """How to resume from this checkpoint: :attr:`command`, else the Python call (and the
+        command line, which then needs --output)."""
+        if self.command is not None:
+            return self.command
+        path = os.fspath(self.path)
+        return f"Word2Vec.resume({path!r}) (or w2v-scratch train --resume {shlex.quote(path)} --output PATH)"
+
+    def refuse_existing(self) -> None:
+        """A new run never replaces a checkpoint: refuse with one line naming both ways forward
+        when PATH.npz or PATH.json exists."""
+        if self.path is None:
+            return
+        found = [p for p in checkpoint_paths(self.path) if os.path.lexists(p)]
+        if found:
+            raise ConfigError(f"checkpoint {self.path} already exists, from a run that did not finish: finish it with "
+                              f"{self.resume_hint()}, or delete {' and '.join(map(shlex.quote, found))} to start over")
 
     def check_stop(self) -> None:
-        """After a checkpoint: raise :class:`Interrupted` if Ctrl-C or SIGTERM asked to stop."""
+        """After a checkpoint: raise :class:`Interrupted` if Ctrl-C, SIGTERM or SIGHUP asked to stop."""
         if self.stop_requested.is_set():
-            where = f"; resume with: w2v-scratch train --resume {self.path}" if self.path else ""
-            if self.signal == signal.SIGTERM:
-                raise Interrupted(f"terminated by SIGTERM: training stopped{where}", SIGNAL_EXIT[signal.SIGTERM])
+            where = f"; resume with: {self.resume_hint()}" if self.path else ""
+            if self.signal != signal.SIGINT:
+                raise Interrupted(f"terminated by {SIGNAL_NAME[self.signal]}: training stopped{where}",
+                                  SIGNAL_EXIT[self.signal])
             raise Interrupted(f"interrupted: training stopped{where}")
 
     @contextlib.contextmanager
     def catch_interrupt(self):
-        """Within this block the first Ctrl-C or SIGTERM sets :attr:`stop_requested` instead of
-        raising; a second one raises (KeyboardInterrupt, :class:`Terminated`)."""
+        """Within this block the first Ctrl-C, SIGTERM or SIGHUP (unless ignored, as under ``nohup``)
+        sets :attr:`stop_requested` instead of raising; a second one raises (KeyboardInterrupt,
+        :class:`Terminated`, ``HangUp``)."""
         if self.path is None or threading.current_thread() is not threading.main_thread():
             yield
             return
 
         def handler(signum, frame):
             if self.stop_requested.is_set():
-                raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+                raise SIGNAL_RAISES.get(signum, KeyboardInterrupt)()
             self.signal = signum
             self.stop_requested.set()
             name = SIGNAL_NAME.get(signum, "signal")
-            self.log(f"{name}: finishing the current chunk and writing a checkpoint ({name} again to stop at once)")
+            with contextlib.suppress(OSError, ValueError):  # after SIGHUP the terminal may be gone
+                self.log(f"{name}: finishing the current chunk and writing a checkpoint ({name} again to stop at "
+                         "once)")
 
-        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        signals = [signal.SIGINT, signal.SIGTERM]
+        if SIGHUP is not None and signal.getsignal(SIGHUP) not in (signal.SIG_IGN, None):
+            signals.append(SIGHUP)
+        previous = {sig: signal.signal(sig, handler) for sig in signals}
         try:
             yield
         finally:
@@ -174,6 +254,24 @@ class Checkpointer:
 
 
 NO_CHECKPOINTS = Checkpointer()
+
+# What a checkpoint written by ``w2v-scratch train`` records of its run besides the training state
+# (``state["run"]``, :attr:`Checkpointer.run`): its outputs and the options a resumed run needs to
+# finish it as the original would have (``train --resume CKPT`` alone).
+RUN_KEYS = ("output", "save_model", "plot", "classes", "query", "checkpoint_every", "corpus_cache")
+PATH_KEYS = ("output", "save_model", "plot", "corpus_cache")
+
+
+def record_run(values: dict) -> dict:
+    """``values`` (:data:`RUN_KEYS`) as a checkpoint records them: paths made absolute, since a
+    resumed run may start in another folder."""
+    return {key: os.path.abspath(os.fspath(v)) if key in PATH_KEYS and v is not None else v
+            for key, v in values.items()}
+
+
+def resume_command(path) -> str:
+    """The command that finishes the run of checkpoint ``path``, quoted as a shell reads it."""
+    return f"w2v-scratch train --resume {shlex.quote(os.fspath(path))}"
 
 
 # -- one run per checkpoint path: PATH.lock ------------------------------------------------------------------

@@ -21,6 +21,11 @@ of ``Word2Vec(**params)``: the project's field names or gensim's (``vector_size`
 The memory a run needs is estimated and checked in ``memory.py`` (:func:`check_memory`, re-exported
 here with the gensim mapping, so ``w2v_scratch.training.config`` keeps every name it had).
 
+:meth:`TrainConfig.validate` refuses impossible values and combinations whatever their source;
+:func:`refuse_unused` refuses, on the command line, an option the user gave that the run would
+ignore (``--negative`` with hierarchical softmax, ``--batch-size`` on the kernels...): a default
+never counts there, since only what was asked for can be ignored.
+
 Two fields name files rather than hyperparameters: ``save_vocab`` (write the vocabulary, one
 ``word count`` line per word, word2vec.c's ``-save-vocab``) and ``read_vocab`` (take the vocabulary
 and its counts from such a file instead of counting the corpus, word2vec.c's ``-read-vocab``).
@@ -45,6 +50,16 @@ BACKENDS = ("reference", "cpu", "cuda", "auto")
 
 TEXTBOOK = dict(min_count=10, sample=1e-4, sample_rule="textbook", lr=0.01, optimizer="adam", batch_size=512)
 WORD2VEC_C = dict(min_count=5, sample=1e-3, sample_rule="word2vec", lr=None, optimizer="sgd", batch_size=512)
+
+# --extra KEY=VALUE: key → (its kind: bool, int (>= 1) or the tuple of allowed values; the backends
+# that read it; the models it applies to; an example value)
+EXTRA_KEYS = {
+    "cbow_update": (("word2vec", "exact"), ("cpu", "cuda"), ("cbow",), "exact"),
+    "cuda_sentence_length": (int, ("cuda",), MODELS, "1000"),
+    "cuda_launch_words": (int, ("cuda",), MODELS, "33554432"),
+    "cuda_atomic": (bool, ("cuda",), MODELS, "false"),
+    "cuda_warps_per_block": (int, ("cuda",), MODELS, "4"),
+}
 
 # Bounds on options whose value would be impossible, not merely large (sizes are checked against
 # the machine's memory by :func:`check_memory` once the vocabulary is known).
@@ -124,6 +139,8 @@ class TrainConfig:
         need(self.model in MODELS, f"unknown model {self.model!r}: use one of {', '.join(MODELS)}")
         need(self.loss in LOSSES, f"unknown loss {self.loss!r}: use one of {', '.join(LOSSES)}")
         need(self.backend in BACKENDS, f"unknown backend {self.backend!r}: use one of {', '.join(BACKENDS)}")
+        need(self.loss != "softmax" or self.backend in ("reference", "auto"),  # auto: checked once cpu or cuda
+             "the full softmax is only in the reference trainer: use --backend reference or --loss ns|hs")
         whole = [("--dim", self.dim), ("--window", self.window), ("--negative", self.negative),
                  ("--epochs", self.epochs), ("--threads", self.threads), ("--seed", self.seed),
                  ("max sentence length", self.max_sentence_length), ("--min-count", self.min_count),
@@ -142,7 +159,9 @@ class TrainConfig:
         need(self.negative >= 0, f"--negative must be >= 0 (got {self.negative})")
         need(self.loss != "ns" or self.negative > 0, "--negative must be positive with negative sampling (--loss ns)")
         need(self.min_count is None or self.min_count >= 1, f"--min-count must be at least 1 (got {self.min_count})")
-        need(self.max_vocab is None or self.max_vocab >= 0, f"--max-vocab must be >= 0 (got {self.max_vocab})")
+        need(self.max_vocab is None or self.max_vocab >= 1,
+             f"--max-vocab must be at least 1 (got {self.max_vocab}): it keeps that many of the most frequent words; "
+             "omit --max-vocab for no limit")
         need(self.sample is None or self.sample >= 0,
              f"--sample must be >= 0 (got {self.sample}): 0 turns subsampling off; word2vec uses 1e-3")
         need(self.lr is None or self.lr > 0,
@@ -156,19 +175,44 @@ class TrainConfig:
         need(self.threads <= MAX_THREADS,
              f"--threads must be at most {MAX_THREADS:,} (got {self.threads:,}): use about one per CPU core "
              f"(this machine has {os.cpu_count() or 1})")
+        need(self.backend != "reference" or self.threads == 1,
+             f"--threads {self.threads}: the reference trainer runs in one thread (drop --threads, or use "
+             "--backend cpu)")
         need(0 <= self.seed <= MAX_SEED,
              f"--seed must be a whole number from 0 to 2**64 - 1 (got {self.seed}): use a non-negative seed")
         need(self.optimizer in (None, "adam", "sgd"), f"unknown optimizer {self.optimizer!r}: use adam or sgd")
         need(self.backend == "reference" or self.optimizer in (None, "sgd"),
              f"--optimizer {self.optimizer} is for the reference trainer: the {self.backend} backend runs "
              "SGD (drop --optimizer, or use --backend reference)")
-        need(self.max_sentence_length > 0, "max sentence length must be positive")
+        need(self.max_sentence_length > 0,
+             f"--max-sentence-length must be positive (got {self.max_sentence_length}): word2vec.c cuts at 1000")
         need(self.ns_exponent >= 0,
              f"--ns-exponent (the noise exponent) must be >= 0 (got {self.ns_exponent}): word2vec uses 0.75")
         for opt, value in (("--save-vocab", self.save_vocab), ("--read-vocab", self.read_vocab)):
             need(value is None or (isinstance(value, str) and value.strip() != ""),
                  f"{opt} must be a file path (got {short_repr(value)})")
         self._validate_kernel_scheme(need)
+        self._validate_extra(need)
+
+    def _validate_extra(self, need) -> None:
+        """``extra`` (``--extra KEY=VALUE``): every key one of :data:`EXTRA_KEYS`, its value of its kind,
+        and read by the run's backend and model (``auto`` may become cuda: its keys wait until it is
+        chosen)."""
+        need(isinstance(self.extra, dict), f"extra must be a dict of backend settings (got {short_repr(self.extra)})")
+        for key, value in self.extra.items():
+            need(key in EXTRA_KEYS, f"--extra: unknown key {short_repr(key)}: use one of {', '.join(EXTRA_KEYS)}")
+            kind, backends, models, example = EXTRA_KEYS[key]
+            if kind is bool:
+                ok = isinstance(value, bool)
+            elif kind is int:
+                ok = is_int(value) and value >= 1
+            else:
+                ok = value in kind
+            need(ok, f"--extra {key}={short_repr(value)} is not allowed: give e.g. --extra {key}={example}")
+            need(self.backend in backends + ("auto",),
+                 f"--extra {key} is read by the {' and '.join(backends)} backend only, not {self.backend}: drop it"
+                 + (", or use --backend cuda" if backends == ("cuda",) else ""))
+            need(self.model in models, f"--extra {key} applies to --model {' or '.join(models)}: drop it")
 
     def _validate_kernel_scheme(self, need) -> None:
         """``shared_noise`` (True: K noise words per skip-gram window, shared by its pairs; False: K
@@ -248,6 +292,53 @@ def fast_threads() -> int:
     except (AttributeError, OSError):  # no affinity call (macOS, Windows)
         n = os.cpu_count() or 1
     return max(1, min(n, MAX_THREADS))
+
+
+def refuse_unused(given, cfg: TrainConfig) -> None:
+    """Refuse an option the run would ignore. ``given``: the names of the TrainConfig fields the
+    user set (``train`` calls it with the options on its command line); ``cfg``: the run's config,
+    its backend chosen (with ``auto`` still unchosen, what depends on the choice waits). A default
+    never counts: only what the user asked for and would not get."""
+    given = set(given)
+
+    def refuse(name: str, why: str) -> None:
+        if name in given:
+            raise ConfigError(why)
+
+    backend = cfg.backend
+    if cfg.loss != "ns":
+        if cfg.negative:
+            refuse("negative", f"--negative {cfg.negative} applies to --loss ns (negative sampling): --loss {cfg.loss} "
+                               "draws no noise words, and training both losses at once is not supported yet (drop "
+                               "--negative, or give --negative 0)")
+        refuse("ns_exponent", f"--ns-exponent shapes the noise words of --loss ns: --loss {cfg.loss} draws none "
+                              "(drop --ns-exponent)")
+    if backend in ("cpu", "cuda", "auto"):
+        refuse("batch_size", f"--batch-size is the reference trainer's minibatch: the {backend} backend takes an SGD "
+                             "step per example or window (drop --batch-size, or use --backend reference)")
+    if backend == "cuda":
+        refuse("threads", "--threads sets the cpu backend's threads: the cuda backend runs on the GPU (drop --threads, "
+                          "or use --backend cpu)")
+    if backend == "reference" and cfg.optimizer == "adam":
+        refuse("min_lr", "--min-lr is where SGD's linear decay ends: Adam keeps --lr throughout (drop --min-lr, or "
+                         "add --optimizer sgd)")
+    if cfg.model == "sg" and cfg.cbow_mean is False:
+        refuse("cbow_mean", "--cbow-sum (cbow_mean=False) applies to --model cbow: skip-gram has one input word "
+                            "(drop it)")
+    if cfg.model != "sg" or cfg.loss != "ns":
+        refuse("shared_noise", "--shared-noise/--no-shared-noise applies to skip-gram with --loss ns: CBOW draws "
+                               "one noise set per window already, HS draws none (drop it)")
+    if cfg.model != "sg" or cfg.loss == "softmax":
+        refuse("window_batch", "--window-batch/--no-window-batch applies to skip-gram with --loss ns or hs (drop it)")
+    if backend in ("reference", "cuda"):
+        refuse("window_batch", f"--window-batch/--no-window-batch is a cpu kernel scheme: the {backend} backend "
+                               "steps its own way (drop it, or use --backend cpu)")
+    if backend == "reference":
+        refuse("shared_noise", "--shared-noise/--no-shared-noise is a kernel scheme: the reference trainer draws "
+                               "noise per pair (drop it, or use --backend cpu)")
+    if cfg.sample == 0:
+        refuse("sample_rule", "--sample-rule picks how subsampling keeps words: --sample 0 turns subsampling off "
+                              "(drop one of them)")
 
 
 def config_from_params(params: dict, base: TrainConfig | None = None) -> TrainConfig:

@@ -80,8 +80,13 @@ def memory_needed(cfg, vocab_size: int | None = None, tokens: int | None = None,
 
     * the two matrices, float32: (V + V_out)·d·4 (V_out = V−1 for HS), and for the reference
       trainer with Adam its two moments per matrix, the same again ×2;
-    * the cpu kernel, per thread: its noise-id buffer 2·(C·K)+1 int64 (skip-gram; K for CBOW), C
-      context ids, 1000 sentence ids, 2·d floats;
+    * the cpu kernel, per thread (``kernels/cpu.py`` ``train_chunk``): its noise-id buffer
+      2·(C·K)+1 int64 (for every model and noise scheme), C context ids, 1000 sentence ids, 2·d floats,
+      and its window scratch (``window_scratch``) for windows of C inputs and T = max(P, K+1)
+      targets: C + T row offsets (uint64), T labels and 3·C·T scores and steps (float32), C·d
+      floats;
+    * the cuda backend, on the host: the two matrices copied back from the device at each epoch's
+      end (into new arrays, then into the model's), the matrices' size again;
     * the reference trainer, per epoch: the window arrays of the kept tokens, ~36 bytes per
       (token, context slot) while they are built, 5 after; per minibatch its gathered rows and their
       gradients, 3·4·d bytes per row (skip-gram NS: B·C·(K+1) output rows, i.e. the textbook's
@@ -89,7 +94,10 @@ def memory_needed(cfg, vocab_size: int | None = None, tokens: int | None = None,
       B×V scores (×3), and the optimizer's per-row temporaries;
     * every backend's fixed evaluation sample (``monitor.FixedSample``): S examples in float64,
       S·C·d·16 bytes of context rows for CBOW, S·(K+1)·d·24 for NS, S·V·24 for the full softmax,
-      evaluated in chunks of at most 64 MB (at least one example).
+      evaluated in chunks of at most 64 MB (at least one example); for NS its S·K noise ids,
+      kept as int64 for the whole run (8·S·K bytes) and drawn through about 26·S·K bytes of
+      temporaries (``AliasSampler.draw``: int64 columns, float64 uniforms and gathered
+      probabilities, then int32 and int64 copies).
 
     It is an estimate of the peak, not an exact count: the parts are what the trainers allocate,
     not Python's own overhead."""
@@ -141,12 +149,16 @@ def _persistent_parts(z: _Sizes) -> list:
     if z.backend == "reference" and cfg.optimizer == "adam":
         parts.append((2 * matrices, "Adam's moments", ("dim", "words"), "use --optimizer sgd"))
     parts.append((V * 100 + (V * z.P * 5 if cfg.loss == "hs" else 0), "the noise and Huffman tables", ("words",), ""))
+    if z.backend == "cuda":  # each epoch's end: the device's matrices land in new host arrays, then in w2v's
+        parts.append((matrices, "the matrices copied back from the GPU", ("dim", "words"), "use --backend cpu"))
     if z.backend == "cpu":
-        stride = z.C * z.K if cfg.model == "sg" else z.K
-        per_thread = (2 * stride + 1) * 8 + z.C * 8 + 1000 * 8 + 2 * d * F32
+        stride = z.C * z.K  # allocated for skip-gram's per-pair draws whatever the model or scheme
+        targets = max(z.P if cfg.loss == "hs" else 1, z.K + 1)
+        scratch = (z.C + targets) * 8 + targets * F32 + 3 * max(z.C, 1) * targets * F32 + z.C * d * F32
+        per_thread = (2 * stride + 1) * 8 + z.C * 8 + 1000 * 8 + 2 * d * F32 + scratch
         parts.append((int(cfg.threads) * per_thread,
                       f"the cpu kernel's buffers ({cfg.threads:,} thread{'s' if cfg.threads != 1 else ''})",
-                      ("window", "negative", "threads"), ""))
+                      ("dim", "window", "negative", "threads"), ""))
     return parts
 
 
@@ -159,16 +171,19 @@ def _fixed_sample_part(z: _Sizes) -> tuple:
     draw = n * 80 if cfg.model == "sg" else n * C * (52 + 72 * frac)
     evaluate = S * d * F64 + (2 * S * C * d * F64 if cfg.model == "cbow" else 0)
     grows = ("window", "dim") if cfg.model == "cbow" else ("dim",)
+    noise = 0
     if cfg.loss == "ns":
         evaluate += 3 * S * (K + 1) * d * F64 + min(V, S * (K + 1)) * d * F64
         grows += ("negative",)
+        noise = S * K * 8  # the sample's noise ids, kept for the whole run
     elif cfg.loss == "hs":
         evaluate += S * z.P * d * 20
     else:
         evaluate += 3 * S * V * F64 + V * d * F64
         grows += ("words",)
     evaluate = max(evaluate / S, min(evaluate, FIXED_SAMPLE_CHUNK_BYTES))  # chunks of at least one example
-    return (int(max(draw, evaluate)), f"the fixed evaluation sample ({S:,} examples)", grows,
+    draw = max(draw, 26 * S * K if cfg.loss == "ns" else 0)  # drawing the noise ids (AliasSampler.draw)
+    return (int(max(draw, evaluate + noise)), f"the fixed evaluation sample ({S:,} examples)", grows,
             "use --loss ns or hs" if cfg.loss == "softmax" else "")
 
 

@@ -46,6 +46,21 @@ def say(message: str, file=None) -> None:
         file.flush()
 
 
+class FirstLineLog:
+    """A run's log: each message a line on stderr (:func:`say`), and :attr:`first` (set by the
+    caller) just before the first one, so an error found before anything is logged stays the only
+    line on stderr."""
+
+    def __init__(self) -> None:
+        self.first = None
+
+    def __call__(self, msg: str) -> None:
+        if self.first is not None:
+            first, self.first = self.first, None
+            say(first)
+        say(msg)
+
+
 def is_terminal(stream) -> bool:
     """Whether ``stream`` is an interactive terminal (False for files, pipes, closed streams)."""
     try:

@@ -121,7 +121,11 @@ def validate_resume(path, w2v, cfg, corpus=None, work=None, epoch_batches=None) 
     backend = c.key(resume, "backend", "resume.backend")
     if backend != cfg.backend:
         c.fail("resume.backend", f"is {short_repr(backend)} but the run's configuration says {cfg.backend!r}")
-    epoch = c.int(c.key(resume, "epoch", "resume.epoch"), "resume.epoch", 0, cfg.epochs - 1)
+    finished = resume.get("finished", False)
+    if not isinstance(finished, bool):
+        c.fail("resume.finished", f"is {short_repr(finished)}, not true or false")
+    epoch = c.int(c.key(resume, "epoch", "resume.epoch"), "resume.epoch", cfg.epochs if finished else 0,
+                  cfg.epochs if finished else cfg.epochs - 1)
     history = c.list(w2v.history, "history")
     if len(history) != epoch:
         c.fail("history", f"holds {len(history)} epoch records but resume.epoch says {epoch} epochs are done")
@@ -149,12 +153,32 @@ def validate_resume(path, w2v, cfg, corpus=None, work=None, epoch_batches=None) 
     if corpus is not None and "corpus_tokens" in state and state["corpus_tokens"] != len(corpus):
         c.fail("state.corpus_tokens", f"is {state['corpus_tokens']:,} but the corpus holds {len(corpus):,} tokens "
                                       "of the vocabulary")
-    if backend == "reference":
+    _validate_run(c, state.get("run"))
+    if finished:  # the run's training is complete: no position inside an epoch
+        c.choice(backend, "resume.backend", ("reference", "cpu", "cuda"))
+    elif backend == "reference":
         _validate_reference(c, w2v, cfg, resume, epoch, corpus, epoch_batches)
     elif backend == "cpu":
         _validate_cpu(c, cfg, resume, epoch, corpus, work)
     else:
         c.choice(backend, "resume.backend", ("reference", "cpu", "cuda"))
+
+
+def _validate_run(c: _Check, run) -> None:
+    """``state["run"]``, what the command line recorded of the run (its outputs and options), when
+    present: paths are strings, --classes a positive integer, --query a list of words."""
+    if run is None:
+        return
+    c.dict(run, "state.run")
+    for key in ("output", "save_model", "plot", "corpus_cache", "checkpoint_every"):
+        if run.get(key) is not None and not (isinstance(run[key], str) and run[key]):
+            what = "a duration" if key == "checkpoint_every" else "a path"
+            c.fail(f"state.run.{key}", f"is {short_repr(run[key])}, not {what}")
+    if run.get("classes") is not None:
+        c.int(run["classes"], "state.run.classes", 1)
+    query = run.get("query")
+    if query is not None and not (isinstance(query, list) and all(isinstance(w, str) for w in query)):
+        c.fail("state.run.query", f"is {short_repr(query)}, not a list of words")
 
 
 def _validate_reference(c: _Check, w2v, cfg, resume: dict, epoch: int, corpus, epoch_batches) -> None:

@@ -65,7 +65,7 @@ def resolved_on(config, log=None):
 
 
 def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkpointer = NO_CHECKPOINTS,
-        corpus_cache=None, callbacks=()):
+        corpus_cache=None, callbacks=(), check_vocab=None):
     """Train ``w2v`` (a :class:`~w2v_scratch.word2vec.Word2Vec`) on ``corpus``; returns it.
 
     ``corpus``: a file path, ``"ptb"``, or an iterable of token lists (``sentences.py``), read once.
@@ -75,12 +75,16 @@ def fit(w2v, corpus="ptb", progress: bool = True, log=None, checkpointer: Checkp
     With a ``checkpointer`` (see ``checkpoint.py``) the run writes checkpoints at its
     intervals, and Ctrl-C writes one and raises ``Interrupted``. ``callbacks``: objects with
     gensim's ``on_train_begin``/``on_epoch_begin``/``on_epoch_end``/``on_train_end`` (:class:`Callbacks`).
+    A checkpoint already at the checkpointer's path is never replaced: the run is refused
+    (``Checkpointer.refuse_existing``). ``check_vocab(vocab)``: called once the vocabulary is known,
+    before the corpus line is logged or any weight allocated (the CLI's checks that need it).
     """
     log = log or _stderr
     cfg = prepare(w2v, corpus, log, corpus_cache)
     hooks = Callbacks(w2v, callbacks, cfg.epochs)
     with checkpointer.hold():  # another run on this checkpoint path is refused before any reading
-        encoded, rng = read(w2v, corpus, cfg, progress, log, corpus_cache)
+        checkpointer.refuse_existing()
+        encoded, rng = read(w2v, corpus, cfg, progress, log, corpus_cache, check_vocab)
         return _run(w2v, encoded, cfg, rng, progress, log, checkpointer, hooks)
 
 
@@ -102,9 +106,10 @@ def prepare(w2v, corpus, log, corpus_cache=None):
     return cfg
 
 
-def read(w2v, corpus, cfg, progress: bool, log, corpus_cache=None):
-    """Read ``corpus`` once: its vocabulary (counted, or ``cfg.read_vocab``'s), written to
-    ``cfg.save_vocab`` when set, and its encoding; then allocate the weights of a new run.
+def read(w2v, corpus, cfg, progress: bool, log, corpus_cache=None, check_vocab=None):
+    """Read ``corpus`` once: its vocabulary (counted, or ``cfg.read_vocab``'s; ``check_vocab(vocab)``
+    then, when given), written to ``cfg.save_vocab`` when set, and its encoding; then allocate the
+    weights of a new run.
     Returns the encoded corpus and the run's random generator (the one ``init_weights`` drew from)."""
     t0 = time.perf_counter()
     given = Vocab.read(cfg.read_vocab, cfg.min_count, cfg.max_vocab) if cfg.read_vocab is not None else None
@@ -115,6 +120,8 @@ def read(w2v, corpus, cfg, progress: bool, log, corpus_cache=None):
     else:
         vocab, encoded = sentences.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length,
                                         cache_dir=corpus_cache, report=report, vocab=given)
+    if check_vocab is not None:
+        check_vocab(vocab)
     source = f"from {cfg.read_vocab}, " if given is not None else ""
     log(f"corpus: {len(encoded):,} tokens in {encoded.n_sentences:,} sentences, vocabulary {len(vocab):,} words "
         f"({source}min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
@@ -151,7 +158,8 @@ def resume(model, path, corpus=None, progress: bool = True, log=None, checkpoint
     (``Word2Vec.load_checkpoint``); returns the model.
 
     The corpus is re-read (from ``corpus``, or the path saved in the checkpoint) and encoded
-    with the checkpoint's vocabulary; it must be the same corpus (same token count). Every field
+    with the checkpoint's vocabulary; it must be the same corpus (same token count). A checkpoint
+    of a finished run (``Checkpointer.save_finished``) needs no corpus: the model is returned as is. Every field
     of the saved position is checked first (``resume_checks.validate_resume``).
     """
     log = log or _stderr
@@ -159,6 +167,10 @@ def resume(model, path, corpus=None, progress: bool = True, log=None, checkpoint
     cfg = w2v.config.resolved()
     check_seed(cfg.seed)
     validate_resume(path, w2v, cfg)  # what needs no corpus, before reading it
+    if w2v.state["resume"].get("finished"):  # written before the outputs: nothing left to train
+        log(f"resuming {path}: its {cfg.epochs} epochs are done, nothing left to train")
+        del w2v.state["resume"]
+        return w2v
     if corpus is None or (isinstance(corpus, str) and not corpus):
         corpus = w2v.state.get("corpus")
     if corpus is None:

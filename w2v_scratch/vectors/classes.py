@@ -29,6 +29,9 @@ order.
 
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -39,6 +42,7 @@ from ..corpus.vocab import word_number_lines
 ITERATIONS = 10  # word2vec.c's fixed count
 CHUNK_BYTES = 32 << 20  # float64 workspace per chunk of rows
 _FLOOR = -10.0  # word2vec.c's starting best score
+REPORT_SECONDS = 10.0  # how often a long k-means run reports its progress
 
 
 def _check_count(value, name: str, minimum: int) -> int:
@@ -47,9 +51,15 @@ def _check_count(value, name: str, minimum: int) -> int:
     return int(value)
 
 
-def word_classes(vectors, n_classes: int, iterations: int = ITERATIONS, chunk_bytes: int = CHUNK_BYTES) -> np.ndarray:
+def word_classes(vectors, n_classes: int, iterations: int = ITERATIONS, chunk_bytes: int = CHUNK_BYTES,
+                 report: Callable[[str], None] | None = None) -> np.ndarray:
     """The class (int64, in ``0 .. n_classes−1``) of each row of ``vectors`` (V × d), by word2vec.c's
-    k-means (see the module docstring). ``iterations=0`` gives the initial ``i % n_classes``."""
+    k-means (see the module docstring). ``iterations=0`` gives the initial ``i % n_classes``.
+    ``report`` (if given) gets a progress line at most every :data:`REPORT_SECONDS`, and one when
+    the classes stop changing before the last iteration.
+
+    With more classes than words, word ``i`` starts in class ``i`` and the classes from ``V`` on stay
+    empty (never chosen), so only ``min(n_classes, V)`` centroids are held."""
     n_classes = _check_count(n_classes, "the number of classes", 1)
     iterations = _check_count(iterations, "the number of k-means iterations", 0)
     X = np.asarray(vectors)
@@ -59,31 +69,48 @@ def word_classes(vectors, n_classes: int, iterations: int = ITERATIONS, chunk_by
     classes = np.arange(V, dtype=np.int64) % n_classes
     if V == 0 or iterations == 0:
         return classes
+    n_classes = min(n_classes, V)  # the others stay empty: the same classes, without their centroids
     rows = max(1, int(chunk_bytes) // (8 * max(n_classes, d, 1)))
     chunks = [(s, min(s + rows, V)) for s in range(0, V, rows)]
     for s, e in chunks:
         if not np.isfinite(X[s:e]).all():
             raise InputError("the vectors hold NaN or infinite values: word classes need finite vectors")
-    for _ in range(iterations):
-        sums = np.zeros((n_classes, d))
-        for s, e in chunks:
-            one_hot = sp.csr_matrix((np.ones(e - s), (classes[s:e], np.arange(e - s))), shape=(n_classes, e - s))
-            sums += one_hot @ X[s:e].astype(np.float64)
-        cent = sums / (np.bincount(classes, minlength=n_classes) + 1)[:, None]
-        norm = np.sqrt(np.einsum("ij,ij->i", cent, cent))
-        live = norm > 0  # an empty class (or one whose vectors sum to 0) is NaN in word2vec.c: never chosen
-        cent[live] /= norm[live, None]
-        changed = False
-        for s, e in chunks:
-            scores = X[s:e].astype(np.float64) @ cent.T
-            scores[:, ~live] = -np.inf
-            best = np.argmax(scores, axis=1)  # the first maximum, as the C loop's strict '>'
-            best[scores[np.arange(e - s), best] <= _FLOOR] = 0
-            changed = changed or not np.array_equal(best, classes[s:e])
-            classes[s:e] = best
+    last_report = time.monotonic()
+    for iteration in range(1, iterations + 1):
+        changed = _iterate(X, classes, n_classes, chunks)
         if not changed:
+            if report is not None and iteration < iterations:
+                report(f"k-means: no word changed class in iteration {iteration}, so the classes are final "
+                       f"(the other {iterations - iteration:,} iterations would repeat it)")
             break
+        if report is not None and time.monotonic() - last_report >= REPORT_SECONDS:
+            report(f"k-means iteration {iteration:,}/{iterations:,}: {changed:,} words changed class "
+                   "(Ctrl-C stops, writing nothing)")
+            last_report = time.monotonic()
     return classes
+
+
+def _iterate(X, classes, n_classes: int, chunks) -> int:
+    """One k-means iteration (module docstring), ``classes`` updated in place; returns how many
+    words changed class."""
+    d = X.shape[1]
+    sums = np.zeros((n_classes, d))
+    for s, e in chunks:
+        one_hot = sp.csr_matrix((np.ones(e - s), (classes[s:e], np.arange(e - s))), shape=(n_classes, e - s))
+        sums += one_hot @ X[s:e].astype(np.float64)
+    cent = sums / (np.bincount(classes, minlength=n_classes) + 1)[:, None]
+    norm = np.sqrt(np.einsum("ij,ij->i", cent, cent))
+    live = norm > 0  # an empty class (or one whose vectors sum to 0) is NaN in word2vec.c: never chosen
+    cent[live] /= norm[live, None]
+    changed = 0
+    for s, e in chunks:
+        scores = X[s:e].astype(np.float64) @ cent.T
+        scores[:, ~live] = -np.inf
+        best = np.argmax(scores, axis=1)  # the first maximum, as the C loop's strict '>'
+        best[scores[np.arange(e - s), best] <= _FLOOR] = 0
+        changed += int(np.count_nonzero(best != classes[s:e]))
+        classes[s:e] = best
+    return changed
 
 
 def save_classes(path, words, classes) -> None:

@@ -16,6 +16,15 @@ take gensim's argument names and defaults and give gensim's answers and return t
 here with NumPy (``tests/test_keyedvectors.py`` checks them against gensim). As in gensim, an int
 key is a row index, and an unknown word raises a ``KeyError`` (:class:`UnknownWordError`, also a
 :class:`~w2v_scratch.base.errors.VocabError`). Where this class departs from gensim, the method says so.
+
+A key of any other type is refused with a :class:`KeyTypeError` (a ``KeyError`` as gensim's, and a
+``QueryError``) that names its type and the fix: ``bytes``, which gensim takes for a list of keys
+(``b"the"`` iterates as the ints 116, 104, 101, so gensim's ``kv[b"the"]`` is the matrix of those
+three rows, and its ``similarity(b"the", w)`` three cosines); a ``bool``, gensim's row 0 or 1; a
+float, ``None`` (gensim: a ``KeyError`` from ``get_index``, a ``TypeError`` from ``kv[key]``). A
+string where a list of keys is expected is refused too (gensim's ``doesnt_match("cat")`` takes its
+letters), and so is a query vector holding NaN or infinity (:class:`QueryError`; gensim answers
+arbitrary words with NaN scores).
 """
 
 from __future__ import annotations
@@ -23,9 +32,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..base.errors import FormatError, VocabError
+from ..base.values import short_repr
 from .gensim_evaluation import ANALOGY_FUNCTIONS, GensimEvaluations  # noqa: F401
-from .queries import _KEY_TYPES, Queries, QueryError, _row_norms, _rows_per_step  # noqa: F401
+from .queries import (_BYTES, _KEY_TYPES, KeyTypeError, Queries, QueryError, _row_norms, _rows_per_step,  # noqa: F401
+                      check_key, key_problem)
 from .ranking import top_k  # noqa: F401  (importable from here, as before the split)
+
+
+_ALL_STR = object()  # what the search for a word that is not a str finds when there is none
 
 
 class UnknownWordError(VocabError, KeyError):
@@ -52,6 +66,10 @@ class Embeddings(Queries, GensimEvaluations):
         if len(words) != vectors.shape[0]:
             raise FormatError(f"{len(words)} words but {vectors.shape[0]} vectors: give one vector per word")
         if index is None or len(index) != len(words):
+            bad = next((w for w in words if not isinstance(w, str)), _ALL_STR)
+            if bad is not _ALL_STR:
+                raise FormatError(f"word {short_repr(bad)} is a {type(bad).__name__}: every word must be a str "
+                                  "(decode bytes first)")
             index = {}
             for i, w in enumerate(words):
                 if index.setdefault(w, i) != i:
@@ -85,13 +103,21 @@ class Embeddings(Queries, GensimEvaluations):
 
     def __getitem__(self, key_or_keys):
         """The vector of a word (a read-only view; an int is a row index, as gensim), or a (n, d)
-        matrix (a copy) for a list of keys."""
-        if isinstance(key_or_keys, _KEY_TYPES):
+        matrix (a copy) for a list (or 1-D array, or other iterable) of keys. Any other key, ``bytes``
+        included, is a :class:`KeyTypeError`."""
+        if isinstance(key_or_keys, _KEY_TYPES) or isinstance(key_or_keys, _BYTES):
             return self.get_vector(key_or_keys)
-        return self.vectors[[self.get_index(k) for k in key_or_keys]]
+        if isinstance(key_or_keys, np.ndarray) and key_or_keys.ndim != 1:
+            raise KeyTypeError(key_problem(key_or_keys))
+        try:
+            keys = iter(key_or_keys)
+        except TypeError:
+            raise KeyTypeError(key_problem(key_or_keys)) from None
+        return self.vectors[[self.get_index(k) for k in keys]]
 
     def __repr__(self) -> str:
-        return f"Embeddings({len(self)} words, dim {self.dim})"
+        """``KeyedVectors(10,000 words × 100)``: the class, the vocabulary size and the dimension."""
+        return f"{type(self).__name__}({len(self):,} words × {self.dim})"
 
     @property
     def dim(self) -> int:
@@ -114,7 +140,10 @@ class Embeddings(Queries, GensimEvaluations):
         return self.index
 
     def word_id(self, word: str) -> int:
-        """Row of ``word``; raises :class:`UnknownWordError` (a ``VocabError`` and a ``KeyError``) if unknown."""
+        """Row of ``word``; raises :class:`UnknownWordError` (a ``VocabError`` and a ``KeyError``) if unknown,
+        :class:`KeyTypeError` if ``word`` is not a ``str``."""
+        if not isinstance(word, str):
+            raise KeyTypeError(key_problem(word, "word"))
         try:
             return self.index[word]
         except KeyError:
@@ -124,11 +153,15 @@ class Embeddings(Queries, GensimEvaluations):
 
     def get_index(self, key, default=None) -> int:
         """Row of ``key``, with gensim's rules: a word's row; an int (not a word) with 0 <= key < len is
-        its own row; otherwise ``default`` when it is not None, else :class:`UnknownWordError` (a ``KeyError``)."""
-        row = self.index.get(key, -1)
-        if row >= 0:
-            return row
-        if isinstance(key, (int, np.integer)):
+        its own row; otherwise ``default`` when it is not None, else :class:`UnknownWordError` (a ``KeyError``).
+        A key that is neither a ``str`` nor an int (``bytes``, a ``bool``, a float, ``None``...) is a
+        :class:`KeyTypeError` whatever ``default`` is (gensim returns ``default``, or row 0/1 for a bool)."""
+        if isinstance(key, str):
+            row = self.index.get(key, -1)
+            if row >= 0:
+                return row
+        else:
+            check_key(key)
             if 0 <= key < len(self.words):
                 return int(key)
             if default is None:

@@ -4,23 +4,88 @@
 :class:`Queries` is a mixin: it reads ``self.normed`` (the unit vectors ``v_i / ||v_i||``),
 ``self.vectors``, ``self.words`` and ``self.get_index`` of the class it is mixed into. Every search is
 a matrix product against the unit vectors; ``restrict_vocab=N`` searches only the first N words.
+
+Every key is checked (:func:`check_key`): a word (``str``) or an int row index, anything else a
+:class:`KeyTypeError`; the query vectors of a search must be ``dim`` finite numbers (:class:`QueryError`;
+:meth:`Queries.cosine_similarities`, gensim's static formula, checks nothing).
 """
 
 from __future__ import annotations
 
+import math
 from numbers import Integral
 
 import numpy as np
 
 from ..base.errors import W2VError
+from ..base.values import is_int, is_real, short_repr
 from .ranking import COSMUL_EPS, top_k
 
 _KEY_TYPES = (str, int, np.integer)  # gensim's key types: a word, or an int row index
+_BYTES = (bytes, bytearray, memoryview)
 
 
 class QueryError(W2VError, ValueError):
-    """A query that cannot be answered (no word given, a vector of the wrong size, no usable line in an
-    evaluation file): a :class:`W2VError`, and a ``ValueError`` as gensim raises."""
+    """A query that cannot be answered (no word given, a vector of the wrong size or holding NaN or
+    infinity, no usable line in an evaluation file): a :class:`W2VError`, and a ``ValueError`` as
+    gensim raises."""
+
+
+class KeyTypeError(QueryError, KeyError, TypeError):
+    """A key that is neither a word (``str``) nor an int row index: ``bytes`` (which would otherwise
+    be read as the row indexes of its byte values), a float, ``None``, a ``bool``, an array...
+    A :class:`QueryError`; a ``KeyError``, as gensim raises for a key it does not hold; and a
+    ``TypeError``, since the key's type is the mistake."""
+
+    def __str__(self) -> str:  # the plain message (KeyError's own __str__ would quote it)
+        return Exception.__str__(self)
+
+
+def key_problem(key, what: str = "key") -> str:
+    """Why ``key`` is not a key, and the fix, in one line."""
+    rule = "a key is a word (str) or an int row index"
+    if isinstance(key, _BYTES):
+        text = bytes(key).decode("utf-8", "replace")
+        return (f"{what} {short_repr(bytes(key))} is {type(key).__name__}, not a str: {rule}; decode it first "
+                f"({short_repr(text)}, e.g. key.decode('utf-8'))")
+    if isinstance(key, (bool, np.bool_)):
+        return f"{what} {key!r} is a bool, not a word or a row index: {rule}"
+    if isinstance(key, np.ndarray):
+        return (f"{what} is a NumPy array of shape {key.shape} (dtype {key.dtype}), not a word or a row index: "
+                f"{rule} (a 1-D array of words, or of row indexes, is a list of keys)")
+    hint = f" (int(key) for row {int(key)})" if is_real(key) and float(key).is_integer() else ""
+    return f"{what} {short_repr(key)} is a {type(key).__name__}, not a word or a row index: {rule}{hint}"
+
+
+def check_key(key, what: str = "key"):
+    """``key`` itself if it is a word (``str``) or an int row index (not a ``bool``), else a
+    :class:`KeyTypeError` naming its type and the fix."""
+    if isinstance(key, str) or is_int(key):
+        return key
+    raise KeyTypeError(key_problem(key, what))
+
+
+def key_list(keys, what: str = "keys") -> list:
+    """``keys`` — a list, tuple, 1-D array or other iterable of keys — as a list, each key checked
+    (:func:`check_key`). A string (``str`` or ``bytes``) is refused: its characters are no keys."""
+    if isinstance(keys, np.ndarray) and keys.ndim != 1:
+        raise KeyTypeError(f"{what} is a NumPy array of shape {keys.shape}: give a list (or a 1-D array) of keys")
+    keys = _items(keys, what)
+    for key in keys:
+        check_key(key)
+    return keys
+
+
+def check_topn(topn) -> None:
+    """``topn`` is an int (below 1: no answer, as gensim) or None (every score); anything else is refused."""
+    if topn is not None and not isinstance(topn, Integral):
+        raise QueryError(f"topn={short_repr(topn)}: give a whole number of words, or None for every score")
+
+
+def check_rows(value, name: str) -> None:
+    """``restrict_vocab``/``clip_start``/``clip_end``: None or a whole number of rows, 0 or more."""
+    if value is not None and (not is_int(value) or value < 0):
+        raise QueryError(f"{name}={short_repr(value)}: give a whole number of rows (0 or more), or None")
 
 
 class Queries:
@@ -39,7 +104,9 @@ class Queries:
         """Cosine between the means of the raw vectors of two lists of keys (words, row indexes or vectors).
 
         As gensim: unknown words are left out of the means (a side with no known word has a zero mean,
-        and the similarity is 0.0); an empty list raises ``ZeroDivisionError``."""
+        and the similarity is 0.0); an empty list raises ``ZeroDivisionError``. A string (``str`` or
+        ``bytes``) is refused for a list, and so is a key of another type (:class:`KeyTypeError`)."""
+        ws1, ws2 = _items(ws1, "ws1"), _items(ws2, "ws2")
         if not (len(ws1) and len(ws2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
         return np.float32(np.dot(_unit(self._raw_mean(ws1)), _unit(self._raw_mean(ws2))))
@@ -49,7 +116,7 @@ class Queries:
         total, n = np.zeros(self.dim, np.float64), 0
         for key in keys:
             if isinstance(key, np.ndarray):
-                total += key
+                total += self._check_vector(key)
             elif key in self:
                 total += self.vectors[self.get_index(key)]
             else:
@@ -68,12 +135,12 @@ class Queries:
     def distances(self, word_or_vector, other_words=()) -> np.ndarray:
         """1 − cos(x, w) for each word w of ``other_words`` (every word of the vocabulary, the key
         itself included, when empty); ``x`` is a key or a vector. float32, or float64 for a float64 vector."""
-        if isinstance(word_or_vector, _KEY_TYPES):
-            u = self.normed[self.get_index(word_or_vector)]
+        if isinstance(word_or_vector, (*_KEY_TYPES, *_BYTES)) or np.ndim(word_or_vector) == 0:
+            u = self.normed[self.get_index(word_or_vector)]  # a key, or a KeyTypeError
         else:
             v = self._check_vector(word_or_vector)
             u = _unit(v).astype(np.result_type(v.dtype, np.float32))
-        other_words = list(other_words) if other_words is not None else []
+        other_words = key_list(other_words, "other_words") if other_words is not None else []
         others = self.normed[[self.get_index(w) for w in other_words]] if other_words else self.normed
         return 1 - others @ u
 
@@ -90,36 +157,55 @@ class Queries:
 
     def most_similar_to_given(self, key1, keys_list):
         """The key of ``keys_list`` most similar to ``key1``."""
+        keys_list = key_list(keys_list, "keys_list")
         return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
 
     def _check_vector(self, vector) -> np.ndarray:
-        """``vector`` as an array, checked to be ``dim`` numbers."""
+        """``vector`` as an array, checked to be ``dim`` finite numbers (a NaN or infinite value has
+        no direction: every cosine with it would be NaN, and the ranking arbitrary)."""
+        if isinstance(vector, _BYTES):  # NumPy would read a bytearray as uint8 numbers
+            raise KeyTypeError(key_problem(vector))
         v = np.asarray(vector)
         if v.shape != (self.dim,) or v.dtype.kind not in "biuf":
             raise QueryError(f"query vector has shape {v.shape} (dtype {v.dtype}), expected ({self.dim},) numbers")
+        if v.dtype.kind == "f" and not np.isfinite(v).all():
+            bad = int(np.flatnonzero(~np.isfinite(v))[0])
+            raise QueryError(f"the query vector holds {v[bad]} at index {bad}: a query vector must be finite "
+                             "(check how it was computed)")
         return v
 
-    def _terms(self, items, weight: float) -> tuple[list[np.ndarray], list[float], list[int]]:
+    def _terms(self, items, weight: float, what: str) -> tuple[list[np.ndarray], list[float], list[int]]:
         """Split query items into vectors, weights and rows, with gensim's forms: ``items`` is a key
-        (word or int row index), a vector, a 2-D array (one vector a row) or a list of these, and any
-        item may be a ``(item, weight)`` pair whose weight replaces the default ``weight``. Keys give
-        their unit vector (and their row, to leave out of the answers); vectors are used as given."""
+        (word or int row index), a vector, a 2-D array (one vector a row) or a list (or 1-D array) of
+        these, and any item may be a ``(item, weight)`` pair whose weight replaces the default
+        ``weight``. Keys give their unit vector (and their row, to leave out of the answers); vectors
+        are used as given. Refused: a key of another type (``bytes``, a float, ``None``...: a
+        :class:`KeyTypeError`), a vector of the wrong size or not finite, a weight that is not a
+        finite number."""
         if items is None:
             return [], [], []
-        if isinstance(items, _KEY_TYPES) or (isinstance(items, np.ndarray) and items.ndim == 1):
+        if isinstance(items, _KEY_TYPES) or (isinstance(items, np.ndarray) and items.ndim == 1
+                                             and items.dtype.kind in "biuf"):
             items = [items]
+        elif isinstance(items, _BYTES) or not _iterable(items):
+            raise KeyTypeError(key_problem(items, what))
         vecs, weights, ids = [], [], []
         for item in items:
             w = weight
-            if isinstance(item, tuple) or (isinstance(item, list) and len(item) == 2
-                                           and isinstance(item[0], (*_KEY_TYPES, np.ndarray))):
+            if (isinstance(item, tuple) and len(item) == 2) or (
+                    isinstance(item, list) and len(item) == 2 and isinstance(item[0], (*_KEY_TYPES, np.ndarray))):
                 item, w = item
+                if not is_real(w) or not math.isfinite(w):
+                    raise QueryError(f"the weight {short_repr(w)} of a {what} item is not a finite number: give "
+                                     "(key, weight) pairs with a number as the weight")
             if isinstance(item, _KEY_TYPES):
                 i = self.get_index(item)
                 ids.append(i)
                 vecs.append(self.normed[i])
-            else:
+            elif isinstance(item, (np.ndarray, list, tuple)):
                 vecs.append(self._check_vector(item).astype(np.float32))
+            else:
+                raise KeyTypeError(key_problem(item, f"{what} item"))
             weights.append(float(w))
         return vecs, weights, ids
 
@@ -130,6 +216,10 @@ class Queries:
         ``(ids, scores)``, both (n, topn), best first; slots with nothing left hold id -1.
         """
         q = np.atleast_2d(np.asarray(queries, dtype=np.float64))
+        if not np.isfinite(q).all():
+            raise QueryError("a query vector holds NaN or infinity: a query vector must be finite")
+        check_rows(topn, "topn")
+        check_rows(restrict_vocab, "restrict_vocab")
         qn = _row_norms(q)[:, None]
         q = (q / np.where(qn == 0, 1, qn)).astype(np.float32)
         scores = q @ self.normed[: restrict_vocab or None].T
@@ -149,10 +239,13 @@ class Queries:
         Returns ``[(word, cosine), ...]`` (best first; ``[]`` when ``topn`` < 1), or every cosine of the
         searched rows as a float32 array when ``topn`` is None.
         """
+        check_topn(topn)
+        for value, name in ((clip_start, "clip_start"), (clip_end, "clip_end"), (restrict_vocab, "restrict_vocab")):
+            check_rows(value, name)
         if isinstance(topn, Integral) and topn < 1:
             return []
-        pv, pw, pids = self._terms(positive, 1.0)
-        nv, nw, nids = self._terms(negative, -1.0)
+        pv, pw, pids = self._terms(positive, 1.0, "positive")
+        nv, nw, nids = self._terms(negative, -1.0, "negative")
         if not pv and not nv:
             raise QueryError("give at least one positive or negative word")
         weights = np.asarray(pw + nw, dtype=np.float64)
@@ -206,10 +299,12 @@ class Queries:
         accepts it but searches every word) and (2) raw query vectors are unit-normalised first (gensim
         takes their dot products unscaled, so its scores then depend on the vectors' lengths); int row
         indexes are keys here (gensim mistakes them for vectors). ``topn`` None: every score, as an array."""
+        check_topn(topn)
+        check_rows(restrict_vocab, "restrict_vocab")
         if isinstance(topn, Integral) and topn < 1:
             return []
-        pv, _, pids = self._terms(positive, 1.0)
-        nv, _, nids = self._terms(negative, -1.0)
+        pv, _, pids = self._terms(positive, 1.0, "positive")
+        nv, _, nids = self._terms(negative, -1.0, "negative")
         if not pv:
             raise QueryError("3CosMul needs at least one positive word")
         scores = self.cosmul_scores(np.vstack(pv), np.vstack(nv) if nv else [], restrict_vocab)
@@ -222,7 +317,7 @@ class Queries:
         """The word farthest from the others: argmin_i u_i·m, m = unit(mean of the unit vectors u_i)
         (ties go to the smallest word, as gensim's sort). Unlike gensim, which leaves unknown words out
         (with a logged warning), an unknown word raises :class:`UnknownWordError`."""
-        words = list(words)
+        words = key_list(words, "words")
         if not words:
             raise QueryError("doesnt_match needs at least one word")
         u = self.normed[[self.get_index(w) for w in words]]
@@ -231,6 +326,24 @@ class Queries:
 
     def _pairs(self, ids, scores) -> list[tuple[str, float]]:
         return [(self.words[i], float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if i >= 0]
+
+
+def _iterable(value) -> bool:
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _items(items, what: str) -> list:
+    """``items`` as a list (of keys, or for n_similarity's ``ws1``/``ws2`` keys and vectors): a string
+    (``str`` or ``bytes``: its characters are no keys) or a value that is not iterable is refused; each
+    key is checked where it is used."""
+    if isinstance(items, (str, *_BYTES)) or not _iterable(items):
+        raise KeyTypeError(f"{what} is a {type(items).__name__} ({short_repr(items)}), not a list of keys: "
+                           f"give a list, e.g. [{short_repr(items)}]")
+    return list(items)
 
 
 _NORM_VALUES = 1 << 20  # values normalised per step

@@ -52,12 +52,20 @@ _FOREIGN = (  # (magic bytes at offset 0, what the file is and how to get vector
 )
 
 
+def is_pickle(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, starts a Python pickle, told without unpickling:
+    protocols 2 to 5 open with the PROTO opcode 0x80 and the protocol number (gensim's ``.save()``
+    writes protocol 4); an object pickled with protocol 0 or 1 opens with the global
+    ``copy_reg._reconstructor``."""
+    return (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head.startswith(b"ccopy_reg\n_reconstructor")
+
+
 def _foreign(head: bytes) -> str | None:
     """What ``head`` starts, if it is a format we do not read (a fastText model, a pickle, an archive...)."""
     for magic, what in _FOREIGN:
         if head.startswith(magic):
             return what
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+    if is_pickle(head):
         return ("a Python pickle (e.g. a gensim model or KeyedVectors saved with .save(), a .model or .pkl "
                 "file), which w2v-scratch never loads (unpickling runs code from the file): in gensim, write "
                 "model.wv.save_word2vec_format('vectors.bin', binary=True) and give that file")
