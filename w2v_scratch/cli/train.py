@@ -163,7 +163,8 @@ def register(sub) -> None:
     p.add_argument("--recipe", choices=recipes.RECIPES, default=None,
                    help="textbook: --backend reference with the textbook's defaults; word2vec: --backend auto (cuda "
                         "when a GPU is usable, else cpu on every core) with word2vec.c's defaults [textbook on the "
-                        "bundled PTB, word2vec on your own --corpus; --backend decides when given]")
+                        "bundled PTB, word2vec on your own --corpus; a --backend given alone picks its own recipe, and "
+                        "with --recipe must agree with it]")
     p.add_argument("--output", "-o", default=None,
                    help="where to write the word vectors (word2vec format; binary if it ends in .bin) "
                         "[vectors.txt; classes.txt with --classes; with --resume: the checkpoint's]")

@@ -64,7 +64,9 @@ if SIGHUP is not None:
 
 
 class Interrupted(W2VError):
-    """Training stopped on Ctrl-C (exit status 130) or SIGTERM (143), after writing a checkpoint."""
+    """A training run stopped by Ctrl-C (exit status 130), SIGTERM (143) or SIGHUP (129): after
+    writing a checkpoint when the run has one (while training, or before its outputs), else after
+    unwinding with no file left half-written."""
 
     exit_code = 130
 

@@ -19,7 +19,7 @@ of ``Word2Vec(**params)``: the project's field names or gensim's (``vector_size`
 (``backend="cpu"`` on every core).
 
 The memory a run needs is estimated and checked in ``memory.py`` (:func:`check_memory`, re-exported
-here with the gensim mapping, so ``w2v_scratch.training.config`` keeps every name it had).
+here with the gensim mapping, so they can be imported from ``w2v_scratch.training.config`` too).
 
 :meth:`TrainConfig.validate` refuses impossible values and combinations whatever their source;
 :func:`refuse_unused` refuses, on the command line, an option the user gave that the run would

@@ -384,7 +384,7 @@ def train_more(model, corpus, epochs=None, lr=None, min_lr=None, progress: bool 
                       record=lambda r: model.history.append(dict(r, epoch=done + r["epoch"])))
     encoded = encode(corpus, model.vocab, cfg, log if progress else None)
     log(f"continued training: {len(encoded):,} tokens of the vocabulary in {encoded.n_sentences:,} sentences, "
-        f"{cfg.epochs} epochs, lr {cfg.lr:g} to {cfg.min_lr:g}")
+        f"{cfg.epochs} epoch{'s' if cfg.epochs != 1 else ''}, lr {cfg.lr:g} to {cfg.min_lr:g}")
     run = _Continued(model, cfg)
     rng = np.random.default_rng(cfg.seed) if rng is None else rng
     _run(run, encoded, cfg, rng, progress, log, NO_CHECKPOINTS, hooks, init=done == 0)

@@ -36,7 +36,7 @@ from ..base.values import short_repr
 from .gensim_evaluation import ANALOGY_FUNCTIONS, GensimEvaluations  # noqa: F401
 from .queries import (_BYTES, _KEY_TYPES, KeyTypeError, Queries, QueryError, _row_norms, _rows_per_step,  # noqa: F401
                       check_key, key_problem)
-from .ranking import top_k  # noqa: F401  (importable from here, as before the split)
+from .ranking import top_k  # noqa: F401  (re-exported: code that imports top_k from here keeps working)
 
 
 _ALL_STR = object()  # what the search for a word that is not a str finds when there is none
