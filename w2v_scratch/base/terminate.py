@@ -8,8 +8,7 @@ CLI wraps every command in) turns them into :class:`Terminated` and :class:`Hang
 are deleted; :func:`exit_status` gives the status a shell reports for the signal (128 + its
 number: 130, 143, 129).
 
-:func:`raise_terminated` (the SIGTERM handler, also the one ``checkpoint.terminate_by_unwinding``
-installs) raises :class:`Terminated` wherever the main thread is. Third-party code may catch that
+:func:`raise_terminated` (the SIGTERM handler :func:`unwinding` installs) raises :class:`Terminated` wherever the main thread is. Third-party code may catch that
 exception and carry on (an import, a compiler's cleanup): the run would then go back to reading a
 pipe that never ends. So the handlers also record the signal, and loops that can block
 (``corpus.text_file._blocks``, before each read) call :func:`check`, which raises it again.

@@ -19,9 +19,9 @@ import stat
 import typing
 
 from ..training import progress, recipes
-from ..training.checkpoint import (RUN_KEYS, Checkpointer, Interrupted, Terminated, checkpoint_paths, lock,
-                                   lock_path, parse_interval, record_run, remove_checkpoint_files, resume_command,
-                                   terminate_by_unwinding)
+from ..training.checkpoint import (RUN_KEYS, Checkpointer, Interrupted, Terminated, lock, lock_path,
+                                   parse_interval, record_run, remove_checkpoint_files, resume_command)
+from ..training.persist import model_paths
 from ..vectors.classes import save_classes, word_classes
 from ..training.config import BACKENDS, EXTRA_KEYS, LOSSES, MODELS, TrainConfig, fast_threads, refuse_unused
 from ..corpus.read import BUNDLED, check_cache_dir, resolve
@@ -277,12 +277,12 @@ def check_classes(n, words: int) -> None:
 
 
 def run(args) -> int:
-    """Train (or resume), then write the outputs. SIGTERM unwinds the run like Ctrl-C (exit 143),
-    writing a checkpoint first while training; while the outputs are written the trained model is
-    in the checkpoint already (:func:`_finish`). When stderr is not a terminal, progress bars leave
+    """Train (or resume), then write the outputs. SIGTERM unwinds the run like Ctrl-C (exit 143: the
+    CLI runs every command inside ``base.terminate.unwinding``), writing a checkpoint first while
+    training; while the outputs are written the trained model is in the checkpoint already (:func:`_finish`). When stderr is not a terminal, progress bars leave
     plain lines (:func:`w2v_scratch.training.progress.plain_unless_terminal`)."""
     try:
-        with terminate_by_unwinding(), progress.plain_unless_terminal():
+        with progress.plain_unless_terminal():
             return (_resume if args.resume else _start)(args, progress.FirstLineLog())
     except Terminated:
         raise Interrupted("terminated by SIGTERM: the run stopped, and no file was left half-written",
@@ -338,14 +338,14 @@ def check_run_outputs(args, ckpt_path, corpus) -> dict:
     none the cache folder. Returns ``{description: path}`` of the outputs that are not checkpoints."""
     outputs = {"--output": args.output}
     if args.save_model is not None:
-        outputs["--save-model"], outputs["--save-model (.json)"] = checkpoint_paths(args.save_model)
+        outputs["--save-model"], outputs["--save-model (.json)"] = model_paths(args.save_model)
     if args.plot is not None:
         outputs["--plot"] = args.plot
     outputs.update({option_name(f): getattr(args, f) for f in OUTPUT_FIELDS if getattr(args, f, None) is not None})
     checkpoints = {}
     if ckpt_path is not None:
         name = "--checkpoint" if args.checkpoint is not None else "the checkpoint"
-        checkpoints[name], checkpoints[f"{name} (.json)"] = checkpoint_paths(ckpt_path)
+        checkpoints[name], checkpoints[f"{name} (.json)"] = model_paths(ckpt_path)
         checkpoints[f"{name} (.lock)"] = lock_path(ckpt_path)
     if args.resume and (ckpt_path is None or lock_path(ckpt_path) != lock_path(args.resume)):
         checkpoints["the lock of the checkpoint being resumed"] = lock_path(args.resume)
@@ -360,7 +360,7 @@ def check_run_outputs(args, ckpt_path, corpus) -> dict:
         except ConfigError as exc:
             raise ConfigError(f"--output: {exc}") from None
     if args.resume:
-        resumed = checkpoint_paths(args.resume)
+        resumed = model_paths(args.resume)
         check_outputs(outputs, inputs={"the checkpoint being resumed": resumed[0],
                                        "the checkpoint being resumed (.json)": resumed[1]})
     if args.corpus_cache is not None:
@@ -417,10 +417,10 @@ def _resume(args, log) -> int:
     checkpointer = Checkpointer(ckpt_path, None, log, command=resume_command(ckpt_path))
     with contextlib.ExitStack() as stack:
         stack.enter_context(checkpointer.hold())  # a second run on this checkpoint is refused here
-        if not all(same_file(a, b) for a, b in zip(checkpoint_paths(args.resume), checkpoint_paths(ckpt_path))):
+        if not all(same_file(a, b) for a, b in zip(model_paths(args.resume), model_paths(ckpt_path))):
             stack.enter_context(lock(args.resume))
             checkpointer.refuse_existing()  # --checkpoint names another run's checkpoint
-        signatures = {path: file_signature(path) for path in checkpoint_paths(args.resume)}
+        signatures = {path: file_signature(path) for path in model_paths(args.resume)}
         model = Word2Vec.load_checkpoint(args.resume)
         cfg = model.config.resolved()
         refuse_changed_options(args, cfg, args.resume)
@@ -446,7 +446,7 @@ def _finish(args, model, checkpointer, signatures, outputs, log) -> None:
     kept = checkpointer.keep_finished(model)
     if kept is not None:
         kept = f"the trained model is kept in the checkpoint {kept}"
-    elif checkpointer.path is not None and os.path.exists(checkpoint_paths(checkpointer.path)[0]):
+    elif checkpointer.path is not None and os.path.exists(model_paths(checkpointer.path)[0]):
         kept = f"the last checkpoint, {checkpointer.path}, is kept (the run goes on from there)"
     try:
         _write_outputs(args, model, log)

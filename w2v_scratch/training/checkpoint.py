@@ -53,7 +53,7 @@ from ..base import terminate
 from ..base.errors import ConfigError, FormatError, InputError, W2VError
 from ..base.files import file_signature, same_file
 from .resume_checks import validate_config, validate_resume
-from ..base.terminate import Terminated, raise_terminated  # noqa: F401  (Terminated: the CLI's)
+from ..base.terminate import Terminated  # noqa: F401  (the CLI's)
 
 SIGHUP = getattr(signal, "SIGHUP", None)  # the terminal closed (none on Windows)
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as shells report it
@@ -74,22 +74,6 @@ class Interrupted(W2VError):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
-
-
-@contextlib.contextmanager
-def terminate_by_unwinding():
-    """Within this block SIGTERM raises :class:`Terminated` instead of killing the process at once
-    (its default), so the run unwinds and leaves no temporary file. A no-op off the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    terminate.reset()
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        terminate.reset()
 
 
 def parse_interval(text) -> float:
@@ -146,7 +130,7 @@ class Checkpointer:
         finally:
             if self.run is not None:
                 w2v.state.pop("run", None)
-        for path in checkpoint_paths(self.path):
+        for path in persist.model_paths(self.path):
             self.written[path] = file_signature(path)
         self.last = time.monotonic()
         self.saved += 1
@@ -193,7 +177,7 @@ class Checkpointer:
         when PATH.npz or PATH.json exists."""
         if self.path is None:
             return
-        found = [p for p in checkpoint_paths(self.path) if os.path.lexists(p)]
+        found = [p for p in persist.model_paths(self.path) if os.path.lexists(p)]
         if found:
             raise ConfigError(f"checkpoint {self.path} already exists, from a run that did not finish: finish it with "
                               f"{self.resume_hint()}, or delete {' and '.join(map(shlex.quote, found))} to start over")
@@ -277,17 +261,8 @@ def resume_command(path) -> str:
 
 
 # -- one run per checkpoint path: PATH.lock ------------------------------------------------------------------
-def checkpoint_paths(path) -> tuple[str, str]:
-    """``(base.npz, base.json)``, a ``.npz``/``.json`` suffix of ``path`` stripped (as ``io.model_paths``)."""
-    base = os.fspath(path)
-    for ext in (".npz", ".json"):
-        if base.endswith(ext):
-            base = base[: -len(ext)]
-    return base + ".npz", base + ".json"
-
-
 def lock_path(path) -> str:
-    return checkpoint_paths(path)[0][: -len(".npz")] + ".lock"
+    return persist.model_paths(path)[0][: -len(".npz")] + ".lock"
 
 
 @contextlib.contextmanager
@@ -354,7 +329,7 @@ def read_checkpoint(path) -> persist.SavedModel:
     """The saved model of checkpoint ``path`` (``PATH.npz`` + ``PATH.json``), its configuration and
     resume position checked field by field (what needs no corpus); one-line errors that name the
     checkpoint (never ``--save-model``). ``Word2Vec.load_checkpoint`` builds the model from it."""
-    npz_path, json_path = checkpoint_paths(path)
+    npz_path, json_path = persist.model_paths(path)
     for p in (npz_path, json_path):
         if not os.path.exists(p):
             raise InputError(f"checkpoint file {p} does not exist: give the path the run wrote its checkpoint to "
