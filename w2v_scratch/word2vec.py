@@ -33,7 +33,7 @@ from .training.checkpoint import Checkpointer, read_checkpoint
 from .training.config import TrainConfig, check_memory, config_from_params
 from .base.errors import ConfigError, FormatError
 from .base.inputs import SNIFF
-from .vectors.sniff import _foreign, is_pickle
+from .vectors.sniff import _foreign
 from .vectors.keyedvectors import KeyedVectors
 from .textbook.sampling import keep_probabilities
 from .corpus.vocab import Vocab
@@ -357,10 +357,7 @@ def _refuse_other_files(path, pickle_fix: str, other: str | None = None) -> None
             head = f.read(SNIFF)
     except OSError:
         return  # the reader names the problem
-    if is_pickle(head):
-        raise FormatError(f"{p} is a Python pickle (e.g. a gensim model saved with .save()), which w2v-scratch never "
-                          f"loads (unpickling runs code from the file): {pickle_fix}")
-    foreign = _foreign(head)
+    foreign = _foreign(head, pickle_fix)
     if foreign:
         raise FormatError(f"{p} is {foreign}")
     if other:

@@ -60,15 +60,18 @@ def is_pickle(head: bytes) -> bool:
     return (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head.startswith(b"ccopy_reg\n_reconstructor")
 
 
-def _foreign(head: bytes) -> str | None:
-    """What ``head`` starts, if it is a format we do not read (a fastText model, a pickle, an archive...)."""
+PICKLE_FIX = "in gensim, write model.wv.save_word2vec_format('vectors.bin', binary=True) and give that file"
+
+
+def _foreign(head: bytes, pickle_fix: str = PICKLE_FIX) -> str | None:
+    """What ``head`` starts, if it is a format we do not read (a fastText model, a pickle, an
+    archive...), with the way out (``pickle_fix`` for a pickle: the caller's own, if it has one)."""
     for magic, what in _FOREIGN:
         if head.startswith(magic):
             return what
     if is_pickle(head):
         return ("a Python pickle (e.g. a gensim model or KeyedVectors saved with .save(), a .model or .pkl "
-                "file), which w2v-scratch never loads (unpickling runs code from the file): in gensim, write "
-                "model.wv.save_word2vec_format('vectors.bin', binary=True) and give that file")
+                f"file), which w2v-scratch never loads (unpickling runs code from the file): {pickle_fix}")
     if head[257:262] == b"ustar":
         return "a tar archive: extract the vectors file from it first (tar xf)"
     even, odd = head[0:128:2], head[1:128:2]
