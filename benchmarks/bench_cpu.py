@@ -31,6 +31,7 @@ Each run's vectors are scored with the project's evaluation (analogies on questi
     python benchmarks/bench_cpu.py --variants sg-ns --tools ours ours@../w2v-old --report -   # before/after
     python benchmarks/bench_cpu.py --variants sg-ns --scale 1 10 --rounds 1 --report -       # time/token by size
     python benchmarks/bench_cpu.py --variants cbow-ns --rounds 3 --seeds 1 2 3 --report -    # quality over seeds
+    python benchmarks/bench_cpu.py --variants sg-hs+ns cbow-hs+ns --tools ours gensim c --report -  # both losses
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ ROOT = os.path.dirname(HERE)
 DATA = os.environ.get("W2V_DATA") or next(
     (d for d in (os.path.join(ROOT, "shared", "data"), os.path.join(ROOT, "..", "shared", "data"))
      if os.path.isdir(d)), os.path.join(ROOT, "..", "shared", "data"))
-VARIANTS = ("sg-ns", "sg-hs", "cbow-ns", "cbow-hs")
+VARIANTS = ("sg-ns", "sg-hs", "cbow-ns", "cbow-hs")  # the default set
+# hs+ns: both losses at once (word2vec.c -hs 1 -negative 5, gensim hs=1 negative=5); fastText has no such mode
+ALL_VARIANTS = VARIANTS + ("sg-hs+ns", "cbow-hs+ns")
 TOOLS = ("ours", "gensim", "c", "fasttext")
 QUICK = dict(corpus_words=200_000, epochs=1, rounds=2)
 NORMAL = dict(corpus_words=None, epochs=5, rounds=3)
@@ -178,9 +181,12 @@ def baseline_of(tools: list[str]) -> str | None:
 
 
 def hyper(variant: str, dim: int = 100) -> dict:
+    """The variant's hyperparameters; ``hs`` (0/1) and ``neg`` (the noise words drawn: 0 for HS alone)
+    are what word2vec.c's -hs and -negative and gensim's hs and negative get."""
     model, loss = variant.split("-")
     alpha = 0.05 if model == "cbow" else 0.025
-    return dict(model=model, loss=loss, dim=dim, window=5, negative=5, sample=1e-3, min_count=5, alpha=alpha)
+    return dict(model=model, loss=loss, dim=dim, window=5, negative=5, sample=1e-3, min_count=5, alpha=alpha,
+                hs=int(loss in ("hs", "hs+ns")), neg=5 if loss in ("ns", "hs+ns") else 0)
 
 
 # -- the corpora (built in a child) --------------------------------------------------------------
@@ -298,8 +304,7 @@ def work_gensim(corpus, variant, threads, epochs, dim, output, seed) -> dict:
 
     h = hyper(variant, dim)
     m = Word2Vec(vector_size=h["dim"], window=h["window"], min_count=h["min_count"], sample=h["sample"],
-                 sg=int(h["model"] == "sg"), hs=int(h["loss"] == "hs"),
-                 negative=h["negative"] if h["loss"] == "ns" else 0, alpha=h["alpha"],
+                 sg=int(h["model"] == "sg"), hs=h["hs"], negative=h["neg"], alpha=h["alpha"],
                  min_alpha=h["alpha"] * 1e-4, cbow_mean=1, workers=threads, epochs=epochs, seed=seed)
     m.build_vocab(corpus_file=corpus)
     print("VOCAB-DONE", file=sys.stderr, flush=True)  # the parent's train+write clock starts here
@@ -315,6 +320,8 @@ def work_fasttext(corpus, variant, threads, epochs, dim, output, seed) -> dict:
     import numpy as np
 
     h = hyper(variant, dim)
+    if h["loss"] == "hs+ns":
+        raise SystemExit("fastText trains one loss at a time: leave fasttext out of --tools for the hs+ns variants")
     t0 = time.perf_counter()
     # verbose=1: fastText prints "Number of labels: 0" once its vocabulary is built (the parent's
     # train+write clock starts there) and one progress line at the end; no periodic progress.
@@ -505,7 +512,7 @@ class Ours:
         h = hyper(variant, dim)
         cmd = [*self.prefix, "train", "--backend", "cpu", "--corpus", corpus, "--output", output,
                "--model", h["model"], "--loss", h["loss"], "--dim", str(h["dim"]), "--window", str(h["window"]),
-               "--negative", str(h["negative"] if h["loss"] == "ns" else 0),  # HS draws none (as -negative 0)
+               "--negative", str(h["neg"]),  # HS alone draws none (as -negative 0)
                "--sample", str(h["sample"]), "--min-count", str(h["min_count"]),
                "--lr", str(h["alpha"]), "--epochs", str(epochs), "--threads", str(threads), "--seed", str(seed),
                "--no-progress"]
@@ -526,8 +533,8 @@ def run_tool(tool, variant, corpus, output, a, seed, ours: dict, cwd) -> dict:
         markers = [("stderr", b"corpus: ")]
     elif tool == "c":
         cmd = [find_c_binary(), "-train", corpus, "-output", output, "-size", str(h["dim"]),
-               "-window", str(h["window"]), "-sample", str(h["sample"]), "-hs", str(int(h["loss"] == "hs")),
-               "-negative", str(h["negative"] if h["loss"] == "ns" else 0), "-threads", str(a.threads),
+               "-window", str(h["window"]), "-sample", str(h["sample"]), "-hs", str(h["hs"]),
+               "-negative", str(h["neg"]), "-threads", str(a.threads),
                "-iter", str(a.epochs), "-min-count", str(h["min_count"]), "-alpha", str(h["alpha"]),
                "-binary", "1", "-cbow", str(int(h["model"] == "cbow"))]
         stdbuf = shutil.which("stdbuf")
@@ -607,7 +614,8 @@ def ratio_rows(runs: list[dict], summary: dict, base: str, tools: list[str]) -> 
 
 def ordered_keys(summary: dict, tools: list[str]) -> list[tuple]:
     rank = {t: i for i, t in enumerate(tools)}
-    return sorted(summary, key=lambda k: (k[0], VARIANTS.index(k[1]) if k[1] in VARIANTS else 0, rank.get(k[2], 99)))
+    return sorted(summary, key=lambda k: (k[0], ALL_VARIANTS.index(k[1]) if k[1] in ALL_VARIANTS else 0,
+                                          rank.get(k[2], 99)))
 
 
 def main_table(summary: dict, tools: list[str], show_size: bool) -> str:
@@ -655,7 +663,7 @@ def scale_table(summary: dict, tools: list[str]) -> str:
             "peak MB | µs/token growth | peak MB growth |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     first: dict = {}
-    keys = sorted(summary, key=lambda k: (VARIANTS.index(k[1]) if k[1] in VARIANTS else 0,
+    keys = sorted(summary, key=lambda k: (ALL_VARIANTS.index(k[1]) if k[1] in ALL_VARIANTS else 0,
                                           tools.index(k[2]) if k[2] in tools else 99, k[0]))
     for key in keys:
         size, variant, tool = key
@@ -809,7 +817,8 @@ def parse_args(argv=None):
                    help="cut the base corpus to its first N words (a smoke test in seconds) [all; --quick: 200000]")
     p.add_argument("--workdir", default=os.path.join(ROOT, "out", "bench_cpu"),
                    help="corpora, vectors and results.json go here")
-    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=ALL_VARIANTS,
+                   help="default: the four one-loss variants; sg-hs+ns and cbow-hs+ns train both losses at once")
     p.add_argument("--tools", nargs="+", default=list(TOOLS), type=parse_tool, metavar="TOOL",
                    help=f"any of {', '.join(TOOLS)}; ours@PATH: the CLI of the checkout at PATH (e.g. a git "
                         "worktree of an older commit); ours+FLAG: ours with --FLAG added (ours+shared-noise) "

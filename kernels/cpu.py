@@ -54,6 +54,12 @@ exactly (a noise id drawn twice gets both terms from its row as it was). Pair by
 (``window_batch`` off) is word2vec.c's skip-gram scheme, which the one-step tests pin against the
 reference.
 
+Both losses at once (``--loss hs+ns``, word2vec.c's ``-hs 1 -negative K``; ``train_chunk``'s ``theta``):
+``w_out`` is then W_out and ``theta`` Θ, and every step runs the HS terms against Θ and then the NS
+terms against W_out, both adding into one e while the input stays as it was, then moves the input
+(:func:`sg_window_both`, :func:`sg_step_both`, :func:`cbow_step_both`; docs/math.md §4.5). A run
+with one loss passes no ``theta`` and gets a compile of its own, in which none of that code runs.
+
 word2vec.c's σ departures from the exact gradient are two branches: NS clips σ to 1 / 0 beyond ±6
 (:func:`logistic_g`, :func:`logistic_steps`); HS skips a node with |f| ≥ 6 altogether
 (:func:`logistic_step`, :func:`logistic_steps`; it still counts in the loss).
@@ -82,7 +88,7 @@ The loss is the exact −log σ(±f) in float32 per target (``train_chunk`` comp
 LOSS_EVERY-th example only — with ``window_batch`` every LOSS_EVERY-th window, all its pairs — a
 systematic sample), accumulated per thread in float64: per trained pair (skip-gram: one (input,
 target) pair; CBOW: one (context window, center) example) the NS loss −log σ(f₊) − Σ log σ(−f₋),
-or the HS loss summed over the whole path (skipped nodes included).
+or the HS loss summed over the whole path (skipped nodes included), or with both losses their sum.
 """
 
 from __future__ import annotations
@@ -312,6 +318,25 @@ def sg_step(w_in, w_out, d, input_word, word, hs, K, noise, q, points, codes, le
     return loss
 
 
+@njit(**_inl)
+def sg_step_both(w_in, w_out, theta, d, input_word, word, K, noise, q, points, codes, lengths, alpha, e, want_loss,
+                 fg):
+    """One skip-gram pair with both losses (``--loss hs+ns``, word2vec.c's ``-hs 1 -negative K``): the
+    input x = ``w_in`` row of ``input_word`` against the path of ``word`` in ``theta`` (Θ,
+    :func:`hs_update`), then against ``word`` and the noise ids ``noise[q:q+K]`` in ``w_out``
+    (W_out, :func:`ns_update`), both adding into one e while x stays as it was; then x += e. The
+    step on ℓ_hs + ℓ_ns (docs/math.md §4.5). Returns the pair's loss ℓ_hs + ℓ_ns."""
+    ud = np.uint64(d)
+    x_row = row(input_word, d)
+    for k in range(ud):
+        e[k] = np.float32(0.0)
+    loss = hs_update(theta, d, w_in, x_row, word, points, codes, lengths, alpha, e, want_loss)
+    loss += ns_update(w_out, d, w_in, x_row, word, K, noise, q, alpha, e, want_loss, fg)
+    for k in range(ud):
+        w_in[x_row + k] += e[k]
+    return loss
+
+
 # ---------------------------------------------------------------------------
 # The blocked step: a window of pairs, or one CBOW example, against shared targets
 # ---------------------------------------------------------------------------
@@ -453,15 +478,33 @@ def window_step(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_satur
     steps pair after pair, each pair seeing the targets as the previous pair left them. The sums
     run four rows per pass (:func:`dots_4rows`, :func:`add_scaled_4rows`), so each row loaded
     serves four terms. Scratch, float32: ``fg``, ``ys`` (m·T each: the scores f_ct, each turned
-    into its step g_ct by :func:`logistic_steps`; each term's label), ``e_rows`` (m·d: the e_c). Returns the loss (0 unless
-    ``want_loss``)."""
+    into its step g_ct by :func:`logistic_steps`; each term's label), ``e_rows`` (m·d: the e_c). The
+    target side is :func:`window_update`, the inputs' step :func:`window_apply`. Returns the loss (0
+    unless ``want_loss``)."""
+    loss = window_update(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_saturated, fg, ys, e_rows,
+                         want_loss, True)
+    window_apply(w_in, ud, x_rows, m, e_rows)
+    return loss
+
+
+@njit(**_inl)
+def window_update(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_saturated, fg, ys, e_rows, want_loss,
+                  reset):
+    """The target side of :func:`window_step`, the inputs left as they are:
+
+        f_ct = x_c·u_t;  g_ct = α(y_t − σ(f_ct));  e_c += Σ_t g_ct·u_t (old u_t);  u_t += Σ_c g_ct·x_c
+
+    ``e_rows`` (m·d) is set to 0 first with ``reset`` (each row just before its sum), else added to:
+    with both losses (:func:`sg_window_both`) the HS targets in Θ and then the NS targets in W_out add
+    into the same e_c. Returns the loss (0 unless ``want_loss``)."""
     window_scores(w_in, w_out, ud, x_rows, m, u_rows, labels, T, fg, ys)
     loss = logistic_steps(fg, ys, m * T, alpha, skip_saturated, want_loss)
     d = np.int64(ud)
-    for c in range(m):  # e_c = Σ_t g_ct·u_t from the targets as they were ...
+    for c in range(m):  # e_c += Σ_t g_ct·u_t from the targets as they were ...
         e_row = row(c, d)
-        for k in range(ud):
-            e_rows[e_row + k] = np.float32(0.0)
+        if reset:
+            for k in range(ud):
+                e_rows[e_row + k] = np.float32(0.0)
         s = c * T
         t = 0
         while t + 4 <= T:
@@ -473,7 +516,7 @@ def window_step(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_satur
             t += 2
         if t < T:
             add_scaled_row(e_rows, e_row, w_out, u_rows[t], fg[s + t], ud)
-    for t in range(T):  # ... u_t += Σ_c g_ct·x_c from the inputs as they were ...
+    for t in range(T):  # ... then u_t += Σ_c g_ct·x_c from the inputs as they were
         u_row = u_rows[t]
         c = 0
         while c + 4 <= m:
@@ -485,12 +528,18 @@ def window_step(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, skip_satur
             c += 2
         if c < m:
             add_scaled_row(w_out, u_row, w_in, x_rows[c], fg[c * T + t], ud)
-    for c in range(m):  # ... then x_c += e_c
+    return loss
+
+
+@njit(**_inl)
+def window_apply(w_in, ud, x_rows, m, e_rows):
+    """x_c += e_c for the m inputs of a window (rows ``x_rows[:m]`` of ``w_in``)."""
+    d = np.int64(ud)
+    for c in range(m):
         e_row = row(c, d)
         x_row = x_rows[c]
         for k in range(ud):
             w_in[x_row + k] += e_rows[e_row + k]
-    return loss
 
 
 @njit(**_inl)
@@ -553,16 +602,9 @@ def targets_step(w_out, x, x_row, ud, u_rows, labels, T, alpha, skip_saturated, 
 
 
 @njit(**_inl)
-def cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, q, points, codes, lengths, alpha, cbow_mean,
-              ctx_scale, h, e, want_loss, u_rows, labels, fg):
-    """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``:
-
-        x = h = (1/n)·Σ_j w_in[ctx_j] (``cbow_mean``, else the sum);  :func:`targets_step`;
-        w_in[ctx_j] += ctx_scale·e
-
-    against ``word``'s targets (:func:`window_targets`: its path, or ``word`` and the noise ids
-    ``noise[q:q+K]``); ``ctx_scale`` = 1 is word2vec.c's. Scratch: ``u_rows`` uint64, ``labels`` and
-    ``fg`` (scores, then steps) float32, each of at least max(path length, K + 1)."""
+def cbow_hidden(w_in, d, ctx, n_ctx, cbow_mean, h, e):
+    """x = h = (1/n)·Σ_j w_in[ctx_j] over the contexts ``ctx[:n_ctx]`` (``cbow_mean``, else the sum),
+    into ``h``; ``e`` set to 0."""
     ud = np.uint64(d)
     for k in range(ud):
         h[k] = np.float32(0.0)
@@ -575,8 +617,12 @@ def cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, q, points, codes, 
         inv = np.float32(1.0) / np.float32(n_ctx)
         for k in range(ud):
             h[k] *= inv
-    T = window_targets(word, hs, points, codes, lengths, noise, q, K, d, u_rows, labels)
-    loss = targets_step(w_out, h, np.uint64(0), ud, u_rows, labels, T, alpha, hs, fg, e, want_loss)
+
+
+@njit(**_inl)
+def cbow_scatter(w_in, d, ctx, n_ctx, ctx_scale, e):
+    """w_in[ctx_j] += ctx_scale·e for every context ``ctx[:n_ctx]`` (a word twice gets it twice)."""
+    ud = np.uint64(d)
     if ctx_scale != np.float32(1.0):
         for k in range(ud):
             e[k] *= ctx_scale
@@ -584,6 +630,40 @@ def cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, q, points, codes, 
         x_row = row(ctx[c], d)
         for k in range(ud):
             w_in[x_row + k] += e[k]
+
+
+@njit(**_inl)
+def cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, q, points, codes, lengths, alpha, cbow_mean,
+              ctx_scale, h, e, want_loss, u_rows, labels, fg):
+    """One CBOW example: the contexts ``ctx[:n_ctx]`` predict ``word``:
+
+        x = h = (1/n)·Σ_j w_in[ctx_j] (``cbow_mean``, else the sum);  :func:`targets_step`;
+        w_in[ctx_j] += ctx_scale·e
+
+    against ``word``'s targets (:func:`window_targets`: its path, or ``word`` and the noise ids
+    ``noise[q:q+K]``); ``ctx_scale`` = 1 is word2vec.c's. Scratch: ``u_rows`` uint64, ``labels`` and
+    ``fg`` (scores, then steps) float32, each of at least max(path length, K + 1)."""
+    cbow_hidden(w_in, d, ctx, n_ctx, cbow_mean, h, e)
+    T = window_targets(word, hs, points, codes, lengths, noise, q, K, d, u_rows, labels)
+    loss = targets_step(w_out, h, np.uint64(0), np.uint64(d), u_rows, labels, T, alpha, hs, fg, e, want_loss)
+    cbow_scatter(w_in, d, ctx, n_ctx, ctx_scale, e)
+    return loss
+
+
+@njit(**_inl)
+def cbow_step_both(w_in, w_out, theta, d, ctx, n_ctx, word, K, noise, q, points, codes, lengths, alpha, cbow_mean,
+                   ctx_scale, h, e, want_loss, u_rows, labels, fg):
+    """One CBOW example with both losses (``--loss hs+ns``): h as in :func:`cbow_step`, then
+    :func:`targets_step` against ``word``'s path in ``theta`` (Θ) and against ``word`` and the noise
+    ids ``noise[q:q+K]`` in ``w_out`` (W_out), both adding into one e with h unchanged (word2vec.c's
+    ``neu1e``), then w_in[ctx_j] += ctx_scale·e. Returns ℓ_hs + ℓ_ns (0 unless ``want_loss``)."""
+    ud = np.uint64(d)
+    cbow_hidden(w_in, d, ctx, n_ctx, cbow_mean, h, e)
+    T = window_targets(word, True, points, codes, lengths, noise, q, K, d, u_rows, labels)
+    loss = targets_step(theta, h, np.uint64(0), ud, u_rows, labels, T, alpha, True, fg, e, want_loss)
+    T = window_targets(word, False, points, codes, lengths, noise, q, K, d, u_rows, labels)
+    loss += targets_step(w_out, h, np.uint64(0), ud, u_rows, labels, T, alpha, False, fg, e, want_loss)
+    cbow_scatter(w_in, d, ctx, n_ctx, ctx_scale, e)
     return loss
 
 
@@ -670,11 +750,7 @@ def sg_window(w_in, w_out, d, sen, lo, hi, i, hs, K, noise, q, points, codes, le
 
     (``scratch``: :func:`window_scratch`'s tuple). Returns (loss, pairs)."""
     x_rows, u_rows, labels, fg, ys, e_rows = scratch
-    m = 0
-    for p in range(lo, hi):
-        if p != i:
-            x_rows[m] = row(sen[p], d)
-            m += 1
+    m = window_inputs(sen, lo, hi, i, d, x_rows)
     T = window_targets(sen[i], hs, points, codes, lengths, noise, q, K, d, u_rows, labels)
     loss = window_step(w_in, w_out, np.uint64(d), x_rows, m, u_rows, labels, T, alpha, hs, fg, ys, e_rows,
                        want_loss)
@@ -682,13 +758,47 @@ def sg_window(w_in, w_out, d, sen, lo, hi, i, hs, K, noise, q, points, codes, le
 
 
 @njit(**_inl)
+def window_inputs(sen, lo, hi, i, d, x_rows):
+    """The row offsets of the context words of position ``i``'s window ``sen[lo:hi]`` into ``x_rows``;
+    returns their number m."""
+    m = 0
+    for p in range(lo, hi):
+        if p != i:
+            x_rows[m] = row(sen[p], d)
+            m += 1
+    return m
+
+
+@njit(**_inl)
+def sg_window_both(w_in, w_out, theta, d, sen, lo, hi, i, K, noise, q, points, codes, lengths, alpha, scratch,
+                   want_loss):
+    """:func:`sg_window` with both losses (``--loss hs+ns``): the window's inputs x_c against the
+    center word's path in ``theta`` (Θ), then against the center word and the window's noise ids
+    ``noise[q:q+K]`` in ``w_out`` (W_out), each by :func:`window_update` into the same e_c with the
+    inputs unchanged, then x_c += e_c (:func:`window_apply`): the SGD step on the window's
+    L_hs + L_ns (``w2v_scratch.textbook.window.both_window_step``). Returns (loss, pairs)."""
+    x_rows, u_rows, labels, fg, ys, e_rows = scratch
+    ud = np.uint64(d)
+    m = window_inputs(sen, lo, hi, i, d, x_rows)
+    T = window_targets(sen[i], True, points, codes, lengths, noise, q, K, d, u_rows, labels)
+    loss = window_update(w_in, theta, ud, x_rows, m, u_rows, labels, T, alpha, True, fg, ys, e_rows, want_loss,
+                         True)
+    T = window_targets(sen[i], False, points, codes, lengths, noise, q, K, d, u_rows, labels)
+    loss += window_update(w_in, w_out, ud, x_rows, m, u_rows, labels, T, alpha, False, fg, ys, e_rows, want_loss,
+                          False)
+    window_apply(w_in, ud, x_rows, m, e_rows)
+    return loss, m
+
+
+@njit(**_inl)
 def sg_pairs(w_in, w_out, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, noise, cb, nb, points, codes, lengths,
-             alpha, e, count, want_loss, fg):
+             alpha, e, count, want_loss, fg, theta, both):
     """Skip-gram pair by pair (word2vec.c): each context word of position ``i``'s window
     ``sen[lo_c:hi_c]`` is the input of its own :func:`sg_step` predicting ``sen[i]``, its K noise
     ids at ``noise[q:]`` (q from ``cb``, K further per pair unless ``shared``). NS prefetches the
     next pair's rows first: the next context here, else the first of position i + 1 (window
-    ``lo_n:hi_n``, noise at ``nb``). Returns (loss, measured pairs); ``count[0]`` counts the pairs."""
+    ``lo_n:hi_n``, noise at ``nb``). With ``both`` each pair is :func:`sg_step_both` (Θ: ``theta``).
+    Returns (loss, measured pairs); ``count[0]`` counts the pairs."""
     pipelined = K > 0
     loss_sum = 0.0
     loss_pairs = np.int64(0)
@@ -710,8 +820,12 @@ def sg_pairs(w_in, w_out, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, n
                 else:
                     prefetch_pair(w_in, w_out, d, sen[jn], noise, qn, K)
         measure = want_loss and count[0] % LOSS_EVERY == 0
-        loss_sum += sg_step(w_in, w_out, d, sen[j], word, hs, K, noise, q, points, codes, lengths, alpha, e, measure,
-                            fg)
+        if both:
+            loss_sum += sg_step_both(w_in, w_out, theta, d, sen[j], word, K, noise, q, points, codes, lengths, alpha,
+                                     e, measure, fg)
+        else:
+            loss_sum += sg_step(w_in, w_out, d, sen[j], word, hs, K, noise, q, points, codes, lengths, alpha, e,
+                                measure, fg)
         loss_pairs += measure
         count[0] += 1
         if not shared:
@@ -721,7 +835,7 @@ def sg_pairs(w_in, w_out, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, n
 
 @njit(**_inl)
 def train_sentence(sen, n, w_in, w_out, d, alias_prob, alias_idx, codes, points, lengths, sg, hs, window, K, shared,
-                   batch, cbow_mean, ctx_scale, alpha, rng, noise, ctx, h, e, count, want_loss, scratch):
+                   batch, cbow_mean, ctx_scale, alpha, rng, noise, ctx, h, e, count, want_loss, scratch, theta, both):
     """Train on the pseudo-sentence ``sen[:n]``, position by position: skip-gram one pair per
     (context, center) of each window — or, with ``batch``, all the window's pairs in one step
     (:func:`sg_window`) — CBOW one example per window (:func:`cbow_step`). With ``shared``
@@ -732,7 +846,9 @@ def train_sentence(sen, n, w_in, w_out, d, alias_prob, alias_idx, codes, points,
     prefetch the rows of the next pair (or window) while one trains. ``count`` (int64[2]):
     this chunk's examples and windows so far, updated; every LOSS_EVERY-th example is measured
     (with ``batch``, every LOSS_EVERY-th window, all its pairs). Returns (loss sum, measured
-    examples). ``scratch``: :func:`window_scratch`'s tuple."""
+    examples). ``scratch``: :func:`window_scratch`'s tuple. With ``both`` (``--loss hs+ns``) every step
+    trains both losses: HS on ``theta`` (Θ), NS on ``w_out`` (W_out) with ``K`` noise ids
+    (:func:`sg_window_both`, :func:`sg_step_both`, :func:`cbow_step_both`)."""
     x_rows, u_rows, labels, fg, ys, e_rows = scratch
     per_window = shared or not sg
     stride = K if per_window else 2 * window * K  # noise ids of one position
@@ -754,15 +870,19 @@ def train_sentence(sen, n, w_in, w_out, d, alias_prob, alias_idx, codes, points,
         if sg and batch:
             if hi_c - lo_c > 1:
                 measure = want_loss and count[1] % LOSS_EVERY == 0
-                ls, m = sg_window(w_in, w_out, d, sen, lo_c, hi_c, i, hs, K, noise, cb, points, codes, lengths, alpha,
-                                  scratch, measure)
+                if both:
+                    ls, m = sg_window_both(w_in, w_out, theta, d, sen, lo_c, hi_c, i, K, noise, cb, points, codes,
+                                           lengths, alpha, scratch, measure)
+                else:
+                    ls, m = sg_window(w_in, w_out, d, sen, lo_c, hi_c, i, hs, K, noise, cb, points, codes, lengths,
+                                      alpha, scratch, measure)
                 loss_sum += ls
                 loss_pairs += m if measure else 0
                 count[0] += m
                 count[1] += 1
         elif sg:
             ls, lp = sg_pairs(w_in, w_out, d, sen, n, i, lo_c, hi_c, lo_n, hi_n, hs, K, shared, noise, cb, nb, points,
-                              codes, lengths, alpha, e, count, want_loss, fg)
+                              codes, lengths, alpha, e, count, want_loss, fg, theta, both)
             loss_sum += ls
             loss_pairs += lp
         else:
@@ -774,8 +894,12 @@ def train_sentence(sen, n, w_in, w_out, d, alias_prob, alias_idx, codes, points,
             if n_ctx > 0:
                 scale = ctx_scale if ctx_scale > 0 else np.float32(1.0) / np.float32(n_ctx)
                 measure = want_loss and count[0] % LOSS_EVERY == 0
-                loss_sum += cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, cb, points, codes, lengths,
-                                      alpha, cbow_mean, scale, h, e, measure, u_rows, labels, fg)
+                if both:
+                    loss_sum += cbow_step_both(w_in, w_out, theta, d, ctx, n_ctx, word, K, noise, cb, points, codes,
+                                               lengths, alpha, cbow_mean, scale, h, e, measure, u_rows, labels, fg)
+                else:
+                    loss_sum += cbow_step(w_in, w_out, d, ctx, n_ctx, word, hs, K, noise, cb, points, codes, lengths,
+                                          alpha, cbow_mean, scale, h, e, measure, u_rows, labels, fg)
                 loss_pairs += measure
                 count[0] += 1
         lo_c, hi_c = lo_n, hi_n
@@ -787,7 +911,7 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, w_in, w_out, d, keep_prob,
                 alias_prob, alias_idx, codes, points, lengths,
                 sg, hs, window, negative, cbow_mean, ctx_scale,
                 alpha0, min_alpha, total_words, progress, slot, rng, stats, want_loss, shared_noise=False,
-                window_batch=False):
+                window_batch=False, theta=None):
     """Train on sentences ``sent_lo:sent_hi`` of the encoded corpus (``ids``, ``offsets``).
 
     ``w_in`` and ``w_out`` are the two tables as flat float32 arrays of rows of ``d`` (the trainer
@@ -801,6 +925,12 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, w_in, w_out, d, keep_prob,
     (:func:`window_step`) instead of pair by pair. CBOW context rows get ``ctx_scale · e``
     (1: word2vec.c; a value ≤ 0 means 1/n, the exact gradient of the mean).
 
+    ``theta`` (flat float32 Θ, given with ``hs`` only) turns on both losses at once (``--loss hs+ns``,
+    word2vec.c's ``-hs 1 -negative K``): ``w_out`` is then W_out, ``theta`` Θ, and every step trains
+    HS on Θ and NS with ``negative`` noise ids on W_out into one e (``window_batch`` needs
+    ``shared_noise`` then, as NS alone). Without it (the default, a compile of its own) ``w_out`` is
+    the one loss's table and nothing of the other loss runs.
+
     ``progress[slot]`` (int64) counts this thread's raw words over the whole run; the learning
     rate is refreshed from the sum of all slots every 10k raw words. ``rng``: this thread's LCG
     state (uint64[1]). ``stats`` (float64, this thread's): += loss, loss pairs, pairs, kept
@@ -808,14 +938,20 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, w_in, w_out, d, keep_prob,
     (``window_batch``: window) — a systematic sample: loss / loss pairs estimates the mean loss
     per pair without paying log1p on every target. Returns the learning rate at the end.
     """
+    if theta is None:  # a compile-time branch: Numba prunes the other one for each signature
+        th = w_out
+        both = False
+    else:
+        th = theta
+        both = hs and negative > 0
     h = np.zeros(d, np.float32)
     e = np.zeros(d, np.float32)
-    K = 0 if hs else negative  # noise ids per pair (skip-gram) or per window (CBOW)
+    K = negative if (both or not hs) else 0  # noise ids per pair (skip-gram) or per window (CBOW)
     noise = np.zeros(2 * (2 * window * K) + 1, np.int64)  # draws of two positions: this one, the next
     ctx = np.zeros(2 * window, np.int64)
     sen = np.zeros(MAX_SENTENCE, np.int64)
     shared = shared_noise and sg and K > 0
-    batch = window_batch and sg and (hs or shared)
+    batch = window_batch and sg and ((hs and not both) or shared)
     scratch = window_scratch(2 * window, max(points.shape[1], K + 1), d)
     count = np.zeros(2, np.int64)  # examples, skip-gram windows
     alpha = current_alpha(progress, alpha0, min_alpha, total_words)
@@ -839,7 +975,7 @@ def train_chunk(ids, offsets, sent_lo, sent_hi, w_in, w_out, d, keep_prob,
             if n > 0:
                 ls, lp = train_sentence(sen, n, w_in, w_out, d, alias_prob, alias_idx, codes, points, lengths, sg, hs,
                                         window, K, shared, batch, cbow_mean, ctx_scale, alpha, rng, noise, ctx, h, e,
-                                        count, want_loss, scratch)
+                                        count, want_loss, scratch, th, both)
                 loss_sum += ls
                 loss_pairs += lp
     progress[slot] += raw - reported

@@ -12,18 +12,27 @@ byte (or ends the text):
   U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F and U+3000;
 * a ``\n`` ends a sentence (``str.split("\n")``), and a sentence longer than ``max_len`` tokens is
   cut into pieces of ``max_len`` (counted before any word is dropped);
-* each token is looked up in an open-addressing hash table (64-bit FNV-1a of its bytes). A slot
-  holds the word's number (low 32 bits) and the high 32 bits of its hash, so most probes that miss
-  touch nothing else; a match is then confirmed byte for byte against the word's bytes in ``pool``,
-  so a hash collision can never merge two words. In *counting* mode an unseen token becomes a new
-  word, numbered in order of first appearance, its bytes appended to ``pool``; in *frozen* mode (a
-  given vocabulary, entered with :func:`add_words`) it is −1.
+* each token is looked up in an open-addressing hash table (64-bit FNV-1a of its bytes). A used slot
+  holds the word's number + 1 (low 32 bits; 0 is a free slot) and the high 32 bits of its hash, so
+  most probes that miss touch nothing else; a match is then confirmed byte for byte against the
+  word's bytes in ``pool`` (each word's bytes followed by ``\n``, which no token holds, so the
+  comparison also checks the length), so a hash collision can never merge two words. ``info[2w]``
+  is where word ``w`` starts in ``pool``, ``info[2w + 1]`` its count. In *counting* mode an unseen
+  token becomes a new word, numbered in order of first appearance, its bytes appended to ``pool``;
+  in *frozen* mode (a given vocabulary, entered with :func:`add_words`) it is −1.
 * per token, the word number goes to ``out``; per finished sentence, the number of tokens emitted so
   far goes to ``bounds[1 + k]`` (``bounds[0]`` is left for :func:`remap`, which turns the sentence
-  ends into offsets in place).
+  ends into offsets in place). Or (``emit`` false) the tokens are only counted.
+* with ``prune_above`` > 0, a sentence that ends with more words known than that stops the pass,
+  and the caller drops the rare words (:func:`prune`) before it goes on: gensim's
+  ``max_vocab_size``.
+
+Speed on a vocabulary far larger than the caches (a corpus full of rare words) comes from fetching
+in parallel: tokens are found and hashed BATCH at a time, and their slots, word entries and first
+bytes are read in independent loops before the tokens are looked up in order.
 
 Nothing is sized for the worst case: when an output array, the word arrays, the table (kept at most
-half full) or the pool has no room for the next token, :func:`tokenize` stops *before* it and
+half full) or the pool has no room for the next batch, :func:`tokenize` stops *before* it and
 returns its position; the caller grows what is full and calls again from there.
 """
 
@@ -36,9 +45,11 @@ _opts = dict(nogil=True, cache=True)
 _inl = dict(nogil=True, cache=True, inline="always")
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
-EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # a free table slot (a word number never fills the low 32 bits)
+EMPTY = np.uint64(0)  # a free table slot (a used one holds word number + 1 in its low 32 bits)
 HIGH = np.uint64(0xFFFFFFFF00000000)  # the part of a hash a slot keeps
-LOW = np.uint64(0xFFFFFFFF)  # the part of a slot that is the word number
+LOW = np.uint64(0xFFFFFFFF)  # the part of a slot that is the word number + 1
+NEWLINE = np.uint8(10)  # ends each word in the pool (a token never holds one)
+BATCH = 64  # tokens found and hashed before their slots are read
 
 
 @njit(**_inl)
@@ -76,58 +87,108 @@ def fnv1a(buf, start, end):
 
 
 @njit(**_inl)
-def lookup(buf, start, end, h, table, pool, pool_start, pool_len):
+def same_word(buf, start, end, pool, p):
+    """Whether the pooled word at ``pool[p]`` (its bytes, then ``\n``) is ``buf[start:end]``. A token
+    holds no whitespace, so the comparison stops inside the pooled word's bytes or at its ``\n``."""
+    for k in range(end - start):
+        if pool[p + k] != buf[start + k]:
+            return False
+    return pool[p + end - start] == NEWLINE
+
+
+@njit(**_inl)
+def lookup(buf, start, end, h, table, info, pool):
     """The hash-table slot of ``buf[start:end]`` (hash ``h``): the slot holding its word, or the
-    empty slot where it would go. Linear probing; a slot matches only if the hash's high half,
-    the length and every byte agree."""
+    empty slot where it would go. Linear probing; a slot matches only if the hash's high half and
+    every byte (and the pooled word's end) agree."""
     mask = np.uint64(len(table) - 1)
     slot = h & mask
     tag = h & HIGH
-    length = end - start
     while True:
         e = table[slot]
         if e == EMPTY:
             return slot
-        if (e & HIGH) == tag:
-            w = e & LOW
-            if pool_len[w] == length:
-                p = pool_start[w]
-                same = True
-                for k in range(length):
-                    if pool[p + k] != buf[start + k]:
-                        same = False
-                        break
-                if same:
-                    return slot
+        if (e & HIGH) == tag and same_word(buf, start, end, pool, info[2 * (np.int64(e & LOW) - 1)]):
+            return slot
         slot = (slot + np.uint64(1)) & mask
 
 
+@njit(**_inl)
+def pooled_hash(pool, p):
+    """FNV-1a hash of the pooled word at ``pool[p]`` (its bytes up to the ``\n``)."""
+    h = FNV_OFFSET
+    while pool[p] != NEWLINE:
+        h = (h ^ np.uint64(pool[p])) * FNV_PRIME
+        p += 1
+    return h
+
+
 @njit(**_opts)
-def rehash(word_hash, n_words, size):
-    """A new table of ``size`` slots (a power of two) holding words ``0..n_words-1``."""
-    table = np.full(size, EMPTY, np.uint64)
-    mask = np.uint64(size - 1)
+def fill_table(table, info, pool, n_words):
+    """Enter words ``0..n_words-1`` (all distinct) into the empty ``table``. The hashes of BATCH
+    words are computed before they are entered, so the table's fetches overlap."""
+    mask = np.uint64(len(table) - 1)
+    hs = np.empty(BATCH, np.uint64)
+    for first in range(0, n_words, BATCH):
+        last = min(first + BATCH, n_words)
+        for w in range(first, last):
+            hs[w - first] = pooled_hash(pool, info[2 * w])
+        for w in range(first, last):
+            h = hs[w - first]
+            slot = h & mask
+            while table[slot] != EMPTY:
+                slot = (slot + np.uint64(1)) & mask
+            table[slot] = (h & HIGH) | np.uint64(w + 1)
+
+
+@njit(**_opts)
+def add_words(table, info, pool, n_words, skip):
+    """Enter the pooled words ``0..n_words-1`` as numbers ``w`` (the frozen mode's vocabulary),
+    except those with ``skip[w]`` (a word holding whitespace: never a token). Returns -1, or the
+    first word that repeats an earlier one."""
     for w in range(n_words):
-        h = word_hash[w]
-        slot = h & mask
-        while table[slot] != EMPTY:
-            slot = (slot + np.uint64(1)) & mask
-        table[slot] = (h & HIGH) | np.uint64(w)
-    return table
-
-
-@njit(**_opts)
-def add_words(pool, pool_start, pool_len, table):
-    """Enter the words ``pool[pool_start[w] : pool_start[w] + pool_len[w]]`` as numbers ``w`` (the
-    frozen mode's vocabulary). Returns -1, or the first word that repeats an earlier one."""
-    for w in range(len(pool_start)):
-        s = pool_start[w]
-        h = fnv1a(pool, s, s + pool_len[w])
-        slot = lookup(pool, s, s + pool_len[w], h, table, pool, pool_start, pool_len)
+        if skip[w]:
+            continue
+        s = info[2 * w]
+        h = pooled_hash(pool, s)
+        e = s
+        while pool[e] != NEWLINE:
+            e += 1
+        slot = lookup(pool, s, e, h, table, info, pool)
         if table[slot] != EMPTY:
             return w
-        table[slot] = (h & HIGH) | np.uint64(w)
+        table[slot] = (h & HIGH) | np.uint64(w + 1)
     return -1
+
+
+@njit(**_opts)
+def prune(table, info, pool, state, min_keep):
+    """Drop every word counted fewer than ``min_keep`` times (gensim's ``prune_vocab``): the kept
+    words are renumbered in their order, their bytes packed to the front of ``pool``, the table
+    refilled, and the freed entries of ``info`` zeroed. Returns the number of words dropped."""
+    n_words = state[0]
+    k = 0
+    dest = 0
+    for w in range(n_words):
+        c = info[2 * w + 1]
+        if c < min_keep:
+            continue
+        p = info[2 * w]
+        info[2 * k] = dest
+        info[2 * k + 1] = c
+        while True:  # dest <= p: a forward copy never overwrites bytes still to be read
+            b = pool[p]
+            pool[dest] = b
+            dest += 1
+            p += 1
+            if b == NEWLINE:
+                break
+        k += 1
+    info[2 * k : 2 * n_words] = 0
+    state[0], state[1] = k, dest
+    table[:] = EMPTY
+    fill_table(table, info, pool, k)
+    return n_words - k
 
 
 def _byte_classes() -> np.ndarray:
@@ -145,29 +206,18 @@ def _byte_classes() -> np.ndarray:
 CLASS = _byte_classes()
 
 
-@njit(**_opts)
-def tokenize(buf, pos, n, frozen, max_len, table, word_hash, pool, pool_start, pool_len, counts, state, out,
-             bounds):
-    """Tokenize ``buf[pos:n]`` (see the module docstring) and count every token; returns the
-    position reached: ``n``, or where an array had no room (the caller grows it and calls again).
-
-    ``state`` (int64[5]) carries the run across calls: [0] words known, [1] pool bytes used,
-    [2] tokens emitted, [3] sentence ends written, [4] tokens of the current sentence so far.
-    ``counts[w]`` counts every occurrence of word ``w``. In counting mode the table is kept at
-    most half full, and ``word_hash``/``pool_start``/``pool_len``/``counts`` hold one entry per word.
-    """
-    n_words, pool_used, n_out, n_ends, cur = state[0], state[1], state[2], state[3], state[4]
-    max_words = min(len(table) // 2, len(word_hash), len(pool_start), len(counts))
-    i = pos
-    while i < n:
+@njit(**_inl)
+def find_batch(buf, i, n, ts, te, th, nl):
+    """Find and hash up to BATCH tokens from ``buf[i]``: token ``j`` is ``buf[ts[j]:te[j]]``, its
+    hash ``th[j]``, ``nl[j]`` whether a line end came before it (since the previous token).
+    Returns (where the scan stopped, tokens found, their bytes, whether a line end followed the last)."""
+    m = 0
+    nbytes = 0
+    seen_nl = False
+    while i < n and m < BATCH:
         c = CLASS[buf[i]]
-        if c == 2:  # "\n": the sentence ends
-            if cur > 0:
-                if n_ends + 1 >= len(bounds):
-                    break
-                bounds[n_ends + 1] = n_out
-                n_ends += 1
-                cur = 0
+        if c == 2:
+            seen_nl = True
             i += 1
             continue
         if c == 1:
@@ -178,9 +228,6 @@ def tokenize(buf, pos, n, frozen, max_len, table, word_hash, pool, pool_start, p
             if ws > 0:
                 i += ws
                 continue
-        if n_out >= len(out) or n_ends + 1 >= len(bounds):  # no room for the token and a cut after it
-            break
-        # a token: hash its bytes while finding its end
         start = i
         h = FNV_OFFSET
         while True:
@@ -191,34 +238,126 @@ def tokenize(buf, pos, n, frozen, max_len, table, word_hash, pool, pool_start, p
             c = CLASS[buf[i]]
             if c == 1 or c == 2 or (c == 3 and whitespace_len(buf, i, n) > 0):
                 break
-        slot = lookup(buf, start, i, h, table, pool, pool_start, pool_len)
-        e = table[slot]
-        w = -1
-        if e != EMPTY:
-            w = np.int64(e & LOW)
-        elif not frozen:
-            if n_words >= max_words or pool_used + (i - start) > len(pool):
-                i = start  # no room for a new word: stop before it
-                break
-            w = n_words
-            table[slot] = (h & HIGH) | np.uint64(w)
-            word_hash[w] = h
-            pool_start[w] = pool_used
-            pool_len[w] = i - start
-            for k in range(start, i):
-                pool[pool_used] = buf[k]
+        ts[m], te[m], th[m], nl[m] = start, i, h, seen_nl
+        seen_nl = False
+        nbytes += i - start
+        m += 1
+    return i, m, nbytes, seen_nl
+
+
+@njit(**_inl)
+def touch(table, info, pool, th, m, near):
+    """Read the first slot of each of the ``m`` hashes ``th``, then the entry and first byte of the
+    word it holds, in independent loops without branches: the fetches overlap, and the lookups
+    that follow find them cached. Returns a sum of what was read (kept, so the reads are not
+    optimised away)."""
+    mask = np.uint64(len(table) - 1)
+    for j in range(m):
+        e = table[th[j] & mask]
+        hit = (e != EMPTY) and ((e & HIGH) == (th[j] & HIGH))
+        near[j] = (np.int64(e & LOW) - 1) if hit else -1
+    for j in range(m):
+        w = near[j]
+        p = info[2 * max(w, 0)]
+        near[j] = p if w >= 0 else -1
+    sink = np.uint64(0)
+    for j in range(m):
+        sink += np.uint64(pool[max(near[j], 0)])
+    return sink
+
+
+@njit(**_inl)
+def sentence_end(emit, bounds, state, n_out):
+    """Record the end of a sentence after ``n_out`` tokens (when tokens are emitted)."""
+    if emit:
+        bounds[state[3] + 1] = n_out
+        state[3] += 1
+
+
+@njit(**_opts)
+def tokenize(buf, pos, n, frozen, emit, max_len, prune_above, table, info, pool, state, out, bounds):
+    """Tokenize ``buf[pos:n]`` (see the module docstring) and count every token; returns the
+    position reached: ``n``, or where it stopped — ``state[5]`` says why: 0 the end of the piece,
+    1 an array had no room for the next batch (the caller grows it and calls again from there),
+    2 a sentence ended with more than ``prune_above`` (> 0) words known (the caller prunes, then
+    calls again from there).
+
+    ``state`` (int64[7]) carries the run across calls: [0] words known, [1] pool bytes used,
+    [2] tokens read (emitted, when ``emit``), [3] sentence ends written, [4] tokens of the current sentence so far,
+    [5] why it stopped, [6] scratch. ``info[2w]`` is where word ``w`` starts in ``pool`` and
+    ``info[2w + 1]`` counts its occurrences. With ``emit`` false nothing goes to ``out`` or
+    ``bounds`` (counting alone). In counting mode the table is kept at most half full.
+
+    Tokens are taken BATCH at a time: all are found and hashed, their table slots, then their
+    words' entries and bytes are read in independent loops (so the memory fetches of a
+    vocabulary too large for the caches overlap), then each token is looked up and counted in
+    order. A batch that would not fit is not started.
+    """
+    n_words, pool_used, n_out, cur = state[0], state[1], state[2], state[4]
+    state[5] = 0
+    max_words = min(len(table) // 2, len(info) // 2)
+    ts = np.empty(BATCH, np.int64)
+    te = np.empty(BATCH, np.int64)
+    th = np.empty(BATCH, np.uint64)
+    nl = np.zeros(BATCH, np.bool_)
+    near = np.empty(BATCH, np.int64)
+    sink = np.uint64(0)
+    i = pos
+    while i < n:
+        batch_start = i
+        i, m, nbytes, seen_nl = find_batch(buf, i, n, ts, te, th, nl)
+        if (emit and (n_out + m > len(out) or state[3] + 2 * m + 2 > len(bounds))) or (
+                not frozen and (n_words + m > max_words or pool_used + nbytes + m > len(pool))):
+            i = batch_start  # no room: stop before the batch
+            state[5] = 1
+            break
+        sink += touch(table, info, pool, th, m, near)
+        for j in range(m):
+            if nl[j] and cur > 0:
+                sentence_end(emit, bounds, state, n_out)
+                cur = 0
+                if 0 < prune_above < n_words:
+                    i = ts[j]
+                    state[5] = 2
+                    break
+            start, end, h = ts[j], te[j], th[j]
+            slot = lookup(buf, start, end, h, table, info, pool)
+            e = table[slot]
+            w = -1
+            if e != EMPTY:
+                w = np.int64(e & LOW) - 1
+            elif not frozen:
+                w = n_words
+                table[slot] = (h & HIGH) | np.uint64(w + 1)
+                info[2 * w] = pool_used
+                for k in range(start, end):
+                    pool[pool_used] = buf[k]
+                    pool_used += 1
+                pool[pool_used] = NEWLINE
                 pool_used += 1
-            n_words += 1
-        if w >= 0:
-            counts[w] += 1
-        out[n_out] = w  # frozen mode: -1 for a word outside the vocabulary, dropped by remap
-        n_out += 1
-        cur += 1
-        if cur == max_len:  # a pseudo-sentence of max_len tokens
-            bounds[n_ends + 1] = n_out
-            n_ends += 1
+                n_words += 1
+            if w >= 0:
+                info[2 * w + 1] += 1
+            if emit:
+                out[n_out] = w  # frozen mode: -1 for a word outside the vocabulary, dropped by remap
+            n_out += 1
+            cur += 1
+            if cur == max_len:  # a pseudo-sentence of max_len tokens
+                sentence_end(emit, bounds, state, n_out)
+                cur = 0
+                if 0 < prune_above < n_words:
+                    i = end
+                    state[5] = 2
+                    break
+        if state[5] != 0:
+            break
+        if seen_nl and cur > 0:  # the piece ended after a line end
+            sentence_end(emit, bounds, state, n_out)
             cur = 0
-    state[0], state[1], state[2], state[3], state[4] = n_words, pool_used, n_out, n_ends, cur
+            if 0 < prune_above < n_words:
+                state[5] = 2
+                break
+    state[0], state[1], state[2], state[4], state[6] = n_words, pool_used, n_out, cur, np.int64(sink & LOW)
     return i
 
 

@@ -211,3 +211,13 @@ def test_end_to_end_tiny_run(tmp_path):
         assert needle in out
     assert os.path.exists(tmp_path / "results.json")
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".bin")]  # vectors removed once scored
+
+
+def test_both_losses_variants_pass_hs_1_and_negative_5_to_every_tool():
+    """sg-hs+ns / cbow-hs+ns: word2vec.c -hs 1 -negative 5, gensim hs=1 negative=5, ours --loss hs+ns
+    --negative 5; the one-loss variants keep -negative 0 for HS alone and -hs 0 for NS."""
+    assert {v: (bench.hyper(v)["hs"], bench.hyper(v)["neg"]) for v in bench.ALL_VARIANTS} == {
+        "sg-ns": (0, 5), "sg-hs": (1, 0), "cbow-ns": (0, 5), "cbow-hs": (1, 0), "sg-hs+ns": (1, 5),
+        "cbow-hs+ns": (1, 5)}
+    assert bench.hyper("cbow-hs+ns")["loss"] == "hs+ns" and bench.hyper("cbow-hs+ns")["model"] == "cbow"
+    assert set(bench.VARIANTS) < set(bench.ALL_VARIANTS)  # not in the default run

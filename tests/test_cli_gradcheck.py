@@ -13,8 +13,8 @@ from w2v_scratch.cli import main
 from w2v_scratch.textbook.losses import HierarchicalSoftmax, LossGrads
 from w2v_scratch.textbook.models import CBOW
 
-ROW = re.compile(r"^(sg|cbow|cbow-sum|sg-window|sg-hogbatch)\s+(ns|ns-sum|hs|softmax)\s+(\w+)\s+(\S+)\s+(pass|FAIL)$")
-STEPS = {("sg-window", "ns"), ("sg-window", "hs"), ("sg-hogbatch", "ns")}
+ROW = re.compile(r"^(sg|cbow|cbow-sum|sg-window|sg-hogbatch)\s+(ns|ns-sum|hs|softmax|hs\+ns)\s+(\w+)\s+(\S+)\s+(pass|FAIL)$")
+STEPS = {("sg-window", "ns"), ("sg-window", "hs"), ("sg-hogbatch", "ns"), ("sg-window", "hs+ns")}
 
 
 def table_rows(out: str):
@@ -25,14 +25,14 @@ def test_gradcheck_passes_and_prints_every_pair(capsys):
     assert main(["gradcheck"]) == 0
     out = capsys.readouterr().out
     rows = table_rows(out)
-    assert len(rows) == 30
+    assert len(rows) == 42  # 3 models x (4 losses x 2 tables + hs+ns x 3) + 3 steps x 2 + hs+ns's step x 3
     pairs = {(model.split("-")[0], loss.split("-")[0]) for model, loss, *_ in rows if (model, loss) not in STEPS}
-    assert pairs == {(m, l) for m in ("sg", "cbow") for l in ("ns", "hs", "softmax")}
+    assert pairs == {(m, l) for m in ("sg", "cbow") for l in ("ns", "hs", "softmax", "hs+ns")}
     assert {(model, loss) for model, loss, *_ in rows} >= STEPS  # the kernels' default steps too
     assert all(result == "pass" and float(err) < 1e-6 for *_, err, result in rows)
     header = out.splitlines()[0].split()
     assert header[:3] == ["model", "loss", "block"] and "error" in header
-    assert "OK: all 30 parameter blocks" in out and "3 kernel steps" in out
+    assert "OK: all 42 parameter blocks" in out and "4 kernel steps" in out
 
 
 def test_gradcheck_fails_on_a_broken_gradient(capsys, monkeypatch):
@@ -47,8 +47,9 @@ def test_gradcheck_fails_on_a_broken_gradient(capsys, monkeypatch):
     out = capsys.readouterr().out
     rows = table_rows(out)
     failed = {(model, loss, block) for model, loss, block, _, result in rows if result == "FAIL"}
-    assert failed == {("sg", "hs", "w_out"), ("cbow", "hs", "w_out"), ("cbow-sum", "hs", "w_out")}
-    assert "FAIL: 3 of 30" in out
+    assert failed == {("sg", "hs", "w_out"), ("cbow", "hs", "w_out"), ("cbow-sum", "hs", "w_out"),
+                      ("sg", "hs+ns", "theta"), ("cbow", "hs+ns", "theta"), ("cbow-sum", "hs+ns", "theta")}
+    assert "FAIL: 6 of 42" in out
 
 
 def test_gradcheck_catches_word2vec_cbow_update(capsys, monkeypatch):
@@ -80,4 +81,4 @@ def test_gradcheck_console_exit_status():
     proc = subprocess.run([sys.executable, "-m", "w2v_scratch", "gradcheck", "--seed", "7"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert len(table_rows(proc.stdout)) == 30
+    assert len(table_rows(proc.stdout)) == 42

@@ -91,11 +91,12 @@ def test_gensim_names_map_to_fields():
                                   ns_exponent=0.5, max_final_vocab=100, batch_words=10000, sorted_vocab=1))
     assert (cfg.dim, cfg.window, cfg.min_count, cfg.threads, cfg.model, cfg.loss, cfg.negative) == \
         (50, 3, 2, 2, "cbow", "hs", 0)
-    assert (cfg.lr, cfg.min_lr, cfg.sample, cfg.seed, cfg.epochs, cfg.cbow_mean, cfg.ns_exponent, cfg.max_vocab) == \
-        (0.03, 0.001, 0, 7, 4, False, 0.5, 100)
+    assert (cfg.lr, cfg.min_lr, cfg.sample, cfg.seed, cfg.epochs, cfg.cbow_mean, cfg.ns_exponent,
+            cfg.max_final_vocab, cfg.max_vocab) == (0.03, 0.001, 0, 7, 4, False, 0.5, 100, None)
     assert cfg.backend == "cpu"
     assert config_from_params(dict(sg=1, hs=0)).model == "sg" and config_from_params(dict(sg=1)).loss == "ns"
-    assert config_from_params(dict(max_vocab_size=50, max_final_vocab=80)).max_vocab == 50
+    both = config_from_params(dict(max_vocab_size=50, max_final_vocab=80))  # gensim's own meanings (issue 23)
+    assert (both.max_vocab_size, both.max_final_vocab, both.max_vocab) == (50, 80, None)
 
 
 def test_the_fast_default_applies_only_without_a_backend_or_threads():
@@ -111,8 +112,6 @@ def test_the_fast_default_applies_only_without_a_backend_or_threads():
 
 
 @pytest.mark.parametrize("params,error,needle", [
-    (dict(hs=1), ConfigError, r"hs=1 with negative=5 trains both losses in gensim"),
-    (dict(hs=1, negative=3), ConfigError, "add negative=0"),
     (dict(negative=0), ConfigError, "negative=0 with hs=0 trains nothing"),
     (dict(hs=0, negative=0), ConfigError, "trains nothing"),
     (dict(vector_size=8, dim=8), ConfigError, "vector_size= and dim= both set dim: give one of them"),
@@ -124,7 +123,6 @@ def test_the_fast_default_applies_only_without_a_backend_or_threads():
     (dict(sorted_vocab=0), ConfigError, "always sorted"),
     (dict(shrink_windows=False), ConfigError, "shrink_windows=False is not supported"),
     (dict(null_word=1), ConfigError, "no padding word"),
-    (dict(max_vocab_size=0), ConfigError, "max_vocab_size must be a positive whole number"),
     (dict(vectorsize=8), TypeError, "unexpected keyword argument 'vectorsize'"),
 ])
 def test_gensim_values_we_do_not_have_are_refused(params, error, needle):
@@ -133,6 +131,19 @@ def test_gensim_values_we_do_not_have_are_refused(params, error, needle):
     with pytest.raises(error, match=needle) as info:
         config_from_params(params)
     assert "\n" not in str(info.value)
+
+
+def test_gensim_hs_with_negative_is_both_losses_or_one_line_naming_it():
+    from w2v_scratch.training.config import LOSSES, config_from_params
+
+    for params in (dict(hs=1), dict(hs=1, negative=3)):
+        if "hs+ns" in LOSSES:
+            assert config_from_params(params).loss == "hs+ns"
+        else:
+            with pytest.raises(ConfigError, match="together in gensim.*add negative=0") as info:
+                config_from_params(params)
+            assert "\n" not in str(info.value)
+    assert config_from_params(dict(hs=1, negative=0)).loss == "hs"
 
 
 def test_vocabulary_file_fields(tmp_path):

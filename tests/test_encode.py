@@ -149,16 +149,18 @@ def test_a_hash_collision_never_merges_two_words():
     from w2v_scratch.kernels import text as tk
 
     table = np.full(16, tk.EMPTY, np.uint64)
-    pool = np.frombuffer(b"abcab", np.uint8).copy()
-    pool_start = np.array([0, 3], np.int64)
-    pool_len = np.array([3, 2], np.int64)
-    table[0], table[1] = 0, 1  # "abc" and "ab", both with hash 0
+    pool = np.frombuffer(b"abc\nab\n", np.uint8).copy()  # each pooled word ends with "\n"
+    info = np.array([0, 1, 4, 1], np.int64)  # (start, count) per word
+    table[0], table[1] = 1, 2  # words 0 "abc" and 1 "ab" (number + 1), both with hash 0
     buf = np.frombuffer(b"ab", np.uint8).copy()
-    slot = tk.lookup(buf, 0, 2, np.uint64(0), table, pool, pool_start, pool_len)
-    assert table[slot] & tk.LOW == 1
+    slot = tk.lookup(buf, 0, 2, np.uint64(0), table, info, pool)
+    assert table[slot] & tk.LOW == 2  # word 1
     buf = np.frombuffer(b"abd", np.uint8).copy()
-    slot = tk.lookup(buf, 0, 3, np.uint64(0), table, pool, pool_start, pool_len)
+    slot = tk.lookup(buf, 0, 3, np.uint64(0), table, info, pool)
     assert table[slot] == tk.EMPTY  # a new word: not "abc", though its hash and length agree
+    buf = np.frombuffer(b"abcd", np.uint8).copy()
+    slot = tk.lookup(buf, 0, 4, np.uint64(0), table, info, pool)
+    assert table[slot] == tk.EMPTY  # nor "abc" with more bytes after it
 
 
 def test_the_buffer_grows_keeps_and_shrinks():

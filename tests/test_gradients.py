@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from w2v_scratch.textbook import gradcheck
-from w2v_scratch.textbook.losses import FullSoftmax, HierarchicalSoftmax, LossGrads, NegativeSampling, sigmoid
+from w2v_scratch.textbook.losses import (BothLosses, FullSoftmax, HierarchicalSoftmax, LossGrads, NegativeSampling,
+                                         sigmoid)
 from w2v_scratch.textbook.models import CBOW, SkipGram
 
 MODELS = dict(gradcheck.MODELS)
@@ -28,7 +29,7 @@ def check(model, loss_label, seed=0, loss=None, **kw):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_gradient_matches_central_differences(model_label, loss_label, seed):
     rows = check(MODELS[model_label](), loss_label, seed)
-    assert set(rows) == {"w_in", "w_out"}
+    assert set(rows) == ({"w_in", "w_out", "theta"} if loss_label == "hs+ns" else {"w_in", "w_out"})
     for block, row in rows.items():
         assert row.max_rel_error < 1e-8, (model_label, loss_label, block, row.max_rel_error)
         assert row.passed
@@ -44,12 +45,15 @@ def test_problems_are_not_trivial(loss_label):
         assert touched.sum() >= 2
         assert np.abs(g).max() > 1e-3
     assert p.w_in.dtype == p.w_out.dtype == np.float64
+    assert set(a) == ({"w_in", "w_out", "theta"} if loss_label == "hs+ns" else {"w_in", "w_out"})
 
 
 def test_run_covers_every_pair_and_passes():
     rows = gradcheck.run(seed=5)
     assert {(r.model, r.loss) for r in rows} == {(m, l) for m in MODELS for l in gradcheck.LOSSES} | set(gradcheck.STEPS)
-    assert len(rows) == 2 * len(MODELS) * len(gradcheck.LOSSES) + 2 * len(gradcheck.STEPS)
+    blocks = lambda loss: 3 if loss == "hs+ns" else 2  # noqa: E731  (hs+ns: w_in, w_out = W_out, theta = Θ)
+    assert len(rows) == (len(MODELS) * sum(map(blocks, gradcheck.LOSSES))
+                         + sum(blocks(loss) for _, loss in gradcheck.STEPS))
     assert all(r.passed for r in rows)
     assert max(r.max_rel_error for r in rows) < 1e-8
 
@@ -248,3 +252,47 @@ def test_cbow_backward_matches_finite_differences_of_hidden(mean):
         np.testing.assert_allclose(3 * numeric[5], G[2], rtol=1e-7)
         # word 1 occurs twice in a window of n = 4: 2·G_0/4
         np.testing.assert_allclose(2 * numeric[1], G[0], rtol=1e-7)
+
+
+class OneLossIntoH(BothLosses):
+    """HS + NS whose ∂ℓ/∂h keeps only the HS part (the NS part never reaches e)."""
+
+    def __call__(self, h, w_out, theta, words, targets, labels, mask):
+        out = super().__call__(h, w_out, theta, words, targets, labels, mask)
+        return LossGrads(out.loss, self.hs(h, theta, words).grad_h, out.rows, out.grad_rows, out.theta_rows,
+                         out.grad_theta)
+
+
+class SwappedTablesBoth(BothLosses):
+    """HS + NS that scores the HS path against W_out's rows (the tables mixed up) in the gradient."""
+
+    def __call__(self, h, w_out, theta, words, targets, labels, mask):
+        out = super().__call__(h, w_out, theta, words, targets, labels, mask)
+        hs = self.hs(h, w_out[: len(theta)], words)
+        ns = self.ns(h, w_out, targets, labels, mask)
+        return LossGrads(out.loss, hs.grad_h + ns.grad_h, out.rows, out.grad_rows, hs.rows, hs.grad_rows)
+
+
+@pytest.mark.parametrize("model_label", list(MODELS))
+@pytest.mark.parametrize("broken, block", [(OneLossIntoH, "w_in"), (SwappedTablesBoth, "theta")],
+                         ids=["ns-missing-from-e", "hs-on-the-wrong-table"])
+def test_wrong_hs_plus_ns_gradient_is_caught(model_label, broken, block):
+    p = gradcheck.make_problem(MODELS[model_label](), "hs+ns", np.random.default_rng(0))
+    p.loss = broken(p.loss.hs.tree)
+    rows = {r.block: r for r in gradcheck.check_problem(p, "m", "hs+ns")}
+    assert not rows[block].passed and rows[block].max_rel_error > 1e-3
+
+
+def test_hs_plus_ns_is_the_sum_of_its_two_losses():
+    """ℓ = ℓ_hs + ℓ_ns and ∂ℓ/∂h = the sum of both; each table gets only its own loss's gradient."""
+    p = gradcheck.make_problem(CBOW(), "hs+ns", np.random.default_rng(4))
+    words, targets, labels, mask = p.step.targets
+    h = p.model.hidden(p.w_in, p.step.inputs)
+    both = p.loss(h, p.w_out, p.theta, words, targets, labels, mask)
+    hs = HierarchicalSoftmax(p.loss.hs.tree)(h, p.theta, words)
+    ns = NegativeSampling(normalize=False)(h, p.w_out, targets, labels, mask)
+    np.testing.assert_allclose(both.loss, hs.loss + ns.loss)
+    np.testing.assert_allclose(both.grad_h, hs.grad_h + ns.grad_h)
+    assert np.abs(hs.grad_h).max() > 1e-3 and np.abs(ns.grad_h).max() > 1e-3  # both parts matter
+    np.testing.assert_array_equal(both.theta_rows, hs.rows)
+    np.testing.assert_array_equal(both.rows, ns.rows)

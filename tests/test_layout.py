@@ -159,6 +159,24 @@ def test_the_layer_check_sees_an_upward_import():
     assert layer("w2v_scratch.word2vec") == "top" and layer("w2v_scratch.kernels.cpu") is None
 
 
+# Packages of the top layer: they may import word2vec.py and every lower layer; the CLI imports none of them.
+TOP_PACKAGES = ("gensim",)
+
+
+def test_the_top_packages_are_top_and_the_cli_leaves_them_alone():
+    known, edges, _ = graph()
+    for name in TOP_PACKAGES:
+        package = [m for m in known if m == f"w2v_scratch.{name}" or m.startswith(f"w2v_scratch.{name}.")]
+        assert package and all(layer(m) == "top" for m in package), name
+        bad = [f"{m} imports {t}" for m in known if layer(m) == "cli" for t in edges[m] if t in package]
+        assert not bad, f"the command line imports w2v_scratch.{name}: " + ", ".join(bad)
+        path = ROOT / "w2v_scratch" / name / "__init__.py"
+        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        missing = [p.stem for p in path.parent.glob("*.py") if p.stem != "__init__" and p.stem not in doc]
+        assert not missing and "import" in doc, f"{name}/__init__.py's docstring: name every module " \
+            f"(missing: {', '.join(missing)}) and what the package may import"
+
+
 def test_the_textbook_imports_only_numpy_scipy_and_the_standard_library():
     import sys
 

@@ -123,8 +123,12 @@ def test_huffman_tree_is_optimal_and_well_formed(counts):
 def test_huffman_two_words_and_validation():
     tree = huffman.build([5, 3])
     assert tree.lengths.tolist() == [1, 1] and sorted(tree.codes[:, 0].tolist()) == [0, 1]
-    with pytest.raises(ValueError):
-        huffman.build([1, 2, 3])  # not sorted descending
+    unsorted = huffman.build([1, 3, 2])  # an appended vocabulary: the sorted tree, rows moved back
+    ordered = huffman.build([3, 2, 1])
+    for w, s in ((0, 2), (1, 0), (2, 1)):
+        assert unsorted.lengths[w] == ordered.lengths[s]
+        assert unsorted.codes[w].tolist() == ordered.codes[s].tolist()
+        assert unsorted.points[w].tolist() == ordered.points[s].tolist()
 
 
 # ---------------------------------------------------------------------------

@@ -175,7 +175,7 @@ def test_continued_training_rate_schedule(corpus_file):
 def test_train_before_any_vocabulary_and_gensim_options_refused():
     with pytest.raises(VocabError, match="call build_vocab"):
         Word2Vec(**SMALL).train([["a"]], epochs=1)
-    with pytest.raises(ConfigError, match="update=True"):
+    with pytest.raises(VocabError, match=r"update=True\) adds words to a vocabulary, and the model has none"):
         Word2Vec(**SMALL).build_vocab([["a"]], update=True)
     with pytest.raises(ConfigError, match="not both"):
         Word2Vec(**SMALL).build_vocab([["a"]], corpus_file="x.txt")

@@ -114,7 +114,7 @@ def test_departures_are_word2vec_cs():
 def test_gradcheck_checks_both_steps_on_nontrivial_problems():
     rows = gradcheck.run(seed=1, models=["sg-window", "sg-hogbatch"])
     assert [(r.model, r.loss, r.block) for r in rows] == [
-        (m, l, b) for m, l in gradcheck.STEPS for b in ("w_in", "w_out")]
+        (m, l, b) for m, l in gradcheck.STEPS for b in ("w_in", "w_out", "theta") if b != "theta" or l == "hs+ns"]
     assert all(r.passed and r.max_rel_error < 1e-8 for r in rows)
     p = gradcheck.make_window_problem("ns", np.random.default_rng(0))
     assert len(set(p.inputs.tolist())) < len(p.inputs)             # a context word twice
@@ -138,7 +138,8 @@ def test_gradcheck_fails_on_a_broken_window_gradient(capsys, monkeypatch):
     monkeypatch.setattr(window, "window_loss_and_grads", broken)
     assert main(["gradcheck"]) == 1
     assert failed_rows(capsys) == {("sg-window", "ns", "w_out"), ("sg-window", "hs", "w_out"),
-                                   ("sg-hogbatch", "ns", "w_out")}
+                                   ("sg-hogbatch", "ns", "w_out"),  # hs+ns: both of its target tables
+                                   ("sg-window", "hs+ns", "w_out"), ("sg-window", "hs+ns", "theta")}
 
 
 def test_gradcheck_fails_on_a_broken_hogbatch_step(capsys, monkeypatch):
@@ -156,3 +157,18 @@ def test_gradcheck_fails_on_a_broken_hogbatch_step(capsys, monkeypatch):
     monkeypatch.setattr(window, "hogbatch_pairs", stale_input)
     assert main(["gradcheck"]) == 1
     assert failed_rows(capsys) == {("sg-hogbatch", "ns", "w_in")}
+
+
+def test_gradcheck_fails_on_a_both_losses_window_step_that_drops_one_e(capsys, monkeypatch):
+    """With hs+ns each input's e is the sum of both losses' terms: a step that keeps only the HS part
+    fails on w_in (and only there)."""
+    real = window.window_loss_and_grads
+
+    def hs_only_e(w_in, w_out, theta, inputs, hs, ns, departures=(None, None)):
+        loss_hs, g_hs = real(w_in, theta, inputs, *hs, departures[0])
+        loss_ns, g_ns = real(w_in, w_out, inputs, *ns, departures[1])
+        return loss_hs + loss_ns, {"w_in": g_hs["w_in"], "w_out": g_ns["w_out"], "theta": g_hs["w_out"]}
+
+    monkeypatch.setattr(window, "both_loss_and_grads", hs_only_e)
+    assert main(["gradcheck"]) == 1
+    assert failed_rows(capsys) == {("sg-window", "hs+ns", "w_in")}

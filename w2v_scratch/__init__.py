@@ -17,6 +17,15 @@ Quick start (``help(w2v_scratch.Word2Vec)`` and ``help(w2v_scratch.KeyedVectors)
 ``Word2Vec(backend="reference")`` is the textbook's NumPy trainer. gensim's keywords work as well:
 ``Word2Vec(sentences, vector_size=100, sg=1, workers=4)``.
 
+A gensim 4 program runs with its import changed to :mod:`w2v_scratch.gensim`, gensim's own surface
+(its defaults, return values and error types; the README's "Coming from gensim" lists what differs)::
+
+    from w2v_scratch.gensim import Word2Vec, KeyedVectors, Phrases   # was: from gensim.models import ...
+
+    model = Word2Vec(sentences)                  # gensim's defaults: CBOW, negative sampling, 5 epochs
+    model.wv.save("vectors.kv")                  # one memory-mappable file (never a pickle)
+    wv = KeyedVectors.load("vectors.kv", mmap="r")
+
 On the command line (``w2v-scratch COMMAND --help`` documents each command)::
 
     w2v-scratch train                                      # the textbook run on the bundled PTB
@@ -25,7 +34,8 @@ On the command line (``w2v-scratch COMMAND --help`` documents each command)::
     w2v-scratch evaluate --vectors vectors.bin
 
 The sub-packages, in the order data flows through them: ``base``, ``textbook`` (the math, in NumPy
-and SciPy), ``corpus``, ``training``, ``vectors``, ``cli``.
+and SciPy), ``corpus``, ``training``, ``vectors``, ``gensim`` (beside ``word2vec.py``, at the top),
+``cli``.
 """
 
 __version__ = "0.1.0"

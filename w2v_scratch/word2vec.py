@@ -28,10 +28,10 @@ import sys
 
 import numpy as np
 
-from .training import persist, run as train
+from .training import model_file, persist, run as train, vocab_growth
 from .training.checkpoint import Checkpointer, read_checkpoint
 from .training.config import TrainConfig, check_memory, config_from_params
-from .base.errors import ConfigError, FormatError
+from .base.errors import ConfigError, FormatError, VocabError
 from .base.inputs import SNIFF
 from .vectors.sniff import _foreign
 from .vectors.keyedvectors import KeyedVectors
@@ -64,30 +64,30 @@ class Word2Vec:
     gensim's constructor works as well: given ``sentences`` (token lists, or a path) or
     ``corpus_file`` it trains at once. Its keywords map to fields (``config.gensim_fields``):
     ``vector_size``→dim; ``workers``→threads; ``alpha``/``min_alpha``→lr/min_lr; ``sg=1``/``0``→
-    model "sg"/"cbow"; ``hs=0`` with ``negative`` > 0→loss "ns", ``hs=1, negative=0``→loss "hs";
-    ``cbow_mean`` 1/0→True/False; ``max_final_vocab`` and ``max_vocab_size``→max_vocab (the
-    smaller); window, min_count, sample, seed, epochs, negative, ns_exponent keep their names.
+    model "sg"/"cbow"; ``hs=0`` with ``negative`` > 0→loss "ns", ``hs=1, negative=0``→loss "hs",
+    ``hs=1`` with ``negative`` > 0→loss "hs+ns" (both at once, as gensim; ``gensim_keywords.both_losses``);
+    ``cbow_mean`` 1/0→True/False; window, min_count, max_vocab_size, max_final_vocab (gensim's
+    meanings), sample, seed, epochs, negative, ns_exponent keep their names.
     ``compute_loss``, ``batch_words`` and ``comment`` are accepted and change nothing (the loss is
     always recorded). What differs from gensim:
 
     * skip-gram is the default model (gensim's is CBOW, ``sg=0``): pass ``sg=0`` for CBOW;
     * CBOW's default rate is word2vec.c's 0.05 (gensim: 0.025); min_alpha defaults to lr·1e-4
       (gensim: 0.0001); workers defaults to every core (gensim: 3);
-    * ``hs=1`` with ``negative`` > 0 (gensim's default negative is 5) trains both losses in gensim:
-      refused here, one loss per model; so is ``hs=0, negative=0`` (gensim trains nothing);
+    * ``hs=0, negative=0`` is refused at once (gensim raises at train(): it trains nothing);
     * CBOW with ``cbow_mean=0`` (sum) adds the error undivided to every context row, as word2vec.c
       does (gensim divides it by the number of context words); the mean mode is word2vec.c's in both;
-    * ``max_final_vocab=N`` keeps exactly the N most frequent words (gensim raises min_count until
-      at most N are left); ``max_vocab_size`` caps the final vocabulary the same way, every word
-      counted exactly (gensim prunes rare words while counting);
-    * :meth:`get_latest_training_loss` is the last epoch's mean loss per example (gensim: a running
-      sum over the train() call, 0 unless compute_loss=True);
+    * :meth:`get_latest_training_loss` is the last epoch's mean loss per example, :meth:`epoch_loss`
+      (gensim: a running sum over the train() call, 0 unless compute_loss=True — the loss of
+      ``w2v_scratch.gensim.Word2Vec``);
     * a one-shot generator works for ``fit`` and the constructor (the corpus is read once; gensim needs
       a re-iterable), but ``build_vocab`` then ``train`` reads the corpus twice, and a generator read
       before is refused as used up (``sentences.load``): give a list or a re-iterable there; a sentence
       longer than 10,000 tokens is cut into pieces, none dropped (gensim drops the rest);
+    * ``build_vocab(more, update=True)`` grows the vocabulary as gensim's does, but new words' vectors
+      start with word2vec.c's init (gensim's own surface, ``w2v_scratch.gensim``, uses gensim's);
     * refused with a ConfigError: ``trim_rule``, ``sorted_vocab=0``, ``null_word=1``,
-      ``shrink_windows=False``, a ``hashfxn`` other than ``hash``, ``build_vocab(update=True)``.
+      ``shrink_windows=False``, a ``hashfxn`` other than ``hash``.
 
     ``callbacks`` (gensim's ``CallbackAny2Vec`` shape, ``training.run.Callbacks``) are kept and used by
     the constructor's training and by :meth:`fit`; :meth:`train` uses those it is given, as gensim.
@@ -107,8 +107,9 @@ class Word2Vec:
         self.config = config_from_params(params, base=config) if params or config is None else config
         self.vocab: Vocab | None = None
         self.w_in: np.ndarray | None = None   # W_in, V×d: the word vectors
-        self.w_out: np.ndarray | None = None  # the output table: W_out (V×d) or, hs, Θ ((V−1)×d)
-        self._w_out_table: str | None = None  # which of the two w_out is: "context" or "inner_nodes"
+        self.context: np.ndarray | None = None      # W_out (V×d): NS, the full softmax, hs+ns
+        self.inner_nodes: np.ndarray | None = None  # Θ ((V−1)×d), the Huffman inner nodes: hs, hs+ns
+        self._wv_cache: tuple | None = None  # (vocab, w_in, the KeyedVectors made of them)
         self.history: list[dict] = []  # one record per epoch: loss, words/sec, ...
         self.state: dict = {}  # position in the run, for checkpoints and resume
         self.callbacks = train.checked_callbacks(callbacks)
@@ -138,9 +139,11 @@ class Word2Vec:
         ``callbacks``: default, the constructor's. ``progress``/``log``: default, the constructor's.
         """
         log = log or self.log
-        return train.fit(self, corpus, progress=self.progress if progress is None else progress, log=log,
-                         checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr),
-                         callbacks=self.callbacks if callbacks is None else callbacks)
+        train.fit(self, corpus, progress=self.progress if progress is None else progress, log=log,
+                  checkpointer=Checkpointer(checkpoint, checkpoint_every, log or _stderr),
+                  callbacks=self.callbacks if callbacks is None else callbacks)
+        self._trained()
+        return self
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update: bool = False, progress_per: int = 10000,
                     keep_raw_vocab: bool = False, trim_rule=None, *, progress: bool | None = None,
@@ -150,15 +153,24 @@ class Word2Vec:
         ``save_vocab`` when set) and allocate new vectors — a new model, as gensim's; :meth:`train`
         then trains them. Sets
         :attr:`corpus_count` and :attr:`corpus_total_words`. ``progress_per`` and
-        ``keep_raw_vocab`` change nothing; ``update=True`` (adding words to a trained model) and a
-        ``trim_rule`` are refused."""
-        if update:
-            raise ConfigError("build_vocab(update=True) is not supported: the vocabulary of a trained model never "
-                              "grows; train a new model on all the sentences")
+        ``keep_raw_vocab`` change nothing; a ``trim_rule`` is refused.
+
+        ``update=True`` grows the vocabulary of a model that has one instead (gensim's online
+        vocabulary, ``training/vocab_growth.py``): the new corpus's counts add to its words', its
+        words counted ``min_count`` times are appended with new W_in rows (word2vec.c's uniform
+        init) and zero output rows; the next :meth:`train` draws noise words and builds the Huffman
+        tree from the new counts. :attr:`corpus_count`/:attr:`corpus_total_words` become the new
+        corpus's."""
         if trim_rule is not None:
             raise ConfigError("trim_rule is not supported: use min_count, max_final_vocab or read_vocab")
         corpus = _one_corpus(corpus_iterable, corpus_file, "corpus_iterable")
         log = log or self.log or _stderr
+        if update:
+            cfg = self.config.resolved()
+            counted = self._grow_vocab(corpus, cfg, lambda word, n: n >= cfg.min_count,
+                                       log if (self.progress if progress is None else progress) else None)
+            self.state.update(corpus_tokens=counted.tokens, corpus_sentences=counted.sentences)
+            return
         cfg = train.prepare(self, corpus, log)
         _, self._rng = train.read(self, corpus, cfg, self.progress if progress is None else progress, log)
 
@@ -180,13 +192,45 @@ class Word2Vec:
         gensim. See ``train.train_more``."""
         corpus = _one_corpus(corpus_iterable, corpus_file, "corpus_iterable")
         rng, self._rng = (self._rng if not self.history else None), None
-        return train.train_more(self, corpus, epochs=epochs, lr=start_alpha, min_lr=end_alpha,
-                                progress=self.progress if progress is None else progress, log=log or self.log,
-                                callbacks=callbacks, rng=rng)
+        counts = train.train_more(self, corpus, epochs=epochs, lr=start_alpha, min_lr=end_alpha,
+                                  progress=self.progress if progress is None else progress, log=log or self.log,
+                                  callbacks=callbacks, rng=rng)
+        self._trained()
+        return counts
+
+    def _grow_vocab(self, corpus, cfg, keep, report=None) -> vocab_growth.Counted:
+        """Count ``corpus`` and grow the vocabulary by its words that ``keep(word, count)`` accepts
+        (``vocab_growth.py``); new W_in rows come from :meth:`_new_rows`. Returns the count."""
+        if self.vocab is None or self.w_in is None:
+            raise VocabError("build_vocab(update=True) adds words to a vocabulary, and the model has none yet: call "
+                             "build_vocab(sentences) (or fit) first")
+        counted = vocab_growth.count(corpus, cfg.max_sentence_length, report, cfg.max_vocab_size)
+        self._grow_with(counted, keep, cfg)
+        return counted
+
+    def _grow_with(self, counted: vocab_growth.Counted, keep, cfg) -> None:
+        """Grow the vocabulary by the words of ``counted`` that ``keep(word, count)`` accepts (their
+        W_in rows from :meth:`_new_rows`), after checking the grown model fits in memory."""
+        vocab, _ = vocab_growth.grown_vocab(self.vocab, counted.words, keep)
+        check_fits(cfg, vocab)
+        vocab_growth.grow_tables(self, vocab, self._new_rows)
+        self._rng = None
+
+    def _new_rows(self, first: int, end: int) -> np.ndarray:
+        """W_in's rows for words first..end−1 added to the vocabulary: word2vec.c's uniform
+        (−0.5/d, 0.5/d), from a generator seeded by (seed, first, end)."""
+        d = self.w_in.shape[1]
+        rng = np.random.default_rng([int(self.config.seed) & (2**64 - 1), first, end])
+        return (rng.random((end - first, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
 
     def get_latest_training_loss(self) -> float:
+        """The mean loss per trained example of the last epoch (:meth:`epoch_loss`). Not gensim's
+        number, a running sum over train(): ``w2v_scratch.gensim.Word2Vec`` gives that one."""
+        return self.epoch_loss()
+
+    def epoch_loss(self) -> float:
         """The mean loss per trained example of the last epoch (``history[-1]["loss"]``, see
-        ``history.py``), 0.0 before any epoch. Not gensim's number, a running sum over train()."""
+        ``history.py``), 0.0 before any epoch."""
         return float(self.history[-1]["loss"]) if self.history else 0.0
 
     @property
@@ -211,8 +255,9 @@ class Word2Vec:
     alpha = _setting("lr")
     min_alpha = _setting("min_lr")
     sg = _setting("model", lambda self, v: int(v == "sg"), "1 for skip-gram, 0 for CBOW (gensim's ``sg``).")
-    hs = _setting("loss", lambda self, v: int(v == "hs"), "1 for hierarchical softmax (gensim's ``hs``).")
-    negative = _setting("negative", lambda self, v: v if self.config.loss == "ns" else 0,
+    hs = _setting("loss", lambda self, v: int("hs" in v.split("+")),
+                  "1 for hierarchical softmax, alone or with negative sampling (gensim's ``hs``).")
+    negative = _setting("negative", lambda self, v: v if "ns" in self.config.loss.split("+") else 0,
                         "Noise words per example with negative sampling, else 0 (gensim's ``negative``).")
     cbow_mean = _setting("cbow_mean", lambda self, v: int(v), "1: CBOW averages its context vectors; 0: sums.")
 
@@ -237,14 +282,29 @@ class Word2Vec:
         self.vocab = vocab
         self.history, self.state = [], {}  # a new run: a second fit() starts from scratch
         self.w_in = ((rng.random((V, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d))
-        if cfg.loss == "hs":
-            self.inner_nodes = np.zeros((max(V - 1, 1), d), np.float32)
-        else:
-            self.context = np.zeros((V, d), np.float32)
+        self.allocate_outputs()
 
-    # -- the tables' old names (saved model files keep them as their keys) -------
-    def _w_out_name(self) -> str:
-        return self._w_out_table or ("inner_nodes" if self.config.loss == "hs" else "context")
+    def allocate_outputs(self) -> None:
+        """Zero output tables for the vocabulary and the config's loss: Θ ((V−1)×d) when it has
+        hierarchical softmax, W_out (V×d) when it has negative sampling or the full softmax."""
+        parts, (V, d) = self.config.loss.split("+"), self.w_in.shape
+        self.inner_nodes = np.zeros((max(V - 1, 1), d), np.float32) if "hs" in parts else None
+        self.context = np.zeros((V, d), np.float32) if {"ns", "softmax"} & set(parts) else None
+
+    # -- the output table under the trainers' name ------------------------------------
+    @property
+    def w_out(self) -> np.ndarray | None:
+        """The output table the loss trains: Θ (:attr:`inner_nodes`) for hierarchical softmax,
+        else W_out (:attr:`context`; with ``hs+ns`` Θ is :attr:`inner_nodes` beside it). The same
+        array, read and written."""
+        return self.inner_nodes if self.config.loss == "hs" else self.context
+
+    @w_out.setter
+    def w_out(self, value) -> None:
+        if self.config.loss == "hs":
+            self.inner_nodes = value
+        else:
+            self.context = value
 
     @property
     def center(self) -> np.ndarray | None:
@@ -256,40 +316,29 @@ class Word2Vec:
     def center(self, value) -> None:
         self.w_in = value
 
-    @property
-    def context(self) -> np.ndarray | None:
-        """:attr:`w_out` when it is W_out (negative sampling, full softmax), else None: the old name
-        (and a saved model's file key) of that table, read and written."""
-        return self.w_out if self._w_out_name() == "context" else None
-
-    @context.setter
-    def context(self, value) -> None:
-        self._set_w_out("context", value)
-
-    @property
-    def inner_nodes(self) -> np.ndarray | None:
-        """:attr:`w_out` when it is Θ, the Huffman inner-node vectors (hierarchical softmax), else
-        None: the old name (and a saved model's file key) of that table, read and written."""
-        return self.w_out if self._w_out_name() == "inner_nodes" else None
-
-    @inner_nodes.setter
-    def inner_nodes(self, value) -> None:
-        self._set_w_out("inner_nodes", value)
-
-    def _set_w_out(self, name: str, value) -> None:
-        if value is not None:
-            self.w_out, self._w_out_table = value, name
-        elif self._w_out_name() == name:
-            self.w_out, self._w_out_table = None, None
-
     # -- using the vectors ------------------------------------------------------
     @property
     def wv(self) -> KeyedVectors:
         """The word vectors (``w_in``, not a copy) as a
-        :class:`~w2v_scratch.vectors.keyedvectors.KeyedVectors`: gensim's queries and file calls."""
+        :class:`~w2v_scratch.vectors.keyedvectors.KeyedVectors`: gensim's queries and file calls.
+        One object while the vocabulary and ``w_in`` stay the same objects (``model.wv is
+        model.wv``); a new one once either is replaced (a new fit, a load, a grown vocabulary).
+        Training forgets its cached unit vectors (:meth:`_trained`)."""
         if self.w_in is None:
             raise RuntimeError("the model is not trained yet: call fit() (or build_vocab()) first")
+        cached = self._wv_cache
+        if cached is None or cached[0] is not self.vocab or cached[1] is not self.w_in:
+            cached = self._wv_cache = (self.vocab, self.w_in, self._make_wv())
+        return cached[2]
+
+    def _make_wv(self) -> KeyedVectors:
+        """The vectors object :attr:`wv` holds: the vocabulary's words and counts, ``w_in`` itself."""
         return KeyedVectors(self.vocab.words, self.w_in, counts=self.vocab.counts, index=self.vocab.index)
+
+    def _trained(self) -> None:
+        """After training moved ``w_in`` in place: the cached :attr:`wv` forgets its unit vectors."""
+        if self._wv_cache is not None:
+            forget_norms(self._wv_cache[2])
 
     def save(self, path) -> None:
         """Native format: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config, history)."""
@@ -297,8 +346,11 @@ class Word2Vec:
 
     @classmethod
     def load(cls, path) -> "Word2Vec":
-        """A model saved by :meth:`save` (``persist.read_model`` checks every part). A file that is
+        """A model saved by :meth:`save` (``persist.read_model`` checks every part), or the one
+        file ``w2v_scratch.gensim.Word2Vec.save`` writes (``model_file.py``). A file that is
         not one (a gensim pickle, a vectors file...) is named as what it is, never unpickled."""
+        if model_file.is_model_file(path):
+            return cls._from_saved(model_file.read(path))
         _refuse_other_files(path, "in gensim, write model.wv.save_word2vec_format('vectors.bin', binary=True), "
                             "then load that file here with KeyedVectors.load('vectors.bin')",
                             f"is not a model (Word2Vec.save writes PATH.npz + PATH.json): for a vectors file, use "
@@ -336,11 +388,17 @@ def check_fits(cfg: TrainConfig, vocab: Vocab) -> None:
         keep = keep_probabilities(counts, rc.sample, rc.sample_rule) if tokens else counts
         kept = int(np.nan_to_num((counts * keep).sum()))
         weights = counts ** rc.ns_exponent
-    if rc.loss == "ns" and len(counts) and not (np.isfinite(weights).all() and 0 < weights.sum() < np.inf):
+    if "ns" in rc.loss.split("+") and len(counts) and not (np.isfinite(weights).all() and 0 < weights.sum() < np.inf):
         raise ConfigError(f"--ns-exponent {rc.ns_exponent:g} makes the noise weights count**{rc.ns_exponent:g} "
                           f"overflow (the most frequent word occurs {int(counts.max()):,} times): use an exponent "
                           "such as 0.75")
     check_memory(rc, len(vocab), tokens, kept)
+
+
+def forget_norms(kv) -> None:
+    """Make ``kv`` recompute its norms and unit vectors (its vectors were trained in place): its
+    ``fill_norms(force=True)``, as gensim clears ``wv.norms`` after training."""
+    kv.fill_norms(force=True)
 
 
 def _refuse_other_files(path, pickle_fix: str, other: str | None = None) -> None:

@@ -8,6 +8,8 @@
 * Reads are asked in steps that grow with the data received, so a small or short file costs
   little memory whatever sizes it claims.
 * :func:`reading` turns the errors of a damaged compressed stream into one-line FormatErrors.
+* :func:`is_pickle` tells a Python pickle by its first bytes, so that every reader refuses one
+  without unpickling it.
 """
 
 from __future__ import annotations
@@ -94,6 +96,14 @@ def open_pipe(path, what: str = "") -> tuple[io.FileIO, bytes]:
     except BaseException:
         os.close(fd)
         raise
+
+
+def is_pickle(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, starts a Python pickle, told without unpickling:
+    protocols 2 to 5 open with the PROTO opcode 0x80 and the protocol number (gensim's ``.save()``
+    writes protocol 4); an object pickled with protocol 0 or 1 opens with the global
+    ``copy_reg._reconstructor``."""
+    return (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head.startswith(b"ccopy_reg\n_reconstructor")
 
 
 def read_upto(f, n: int) -> bytes:

@@ -147,12 +147,15 @@ def _native(path, fmt) -> bool:
     return fmt == "native" or (fmt is None and _is_native(str(path)))
 
 
-def _smaller_vectors(path, fmt) -> str:
-    """How to use a vectors file too large for this machine's memory."""
+def _smaller_vectors(path, fmt, limit: bool = False) -> str:
+    """How to use a vectors file too large for this machine's memory (``limit``: the command has ``--limit``)."""
     if _native(path, fmt):
         return "use a machine with more memory (a native model is read whole)"
+    if limit:
+        return (f"keep the first (most frequent) N words with --limit N (only N vectors are read), or convert the "
+                f"file once to the memory-mapped format, which is never read whole: {PROG} convert {path} VECTORS.kv")
     return (f"use a machine with more memory, or keep the first (most frequent) words in a smaller file: "
-            f"{PROG} convert {path} SMALL.bin --limit N reads only N vectors")
+            f"{PROG} convert {path} SMALL.kv --limit N reads only N vectors")
 
 
 def memory_fix(args) -> str:
@@ -162,9 +165,9 @@ def memory_fix(args) -> str:
     if command == "train":
         return TRAIN_MEMORY_FIX
     if command in ("similar", "analogy", "evaluate", "plot"):
-        return _smaller_vectors(args.vectors, args.format)
+        return _smaller_vectors(args.vectors, args.format, limit=command != "plot")
     if command == "classes":
-        return "lower --classes, or " + _smaller_vectors(args.vectors, args.format)
+        return "lower --classes, or " + _smaller_vectors(args.vectors, args.format, limit=True)
     if command == "convert":
         if _native(args.input, args.format):
             return "use a machine with more memory (a native model is read whole, whatever --limit says)"

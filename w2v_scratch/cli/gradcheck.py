@@ -17,10 +17,11 @@ def register(sub) -> None:
         help="check every hand-derived gradient against finite differences",
         description=(
             "Compare the closed-form gradients of every model (sg, cbow mean, cbow sum) and loss "
-            "(negative sampling in both normalisations, hierarchical softmax, full softmax) with "
-            "central finite differences on small random float64 problems, for both parameter tables; "
+            "(negative sampling in both normalisations, hierarchical softmax, full softmax, and hierarchical "
+            "softmax plus negative sampling at once, hs+ns) with "
+            "central finite differences on small random float64 problems, for every parameter table; "
             "then the steps the fast kernels take by default on a skip-gram window (the cpu window "
-            "step with NS and HS, cuda's HogBatch step with NS), each against -lr times the numeric "
+            "step with NS, HS and hs+ns, cuda's HogBatch step with NS), each against -lr times the numeric "
             "gradient of the loss it descends. "
             "Relative error of a table: max|analytic - numeric| / max(max|analytic|, max|numeric|). "
             "Exits 1 if any table's error is at or above --tol."
@@ -54,8 +55,8 @@ def run(args) -> int:
     print("  cbow = CBOW with the mean of the context vectors, cbow-sum = with their sum")
     print("  sg-window = the cpu kernel's skip-gram window step: one SGD step on the summed loss of a window's pairs")
     print("  sg-hogbatch = the cuda kernel's skip-gram NS step: the window's pairs in turn against shared target copies")
-    print("  w_in = W_in, the input vectors; w_out = the output table: W_out (NS, softmax) or the Huffman")
-    print("  inner-node vectors (HS)")
+    print("  w_in = W_in, the input vectors; w_out = the output table: W_out (NS, softmax, hs+ns) or the")
+    print("  Huffman inner-node vectors (HS); theta = the Huffman inner-node vectors beside W_out (hs+ns)")
     failed = [r for r in rows if not r.passed]
     worst = max(r.max_rel_error for r in rows)
     steps = {(r.model, r.loss) for r in rows if (r.model, r.loss) in gradcheck.STEPS}

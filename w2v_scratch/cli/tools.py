@@ -62,9 +62,11 @@ def register(sub) -> None:
     p = sub.add_parser("classes", help="word2vec.c's -classes: k-means word classes on trained vectors",
                        description=CLASSES_DESCRIPTION, formatter_class=HelpFormatter)
     p.add_argument("--vectors", required=True, metavar="PATH",
-                   help="word vectors: word2vec text or binary, GloVe text (plain, .gz, .bz2 or .xz), or a "
-                        "native model (.npz/.json)")
+                   help="word vectors: a .kv file (memory-mapped), word2vec text or binary, GloVe text (plain, "
+                        ".gz, .bz2 or .xz), or a native model (.npz/.json)")
     p.add_argument("--format", choices=FORMATS, help="format of --vectors (default: guessed)")
+    p.add_argument("--limit", type=positive, metavar="N",
+                   help="cluster the first (most frequent) N words only; the rest of the file is never read")
     p.add_argument("--classes", required=True, type=positive, metavar="N", help="how many classes")
     p.add_argument("--output", "-o", required=True, metavar="OUT", help="where to write the 'word class' lines")
     p.add_argument("--iterations", type=non_negative, default=ITERATIONS, metavar="N",
@@ -94,7 +96,7 @@ def run_classes(args) -> int:
     inputs = {"--vectors": args.vectors}
     inputs.update(zip(("--vectors's .npz", "--vectors's .json"), model_paths(args.vectors)))
     check_outputs({"--output": args.output}, inputs)
-    emb = load_vectors(args.vectors, format=args.format)
+    emb = load_vectors(args.vectors, format=args.format, limit=args.limit, mmap="r")
     if args.classes > len(emb):
         raise ConfigError(f"--classes {args.classes:,} is more than the {len(emb):,} words of {args.vectors}: "
                           f"give at most {len(emb):,} (a class needs a word)")

@@ -25,6 +25,7 @@ from ..training.persist import model_paths
 from ..vectors.classes import save_classes, word_classes
 from ..training.config import BACKENDS, EXTRA_KEYS, LOSSES, MODELS, TrainConfig, fast_threads, refuse_unused
 from ..corpus.read import BUNDLED, check_cache_dir, resolve
+from ..corpus.vocab import VOCAB_OPTIONS
 from ..base import terminate
 from ..base.errors import ConfigError, W2VError
 from ..base.files import check_outputs, file_signature, same_file
@@ -38,7 +39,8 @@ from .common import EXIT_STATUSES, HelpFormatter, positive, require
 # "help" (the field's default is added in brackets where it is one value; see _help).
 OPTIONS = {
     "model": dict(choices=MODELS, help="skip-gram or CBOW"),
-    "loss": dict(choices=LOSSES, help="negative sampling, hierarchical softmax, or full softmax (reference only)"),
+    "loss": dict(choices=LOSSES, help="negative sampling, hierarchical softmax, full softmax (reference only), or "
+                                      "hierarchical softmax and negative sampling at once (hs+ns, cpu only)"),
     "backend": dict(choices=BACKENDS, help="which trainer runs (auto: cuda when a GPU is usable, else cpu); reference "
                                           "is --recipe textbook, cpu/cuda/auto --recipe word2vec [see --recipe]"),
     "dim": dict(type=int, help="vector size"),
@@ -47,7 +49,7 @@ OPTIONS = {
     "ns_exponent": dict(type=float, metavar="POWER",
                         help="noise distribution: word counts raised to this power (0 draws words uniformly)"),
     "min_count": dict(type=int, help="drop words rarer than this [10 reference, 5 cpu/cuda]"),
-    "max_vocab": dict(type=int, help="keep at most this many words"),
+    **{name: dict(type=int, metavar="N", help=text) for name, text in VOCAB_OPTIONS.items()},
     "sample": dict(type=float, help="subsampling threshold t, 0 for none [1e-4 reference, 1e-3 cpu/cuda]"),
     "sample_rule": dict(choices=("textbook", "word2vec"),
                         help="keep prob sqrt(t/f) (textbook) or (sqrt(f/t)+1)t/f (word2vec.c) "
@@ -241,7 +243,7 @@ def config_from_args(args) -> TrainConfig:
     auto, unless --backend is given), and ``--threads``: the cpu (or auto) backend runs on every
     core unless told otherwise."""
     values = {f.name: given(args, f.name) for f in dataclasses.fields(TrainConfig)}
-    values["backend"] = recipes.choose(args.recipe, values["backend"], args.corpus)[1]
+    values["backend"] = recipes.choose(args.recipe, values["backend"], args.corpus, args.loss)[1]
     if values["threads"] is None and values["backend"] in ("cpu", "auto"):
         values["threads"] = fast_threads()
     return TrainConfig(**{name: value for name, value in values.items() if value is not None})
@@ -389,7 +391,7 @@ def _start(args, log) -> int:
     if args.output is None:
         args.output = "classes.txt" if args.classes else "vectors.txt"
     every = parse_interval(args.checkpoint_every) if args.checkpoint_every else None
-    recipe, _, why = recipes.choose(args.recipe, given(args, "backend"), args.corpus)
+    recipe, _, why = recipes.choose(args.recipe, given(args, "backend"), args.corpus, args.loss)
     config = config_from_args(args)
     cfg = resolved_on(config)  # auto chosen (cuda or cpu); bad options fail before any reading
     refuse_unused([f.name for f in dataclasses.fields(TrainConfig) if given(args, f.name) is not None], cfg)

@@ -84,6 +84,7 @@ import numpy as np
 
 from .read import memory_budget
 from ..base.errors import ConfigError, InputError
+from ..base.values import short_repr
 
 SCORINGS = ("word2vec", "gensim")
 COUNTINGS = ("tool", "pairs")
@@ -100,25 +101,28 @@ _LOW = np.int64(0xFFFFFFFF)
 
 def _check_options(min_count, threshold, scoring, delimiter, max_bigrams, counting="tool") -> float:
     if scoring not in SCORINGS:
-        raise ConfigError(f"unknown phrase scoring {scoring!r}: choose one of {', '.join(SCORINGS)}")
+        raise ConfigError(f"unknown phrase scoring {short_repr(scoring)}: choose one of {', '.join(SCORINGS)}")
     if counting not in COUNTINGS:
-        raise ConfigError(f"unknown phrase counting {counting!r}: choose one of {', '.join(COUNTINGS)}")
+        raise ConfigError(f"unknown phrase counting {short_repr(counting)}: choose one of {', '.join(COUNTINGS)}")
     if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 1:
-        raise ConfigError(f"phrase min_count must be an integer >= 1, got {min_count!r}")
+        hint = (" (these look like sentences: count them with Phrases.learn(sentences), or use gensim's "
+                "signature, w2v_scratch.gensim.Phrases(sentences, ...))"
+                if isinstance(min_count, Iterable) and not isinstance(min_count, (str, bytes)) else "")
+        raise ConfigError(f"phrase min_count must be an integer >= 1, got {short_repr(min_count)}{hint}")
     if threshold is None:
         threshold = DEFAULT_THRESHOLD[scoring]
     try:
         threshold = float(threshold)
     except (TypeError, ValueError):
-        raise ConfigError(f"phrase threshold must be a number, got {threshold!r}") from None
+        raise ConfigError(f"phrase threshold must be a number, got {short_repr(threshold)}") from None
     if not np.isfinite(threshold) or threshold < 0:
         # word2phrase.c scores unscored pairs 0, so a negative threshold would join every pair.
-        raise ConfigError(f"phrase threshold must be a finite number >= 0, got {threshold!r}")
+        raise ConfigError(f"phrase threshold must be a finite number >= 0, got {short_repr(threshold)}")
     if not isinstance(delimiter, str) or not delimiter or any(c.isspace() for c in delimiter):
-        raise ConfigError(f"phrase delimiter must be a non-empty string without spaces, got {delimiter!r}")
+        raise ConfigError(f"phrase delimiter must be a non-empty string without spaces, got {short_repr(delimiter)}")
     if max_bigrams is not None and (isinstance(max_bigrams, bool) or not isinstance(max_bigrams, (int, np.integer))
                                     or max_bigrams < 1):
-        raise ConfigError(f"max_bigrams must be a positive integer or None, got {max_bigrams!r}")
+        raise ConfigError(f"max_bigrams must be a positive integer or None, got {short_repr(max_bigrams)}")
     return threshold
 
 

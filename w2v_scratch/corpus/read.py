@@ -8,6 +8,9 @@
   the encoded corpus (4 bytes a token) and the vocabulary, and an encoding that
   outgrows :func:`memory_budget` (an endless stream) stops with an error.
   :func:`iter_sentences` (``text_file.py``) reads the same sentences as Python strings.
+* With gensim's ``max_vocab_size`` (:func:`count_pruned`) the file is read twice: counted first,
+  holding only the words (about ``max_vocab_size`` of them, rare ones pruned as word2vec.c's
+  ``ReduceVocab`` does), then encoded with the vocabulary chosen from those counts.
 * ``--corpus-cache DIR`` (:func:`encode_memmap`, the files in ``cache.py``) keeps the ids in
   memory-mapped files named after the corpus file and vocabulary, written to temporary files
   and renamed into place: runs sharing DIR never rewrite a file another has
@@ -34,7 +37,7 @@ from typing import Iterator
 import numpy as np
 
 from . import encode
-from ..base.errors import InputError
+from ..base.errors import InputError, VocabError
 from .cache import (CACHE_VERSION, _cache_errors, _cache_folder, _cached_vocab, _Chunks,  # noqa: F401
                     _consistent, _entry, _FileOut, _identity, _key, _vocab_digest, _write_array, _write_json,
                     check_cache_dir)
@@ -106,14 +109,16 @@ def memory_budget() -> int:
 
 
 def _read(path: str, max_sentence_length: int, chunks: _Chunks | None = None, report=None,
-          vocab: Vocab | None = None) -> encode.Scan:
+          vocab: Vocab | None = None, max_vocab_size: int | None = None) -> encode.Scan:
     """Read the corpus file once with the text kernel (:class:`encode.Encoder`): every token gets a
     word number (order of first appearance; given a ``vocab``, its id there, −1 outside it) and
     every word its count. The tokens stay in the encoder's buffers (memory), or, given ``chunks``
     (files in a cache folder), the finished sentences go there after each piece of the file.
     Memory is bounded: past :func:`memory_budget` the read stops with an error (a corpus larger
-    than memory needs ``--corpus-cache``; an endless stream never ends)."""
-    enc = encode.Encoder(max_sentence_length, None if vocab is None else vocab.words)
+    than memory needs ``--corpus-cache``; an endless stream never ends). With ``max_vocab_size``
+    the words are only counted (no token is kept), and pruned as they are (:func:`count_pruned`)."""
+    enc = encode.Encoder(max_sentence_length, None if vocab is None else vocab.words, emit=max_vocab_size is None,
+                         max_vocab_size=max_vocab_size)
     budget = memory_budget()
     blank = _Blank(path)
     last_report = time.monotonic()
@@ -128,7 +133,11 @@ def _read(path: str, max_sentence_length: int, chunks: _Chunks | None = None, re
             _check_memory(enc, budget, path, chunks is None)
             if report is not None and time.monotonic() - last_report >= _REPORT_SECONDS:
                 words = "" if enc.frozen else f", {_words(enc)}"
-                report(f"reading {path}: {enc.n_tokens:,} tokens{words} so far")
+                if enc.emit:
+                    report(f"reading {path}: {enc.n_tokens:,} tokens{words} so far")
+                else:
+                    report(f"counting {path}: {enc.n_tokens:,} tokens, {_words(enc)} held, {enc.pruned_words:,} "
+                           "pruned so far")
                 last_report = time.monotonic()
         enc.close()
         if chunks is not None:
@@ -163,13 +172,14 @@ def _check_memory(enc: encode.Encoder, budget: int, name: str, in_memory: bool) 
         f"(is it an endless stream?): {fix}")
 
 
-def _vocabulary(corpus, found: encode.Scan, min_count: int, max_vocab) -> tuple[Vocab, np.ndarray]:
-    """The vocabulary of a :func:`_read` (the words counted ``min_count`` times, the ``max_vocab``
-    most frequent at most, most frequent first, ties in order of first appearance) and the table
-    word number → id (−1: dropped)."""
+def _vocabulary(corpus, found: encode.Scan, min_count: int, max_vocab,
+                max_final_vocab=None) -> tuple[Vocab, np.ndarray]:
+    """The vocabulary of a :func:`_read` (the words counted ``min_count`` times — raised by
+    ``max_final_vocab``, gensim's rule —, the ``max_vocab`` most frequent at most, most frequent
+    first, ties in order of first appearance) and the table word number → id (−1: dropped)."""
     if found.n_words == 0:
         raise InputError(f"corpus {corpus} holds no words: give a non-empty text file")
-    kept, counts = encode.vocabulary(found, min_count, max_vocab)
+    kept, counts = encode.vocabulary(found, min_count, max_vocab, max_final_vocab)
     if not len(kept):
         Vocab.select([], counts, min_count)  # raises its one-line VocabError: no word is that frequent
     return Vocab(found.words(kept), counts), _select_table(found.n_words, kept)
@@ -255,14 +265,14 @@ def provisional(cache_dir=None) -> _Chunks:
 
 
 def renumber(chunks: _Chunks, words: list[str], counts: np.ndarray, name, min_count: int, max_vocab,
-             vocab: Vocab | None = None) -> tuple[Vocab, Corpus]:
+             vocab: Vocab | None = None, max_final_vocab: int | None = None) -> tuple[Vocab, Corpus]:
     """The vocabulary and the encoded corpus from a :func:`scan`: the words counted ``min_count``
     times (the ``max_vocab`` most frequent at most), renumbered by frequency — or, given a
     ``vocab``, that vocabulary's ids (its other words dropped). Sentences left empty are dropped.
     The ids go where the provisional ones were: memory, or (a cache folder) files there, mapped
     read-only and unlinked at once (never reused: the corpus is not a file with an identity)."""
     if vocab is None:
-        vocab, kept = _build_vocab(name, words, counts, min_count, max_vocab)
+        vocab, kept = _build_vocab(name, words, counts, min_count, max_vocab, max_final_vocab)
         table = _select_table(len(words), kept)
     else:
         table = _vocab_table(words, vocab)
@@ -330,10 +340,11 @@ def _remap(chunks: _Chunks, table: np.ndarray, out, corpus) -> None:
         raise InputError(f"corpus {corpus} has no word of the vocabulary")
 
 
-def _build_vocab(path, words: list[str], counts: np.ndarray, min_count: int, max_vocab) -> tuple[Vocab, np.ndarray]:
+def _build_vocab(path, words: list[str], counts: np.ndarray, min_count: int, max_vocab,
+                 max_final_vocab=None) -> tuple[Vocab, np.ndarray]:
     if not words:
         raise InputError(f"corpus {path} holds no words: give a non-empty text file")
-    return Vocab.select(words, counts, min_count, max_vocab)
+    return Vocab.select(words, counts, min_count, max_vocab, max_final_vocab)
 
 
 def _open_cached(folder: str, key: str, n_words: int) -> Corpus | None:
@@ -394,7 +405,8 @@ def encode_memmap(corpus, vocab, folder, max_sentence_length: int = MAX_SENTENCE
 
 def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = None,
          max_sentence_length: int = MAX_SENTENCE_LENGTH, cache_dir=None, report=None,
-         vocab: Vocab | None = None) -> tuple[Vocab, Corpus]:
+         vocab: Vocab | None = None, max_vocab_size: int | None = None,
+         max_final_vocab: int | None = None) -> tuple[Vocab, Corpus]:
     """Read a corpus once: the vocabulary and the encoded corpus. Every token is encoded with a
     provisional id (order of first appearance) while the words are counted; the ids are then
     renumbered by frequency and the words under ``min_count`` dropped. So a corpus read from a
@@ -407,21 +419,31 @@ def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = 
     Given a ``vocab`` (``--read-vocab``), the corpus's own counts are not used: it is encoded with
     that vocabulary (:meth:`Corpus.encode`, or :func:`encode_memmap` with ``cache_dir``), its
     other words dropped.
+
+    ``max_final_vocab`` (gensim's) raises ``min_count`` until at most that many words are left
+    (``vocab.final_min_count``); ``max_vocab`` keeps exactly the ``max_vocab`` most frequent.
+    ``max_vocab_size`` (gensim's) bounds the words held while counting: the file is read twice,
+    first counting with pruning (:func:`count_pruned`: the counts become approximate), then
+    encoding with the vocabulary chosen from those counts.
     """
     path = resolve(corpus)
+    if vocab is None and max_vocab_size is not None:
+        vocab = count_pruned(corpus, max_vocab_size, min_count, max_vocab, max_final_vocab, max_sentence_length,
+                             report)
     if vocab is not None:
         if cache_dir is None:
             return vocab, Corpus.encode(corpus, vocab, max_sentence_length, report)
         return vocab, encode_memmap(corpus, vocab, cache_dir, max_sentence_length, report)
     if cache_dir is None:
         found = _read(path, max_sentence_length, None, report)
-        vocab, table = _vocabulary(corpus, found, min_count, max_vocab)
+        vocab, table = _vocabulary(corpus, found, min_count, max_vocab, max_final_vocab)
         return vocab, _in_memory(found, table, corpus)
     folder = _cache_folder(cache_dir)
     identity = _identity(path)
     vocab_name = None
     if identity is not None:
-        vocab_name = _key(identity, min_count, max_vocab, max_sentence_length) + ".vocab.json"
+        final = () if max_final_vocab is None else (max_final_vocab,)  # the names of older entries stay
+        vocab_name = _key(identity, min_count, max_vocab, max_sentence_length, *final) + ".vocab.json"
         vocab = _cached_vocab(folder, vocab_name, min_count)
         if vocab is not None:
             cached = _open_cached(folder, _key(identity, _vocab_digest(vocab.words), max_sentence_length), len(vocab))
@@ -429,7 +451,7 @@ def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = 
                 return vocab, cached
     with _Chunks(folder) as chunks:
         found = _read(path, max_sentence_length, chunks, report)
-        vocab, table = _vocabulary(corpus, found, min_count, max_vocab)
+        vocab, table = _vocabulary(corpus, found, min_count, max_vocab, max_final_vocab)
         unchanged = identity is not None and _identity(path) == identity
         key = _key(identity, _vocab_digest(vocab.words), max_sentence_length) if unchanged else None
         encoded = None if key is None else _open_cached(folder, key, len(vocab))  # another run wrote it
@@ -443,3 +465,31 @@ def load(corpus: str | os.PathLike, min_count: int = 5, max_vocab: int | None = 
     if key is not None:
         _write_json(folder, vocab_name, {"words": vocab.words, "counts": vocab.counts.tolist()})
     return vocab, encoded
+
+
+def count_pruned(corpus, max_vocab_size: int, min_count: int = 5, max_vocab: int | None = None,
+                 max_final_vocab: int | None = None, max_sentence_length: int = MAX_SENTENCE_LENGTH,
+                 report=None) -> Vocab:
+    """The vocabulary of a corpus file counted with at most about ``max_vocab_size`` words held
+    (gensim's ``max_vocab_size``, word2vec.c's ``ReduceVocab``): whenever a sentence ends with
+    more words than that, every word counted fewer than ``min_reduce`` times is dropped, ``min_reduce``
+    = 1, 2, 3... rising by one at each prune (gensim's ``prune_vocab``; word2vec.c's ``ReduceVocab``
+    drops ``≤ min_reduce``), and a dropped
+    word seen again counts from zero. So the counts are approximate — a word may lose occurrences,
+    or be missing — and the vocabulary (``min_count``, ``max_final_vocab``, ``max_vocab`` applied
+    to those counts) is what gensim would build. Only the words are held, never the tokens; the
+    corpus is encoded in a second pass, so it must be a file, not a pipe."""
+    path = resolve(corpus)
+    if _identity(path) is None:
+        raise InputError(f"corpus {corpus} is a pipe or device: max_vocab_size (--max-vocab-size) counts the corpus, "
+                         "then reads it again to encode it; save it to a file first, or drop max_vocab_size")
+    found = _read(path, max_sentence_length, None, report, max_vocab_size=max_vocab_size)
+    if found.n_words == 0 and found.pruned_words:
+        raise VocabError(f"max_vocab_size {max_vocab_size:,} pruned every word of corpus {corpus} (each was rarer than "
+                         "the pruning threshold when it was dropped): raise max_vocab_size (--max-vocab-size)")
+    if found.n_words == 0:
+        raise InputError(f"corpus {corpus} holds no words: give a non-empty text file")
+    kept, counts = encode.vocabulary(found, min_count, max_vocab, max_final_vocab)
+    if not len(kept):
+        Vocab.select([], counts, min_count)  # raises its one-line VocabError: no word is that frequent
+    return Vocab(found.words(kept), counts)

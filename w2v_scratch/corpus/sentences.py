@@ -8,6 +8,10 @@ that is not a string) of ``str`` tokens:
 * an object that iterates anew each time (gensim's ``LineSentence``, a class with ``__iter__``);
 * a one-shot generator.
 
+A reader whose ``corpus_file(max_sentence_length)`` names a file (``gensim_readers.LineSentence``
+of a plain file, without ``limit``) is read from that file by the text kernel instead, with the
+same sentences.
+
 The sentences are read exactly once, streaming: tokens get provisional ids while the words are
 counted (``read.scan``: int32 chunks; about 2**18 tokens at a time are held as Python strings),
 then are renumbered to the frequency-sorted vocabulary (``corpus.renumber``). That is the code
@@ -99,13 +103,24 @@ def token_lists(sentences: Iterable, max_sentence_length: int = MAX_SENTENCE_LEN
 
 def load(sentences: Iterable, min_count: int = 5, max_vocab: int | None = None,
          max_sentence_length: int = MAX_SENTENCE_LENGTH, cache_dir=None, report=None,
-         vocab: Vocab | None = None) -> tuple[Vocab, Corpus]:
+         vocab: Vocab | None = None, max_vocab_size: int | None = None,
+         max_final_vocab: int | None = None) -> tuple[Vocab, Corpus]:
     """Read ``sentences`` once: the vocabulary (the words counted ``min_count`` times, the
     ``max_vocab`` most frequent at most, most frequent first) and the encoded corpus. Given a
     ``vocab`` the words are counted but not kept: the corpus is encoded with that vocabulary, its
     other words dropped. With ``cache_dir`` the ids go to files there, as for a pipe
-    (``corpus.renumber``)."""
+    (``corpus.renumber``). ``max_final_vocab`` and ``max_vocab_size`` are gensim's, as for a file
+    (``corpus.load``); with ``max_vocab_size`` the sentences are read twice (:func:`count_pruned`,
+    then the encoding), so an iterator is refused."""
     check(sentences)
+    file = sentences.corpus_file(max_sentence_length) if callable(getattr(sentences, "corpus_file", None)) else None
+    if file is not None:  # a reader of a whole plain file (gensim_readers): the text kernel reads the file
+        return corpus_mod.load(file[0], min_count=min_count, max_vocab=max_vocab, max_sentence_length=file[1],
+                               cache_dir=cache_dir, report=report, vocab=vocab, max_vocab_size=max_vocab_size,
+                               max_final_vocab=max_final_vocab)
+    if vocab is None and max_vocab_size is not None:
+        words, counts = count_pruned(sentences, max_vocab_size)
+        vocab = Vocab.select(words, counts, min_count, max_vocab, max_final_vocab)[0]
     name = describe(sentences)
     counted = _Counted(sentences)
     read_before = isinstance(sentences, Iterator) and sentences in _READ
@@ -118,7 +133,7 @@ def load(sentences: Iterable, min_count: int = 5, max_vocab: int | None = None,
             raise InputError(_used_up(name, read_before))
         if not words:
             raise InputError(f"the corpus {name} holds no words: give at least one sentence with a token")
-        return corpus_mod.renumber(chunks, words, counts, name, min_count, max_vocab, vocab)
+        return corpus_mod.renumber(chunks, words, counts, name, min_count, max_vocab, vocab, max_final_vocab)
 
 
 _READ: weakref.WeakSet = weakref.WeakSet()  # the iterators load() has read: a second pass finds them empty
@@ -151,3 +166,25 @@ def encode(sentences: Iterable, vocab: Vocab, max_sentence_length: int = MAX_SEN
     """Encode ``sentences`` with ``vocab`` in one pass: out-of-vocabulary tokens are dropped, and
     sentences left empty too."""
     return load(sentences, 1, None, max_sentence_length, cache_dir, report, vocab=vocab)[1]
+
+
+def count_pruned(sentences: Iterable, max_vocab_size: int) -> tuple[list[str], list[int]]:
+    """The words and counts of ``sentences`` as gensim's ``_scan_vocab`` counts them with
+    ``max_vocab_size``: after each sentence (as given, before any cut; an empty one too) that
+    leaves more than ``max_vocab_size`` words, every word counted fewer than ``min_reduce`` times is
+    dropped, ``min_reduce`` = 1, 2, 3... rising by one at each prune (``corpus.read.count_pruned``:
+    the counts are approximate). Words in order of first appearance since they were last dropped.
+    An iterator is refused: the sentences are read again to encode them."""
+    if isinstance(sentences, Iterator):
+        raise InputError(f"max_vocab_size counts the corpus {describe(sentences)}, then reads it again to encode it, "
+                         f"but an iterator yields its sentences once: {_RESTART}, or drop max_vocab_size")
+    counts: dict = {}
+    min_reduce = 1
+    for i, sentence in enumerate(sentences):
+        get = counts.get
+        for token in tokens_of(sentence, i):
+            counts[token] = get(token, 0) + 1
+        if len(counts) > max_vocab_size:
+            counts = {w: c for w, c in counts.items() if c >= min_reduce}
+            min_reduce += 1
+    return list(counts), list(counts.values())

@@ -1,7 +1,8 @@
 """The textbook's math in NumPy: each formula of docs/math.md as a function you can read and check.
 
 * ``models``: skip-gram and CBOW — which input rows form ``h``, and where ∂ℓ/∂h goes back.
-* ``losses``: negative sampling, hierarchical softmax and the full softmax, with their gradients.
+* ``losses``: negative sampling, hierarchical softmax and the full softmax, with their gradients, and
+  HS + NS at once on one ``h`` (``BothLosses``).
 * ``optim``: SGD and Adam on the rows a minibatch touched.
 * ``sampling``: subsampling, random windows, noise words (the alias table), the textbook's batches.
 * ``huffman``: the Huffman tree of hierarchical softmax.

@@ -36,14 +36,21 @@ class HuffmanTree:
 
 
 def build(counts) -> HuffmanTree:
-    """Huffman tree of words with the given counts (sorted descending, as a Vocab's are)."""
+    """Huffman tree of words with the given counts. Sorted descending (as a Vocab's are, until
+    ``build_vocab(update=True)`` appends new words), the tree is word2vec.c's; in any other order
+    it is the tree of the counts sorted descending (ties in their given order), each word's row
+    of codes/points moved back to the word's own position."""
     counts = np.asarray(counts, dtype=np.int64)
     V = len(counts)
     if V < 2:
         # One word: a single inner node (the root) with the word on branch 0.
         return HuffmanTree(np.zeros((V, 1), np.uint8), np.zeros((V, 1), np.int32), np.ones(V, np.int32))
     if np.any(counts[:-1] < counts[1:]):
-        raise ValueError("counts must be sorted in descending order")
+        order = np.argsort(-counts, kind="stable")
+        tree = build(counts[order])
+        codes, points, lengths = (np.empty_like(a) for a in (tree.codes, tree.points, tree.lengths))
+        codes[order], points[order], lengths[order] = tree.codes, tree.points, tree.lengths
+        return HuffmanTree(codes, points, lengths)
     weight = np.empty(2 * V - 1, dtype=np.int64)
     weight[:V] = counts
     parent = np.zeros(2 * V - 1, dtype=np.int64)

@@ -1,4 +1,4 @@
-r"""The three output layers of word2vec, each a small unit with one job.
+r"""The three output layers of word2vec, each a small unit with one job, and HS + NS at once.
 
 Every loss takes the hidden vectors ``h`` (B, d) — the center vector for
 skip-gram, the mean (or sum) of the context vectors for CBOW — and what to
@@ -13,7 +13,11 @@ they clip σ to 0 or 1 for |f| > 6 (NS), skip the path nodes with |f| ≥ 6 (HS)
 word equal to the positive instead of counting it; docs/math.md, section 11, lists every
 way they depart from these formulas.
 
-Notation (docs/math.md §1): ``w_out`` is the output table (W_out, or Θ for HS), f = h·u a score,
+:class:`BothLosses` is word2vec.c's ``-hs 1 -negative K`` (gensim's ``hs=1, negative=K``): the sum of
+:class:`HierarchicalSoftmax` and :class:`NegativeSampling` on the same ``h`` (docs/math.md §4.5).
+
+Notation (docs/math.md §1): ``w_out`` is the output table of one loss (W_out, or Θ for HS); with
+both losses ``w_out`` is W_out and ``theta`` is Θ; f = h·u a score,
 ``dl_df`` = ∂ℓ/∂f; σ(x) = 1/(1+e^{−x}); softplus(x) = log(1+e^{x}) = −log σ(−x).
 All functions are float64-capable: they compute in the dtype they are given.
 The derivations are in docs/math.md.
@@ -45,13 +49,16 @@ class LossGrads:
 
     ``loss`` (B,): the loss of each example. ``grad_h`` (B, d): ∂loss/∂h.
     ``rows`` (n,) and ``grad_rows`` (n, d): ∂loss/∂(output row ``rows[i]``); a row may
-    appear several times, and its gradient is then the sum of its entries.
+    appear several times, and its gradient is then the sum of its entries. With both losses
+    (:class:`BothLosses`) those are W_out's, and ``theta_rows``, ``grad_theta`` are Θ's (else None).
     """
 
     loss: np.ndarray
     grad_h: np.ndarray
     rows: np.ndarray
     grad_rows: np.ndarray
+    theta_rows: np.ndarray | None = None
+    grad_theta: np.ndarray | None = None
 
 
 class NegativeSampling:
@@ -126,6 +133,31 @@ class HierarchicalSoftmax:
         f = np.einsum("bd,vpd->bvp", h, w_out[points])
         logp = -softplus(-(1 - 2 * codes.astype(h.dtype))[None] * f) * mask[None]
         return np.exp(logp.sum(axis=2))
+
+
+class BothLosses:
+    r"""Hierarchical softmax and negative sampling on the same hidden vector (word2vec.c's
+    ``-hs 1 -negative K``, gensim's ``hs=1, negative=K``): output tables W_out (``w_out``, V×d) and
+    Θ (``theta``, (V−1)×d). Per example
+
+        ℓ = ℓ_hs(h; Θ, path of w) + ℓ_ns(h; W_out, targets t, labels y, mask m)
+
+    (:class:`HierarchicalSoftmax` for the word ``words[b]``, :class:`NegativeSampling` for its
+    targets, word2vec's sum form unless ``normalize``). Each table appears in one term only, so
+
+        ∂ℓ/∂h = ∂ℓ_hs/∂h + ∂ℓ_ns/∂h,   ∂ℓ/∂θ_p = ∂ℓ_hs/∂θ_p,   ∂ℓ/∂u_t = ∂ℓ_ns/∂u_t
+
+    — the one e (word2vec.c's ``neu1e``) both losses add into.
+    """
+
+    def __init__(self, tree: HuffmanTree, normalize: bool = False) -> None:
+        self.hs = HierarchicalSoftmax(tree)
+        self.ns = NegativeSampling(normalize=normalize)
+
+    def __call__(self, h, w_out, theta, words, targets, labels, mask) -> LossGrads:
+        hs = self.hs(h, theta, words)
+        ns = self.ns(h, w_out, targets, labels, mask)
+        return LossGrads(hs.loss + ns.loss, hs.grad_h + ns.grad_h, ns.rows, ns.grad_rows, hs.rows, hs.grad_rows)
 
 
 class FullSoftmax:

@@ -11,6 +11,10 @@ Minibatches per model × loss:
 * skip-gram + HS / softmax: (center, context) pairs;
 * CBOW + NS: (contexts, context mask) → [center, K noise words];
 * CBOW + HS / softmax: (contexts, context mask) → center.
+
+Both losses at once (``losses.BothLosses``, ``--loss hs+ns``) have their gradients here
+(:func:`loss_and_grads` with ``theta``) and their checks in ``gradcheck``, but no minibatches: the
+reference trainer refuses that loss (the cpu backend trains it).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 
 from . import sampling
 from .huffman import build as build_huffman
-from .losses import FullSoftmax, HierarchicalSoftmax, NegativeSampling
+from .losses import BothLosses, FullSoftmax, HierarchicalSoftmax, NegativeSampling
 
 
 @dataclass
@@ -39,6 +43,8 @@ def make_loss(cfg, vocab):
         return NegativeSampling(normalize=True)
     if cfg.loss == "hs":
         return HierarchicalSoftmax(build_huffman(vocab.counts))
+    if cfg.loss == "hs+ns":
+        return BothLosses(build_huffman(vocab.counts))
     return FullSoftmax()
 
 
@@ -48,12 +54,19 @@ def output_name(cfg) -> str:
     return "inner_nodes" if cfg.loss == "hs" else "context"
 
 
-def loss_and_grads(model, loss, w_in: np.ndarray, w_out: np.ndarray, step: Step):
+def loss_and_grads(model, loss, w_in: np.ndarray, w_out: np.ndarray, step: Step, theta: np.ndarray | None = None):
     """Loss of every example and gradients {"w_in": (rows, ∂L/∂rows of w_in), "w_out": (rows, ∂L/∂rows
-    of w_out)}, each as (rows, gradient rows) with rows possibly repeated."""
+    of w_out)}, each as (rows, gradient rows) with rows possibly repeated. With both losses
+    (:class:`.losses.BothLosses`: ``w_out`` = W_out, ``theta`` = Θ) also "theta": (rows, ∂L/∂rows of Θ)."""
     h = model.hidden(w_in, step.inputs)
-    out = loss(h, w_out, *step.targets)
-    return out.loss, {"w_in": model.backward(out.grad_h, step.inputs), "w_out": (out.rows, out.grad_rows)}
+    if theta is None:
+        out = loss(h, w_out, *step.targets)
+    else:
+        out = loss(h, w_out, theta, *step.targets)
+    grads = {"w_in": model.backward(out.grad_h, step.inputs), "w_out": (out.rows, out.grad_rows)}
+    if theta is not None:
+        grads["theta"] = (out.theta_rows, out.grad_theta)
+    return out.loss, grads
 
 
 def n_examples(cfg, cmask: np.ndarray) -> int:

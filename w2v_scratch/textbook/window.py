@@ -27,6 +27,12 @@ the two schemes are (docs/math.md §11):
   with one input — against the copies as the previous pairs left them, x_c moving at once; finally
   each target row gets its copy's change. :func:`hogbatch_step` runs it.
 
+With both losses (``--loss hs+ns``, word2vec.c's ``-hs 1 -negative K``) a window has two sets of shared
+targets, the center word's path in Θ (``theta``) and the center word with the noise ids in W_out
+(``w_out``), and the window step descends the sum of both losses, one e_c per input
+(:func:`both_loss_and_grads`, :func:`both_window_step`; docs/math.md §4.5); the cpu kernel's
+pair-by-pair step is the same with one input.
+
 Both steps can depart from the exact gradient as word2vec.c does (``departure``): ``"clip"``
 (negative sampling: σ taken as 1 for f > 6 and 0 for f < −6) or ``"skip"`` (hierarchical softmax: a
 term with |f| ≥ 6 gets no update); the loss stays exact. :func:`window_targets` builds the shared
@@ -130,3 +136,34 @@ def hogbatch_step(w_in: np.ndarray, w_out: np.ndarray, inputs, targets, labels, 
     loss = sum(pair_loss for _, pair_loss in hogbatch_pairs(w_in, copies, inputs, labels, alpha, departure))
     np.add.at(w_out, targets, copies - start)
     return float(loss)
+
+
+def both_loss_and_grads(w_in: np.ndarray, w_out: np.ndarray, theta: np.ndarray, inputs, hs, ns,
+                        departures=(None, None)):
+    """Both losses on a window: L = L_hs + L_ns, the inputs x_c against the HS targets ``hs`` =
+    (targets, labels), rows of ``theta`` (Θ), and the NS targets ``ns`` = (targets, labels), rows of
+    ``w_out`` (W_out), each term as in :func:`window_loss_and_grads` (``departures``: HS's, NS's).
+    Each table is in one sum only, and the inputs' gradients add (one e_c per input):
+
+        ∂L/∂x_c = Σ_{t∈hs} dl_df(f_ct)·θ_t + Σ_{t∈ns} dl_df(f_ct)·u_t,
+        ∂L/∂θ_t = Σ_c dl_df(f_ct)·x_c,      ∂L/∂u_t = Σ_c dl_df(f_ct)·x_c.
+
+    Returns ``(L, {"w_in": (inputs, (m, d)), "w_out": (ns targets, (T_ns, d)), "theta": (hs targets,
+    (T_hs, d))})``."""
+    loss_hs, g_hs = window_loss_and_grads(w_in, theta, inputs, *hs, departures[0])
+    loss_ns, g_ns = window_loss_and_grads(w_in, w_out, inputs, *ns, departures[1])
+    rows, e_hs = g_hs["w_in"]
+    return loss_hs + loss_ns, {"w_in": (rows, e_hs + g_ns["w_in"][1]), "w_out": g_ns["w_out"],
+                               "theta": g_hs["w_out"]}
+
+
+def both_window_step(w_in: np.ndarray, w_out: np.ndarray, theta: np.ndarray, inputs, hs, ns, alpha: float,
+                     departures=(None, None)) -> float:
+    """One SGD step at rate α on a window's summed loss with both losses (:func:`both_loss_and_grads`),
+    in place, every gradient from the values at the window's start: θ_t −= α·∂L/∂θ_t,
+    u_t −= α·∂L/∂u_t, then x_c −= α·∂L/∂x_c. Returns L."""
+    loss, grads = both_loss_and_grads(w_in, w_out, theta, inputs, hs, ns, departures)
+    for name, table in (("theta", theta), ("w_out", w_out), ("w_in", w_in)):
+        rows, grad = grads[name]
+        np.add.at(table, rows, -alpha * grad)
+    return loss

@@ -13,6 +13,8 @@
 * ``history``: one record per epoch, the same for every backend.
 * ``progress``: a progress bar on a terminal, plain lines elsewhere.
 * ``persist``: a model on disk (``.npz`` + ``.json``, no pickle).
+* ``model_file``: a model in one file (gensim's ``model.save("w2v.model")``), checked as ``persist``'s.
+* ``vocab_growth``: a model's vocabulary grown by another corpus's words (online vocabulary).
 * ``checkpoint``: checkpoints at intervals and on Ctrl-C/SIGTERM, and the lock on their path.
 * ``resume_checks``: a checkpoint's position, checked field by field before a run resumes.
 

@@ -45,7 +45,8 @@ from .memory import (FIXED_SAMPLE, FIXED_SAMPLE_CHUNK_BYTES, FIXED_SAMPLE_SOFTMA
                      available_memory, check_memory, format_bytes, memory_needed)
 
 MODELS = ("sg", "cbow")
-LOSSES = ("ns", "hs", "softmax")
+LOSSES = ("ns", "hs", "softmax", "hs+ns")  # hs+ns: both at once on one h (word2vec.c -hs 1 -negative K)
+NOISE_LOSSES = ("ns", "hs+ns")  # the losses that draw noise words (--negative, --ns-exponent)
 BACKENDS = ("reference", "cpu", "cuda", "auto")
 
 TEXTBOOK = dict(min_count=10, sample=1e-4, sample_rule="textbook", lr=0.01, optimizer="adam", batch_size=512)
@@ -78,6 +79,8 @@ class TrainConfig:
     epochs: int = 5
     min_count: int | None = None
     max_vocab: int | None = None
+    max_vocab_size: int | None = None
+    max_final_vocab: int | None = None
     sample: float | None = None
     sample_rule: str | None = None
     lr: float | None = None
@@ -121,7 +124,9 @@ class TrainConfig:
             values["lr"] = 0.05 if self.model == "cbow" else 0.025
         if values["min_lr"] is None and is_real(values["lr"]):
             values["min_lr"] = values["lr"] * 1e-4
-        values.update(kernel_scheme(self))
+        if self.loss == "hs+ns" and self.backend == "auto":  # auto never picks a backend that refuses it
+            values["backend"] = "cpu"
+        values.update(kernel_scheme(dataclasses.replace(self, backend=values["backend"])))
         cfg = TrainConfig(**values)
         cfg.validate()
         return cfg
@@ -141,10 +146,14 @@ class TrainConfig:
         need(self.backend in BACKENDS, f"unknown backend {self.backend!r}: use one of {', '.join(BACKENDS)}")
         need(self.loss != "softmax" or self.backend in ("reference", "auto"),  # auto: checked once cpu or cuda
              "the full softmax is only in the reference trainer: use --backend reference or --loss ns|hs")
+        need(self.loss != "hs+ns" or self.backend in ("cpu", "auto"),
+             f"--loss hs+ns (both losses at once) trains on the cpu backend only, not {self.backend}: use "
+             "--backend cpu")
         whole = [("--dim", self.dim), ("--window", self.window), ("--negative", self.negative),
                  ("--epochs", self.epochs), ("--threads", self.threads), ("--seed", self.seed),
                  ("max sentence length", self.max_sentence_length), ("--min-count", self.min_count),
-                 ("--max-vocab", self.max_vocab), ("--batch-size", self.batch_size)]
+                 ("--max-vocab", self.max_vocab), ("--max-vocab-size", self.max_vocab_size),
+                 ("--max-final-vocab", self.max_final_vocab), ("--batch-size", self.batch_size)]
         for opt, value in whole:
             need(value is None or is_int(value), f"{opt} must be a whole number (got {value!r})")
         for opt, value, example in (("--lr", self.lr, "0.025"), ("--min-lr", self.min_lr, "0.0001"),
@@ -157,11 +166,18 @@ class TrainConfig:
         need(0 < self.epochs <= MAX_EPOCHS, f"--epochs must be positive (got {self.epochs})" if self.epochs <= 0 else
              f"--epochs must be at most {MAX_EPOCHS:,} (got {self.epochs:,}): a run of that many passes never ends")
         need(self.negative >= 0, f"--negative must be >= 0 (got {self.negative})")
-        need(self.loss != "ns" or self.negative > 0, "--negative must be positive with negative sampling (--loss ns)")
+        need(self.loss not in NOISE_LOSSES or self.negative > 0,
+             f"--negative must be positive with negative sampling (--loss {self.loss}): word2vec uses 5")
         need(self.min_count is None or self.min_count >= 1, f"--min-count must be at least 1 (got {self.min_count})")
         need(self.max_vocab is None or self.max_vocab >= 1,
              f"--max-vocab must be at least 1 (got {self.max_vocab}): it keeps that many of the most frequent words; "
              "omit --max-vocab for no limit")
+        need(self.max_vocab_size is None or self.max_vocab_size >= 1,
+             f"--max-vocab-size must be at least 1 (got {self.max_vocab_size}): it bounds the words held while "
+             "counting; omit it to count every word exactly")
+        need(self.max_final_vocab is None or self.max_final_vocab >= 1,
+             f"--max-final-vocab must be at least 1 (got {self.max_final_vocab}): it raises --min-count until at "
+             "most that many words are left; omit it for no limit")
         need(self.sample is None or self.sample >= 0,
              f"--sample must be >= 0 (got {self.sample}): 0 turns subsampling off; word2vec uses 1e-3")
         need(self.lr is None or self.lr > 0,
@@ -191,6 +207,9 @@ class TrainConfig:
         for opt, value in (("--save-vocab", self.save_vocab), ("--read-vocab", self.read_vocab)):
             need(value is None or (isinstance(value, str) and value.strip() != ""),
                  f"{opt} must be a file path (got {short_repr(value)})")
+        need(self.max_vocab_size is None or self.read_vocab is None,
+             "--max-vocab-size prunes the words while the corpus is counted, but --read-vocab takes the vocabulary "
+             "from a file and counts nothing: drop one of them")
         self._validate_kernel_scheme(need)
         self._validate_extra(need)
 
@@ -224,18 +243,18 @@ class TrainConfig:
             value = getattr(self, name)
             need(value is None or isinstance(value, bool), f"{name} must be True or False (got {short_repr(value)})")
         if self.window_batch:
-            need(self.model == "sg" and self.loss in ("ns", "hs"),
+            need(self.model == "sg" and self.loss in ("ns", "hs", "hs+ns"),
                  "--window-batch is for skip-gram with negative sampling or hierarchical softmax (CBOW takes "
                  "one step per window already): drop it")
             need(self.backend in ("cpu", "auto"),  # auto: checked again once cpu or cuda is chosen
                  f"--window-batch is a cpu kernel scheme: the {self.backend} backend steps its own way (drop it, "
                  "or use --backend cpu)")
-            need(self.loss != "ns" or self.shared_noise is not False,
+            need(self.loss not in NOISE_LOSSES or self.shared_noise is not False,
                  "--window-batch with negative sampling shares the window's noise words among its pairs: drop "
                  "--no-shared-noise, or add --no-window-batch for word2vec.c's pair-by-pair steps")
         if self.shared_noise is None:
             return
-        need(not self.shared_noise or (self.model == "sg" and self.loss == "ns"),
+        need(not self.shared_noise or (self.model == "sg" and self.loss in NOISE_LOSSES),
              "--shared-noise is for skip-gram with negative sampling (CBOW draws one noise set per window "
              "already, HS draws none): drop it")
         need(not self.shared_noise or self.backend != "reference",
@@ -268,12 +287,12 @@ def kernel_scheme(cfg: TrainConfig) -> dict:
     backends, ``auto`` before it is chosen, CBOW) leaves them unset.
     Only whole bools count (a wrong type is left for :meth:`TrainConfig.validate` to refuse)."""
     out = {}
-    if cfg.backend != "cpu" or cfg.model != "sg" or cfg.loss not in ("ns", "hs"):
+    if cfg.backend != "cpu" or cfg.model != "sg" or cfg.loss not in ("ns", "hs", "hs+ns"):
         return out
     batch = cfg.window_batch
     if batch is None:
         batch = out["window_batch"] = cfg.loss == "hs" or cfg.shared_noise in (None, True)
-    if batch is True and cfg.loss == "ns" and cfg.shared_noise is None:
+    if batch is True and cfg.loss in NOISE_LOSSES and cfg.shared_noise is None:
         out["shared_noise"] = True
     return out
 
@@ -306,13 +325,13 @@ def refuse_unused(given, cfg: TrainConfig) -> None:
             raise ConfigError(why)
 
     backend = cfg.backend
-    if cfg.loss != "ns":
+    if cfg.loss not in NOISE_LOSSES:
         if cfg.negative:
-            refuse("negative", f"--negative {cfg.negative} applies to --loss ns (negative sampling): --loss {cfg.loss} "
-                               "draws no noise words, and training both losses at once is not supported yet (drop "
-                               "--negative, or give --negative 0)")
-        refuse("ns_exponent", f"--ns-exponent shapes the noise words of --loss ns: --loss {cfg.loss} draws none "
-                              "(drop --ns-exponent)")
+            refuse("negative", f"--negative {cfg.negative} applies to negative sampling: --loss {cfg.loss} draws no "
+                               "noise words (drop --negative, or use --loss hs+ns to train hierarchical softmax and "
+                               "negative sampling at once)")
+        refuse("ns_exponent", f"--ns-exponent shapes the noise words of --loss ns or hs+ns: --loss {cfg.loss} draws "
+                              "none (drop --ns-exponent)")
     if backend in ("cpu", "cuda", "auto"):
         refuse("batch_size", f"--batch-size is the reference trainer's minibatch: the {backend} backend takes an SGD "
                              "step per example or window (drop --batch-size, or use --backend reference)")
@@ -325,9 +344,9 @@ def refuse_unused(given, cfg: TrainConfig) -> None:
     if cfg.model == "sg" and cfg.cbow_mean is False:
         refuse("cbow_mean", "--cbow-sum (cbow_mean=False) applies to --model cbow: skip-gram has one input word "
                             "(drop it)")
-    if cfg.model != "sg" or cfg.loss != "ns":
-        refuse("shared_noise", "--shared-noise/--no-shared-noise applies to skip-gram with --loss ns: CBOW draws "
-                               "one noise set per window already, HS draws none (drop it)")
+    if cfg.model != "sg" or cfg.loss not in NOISE_LOSSES:
+        refuse("shared_noise", "--shared-noise/--no-shared-noise applies to skip-gram with --loss ns or hs+ns: CBOW "
+                               "draws one noise set per window already, HS draws none (drop it)")
     if cfg.model != "sg" or cfg.loss == "softmax":
         refuse("window_batch", "--window-batch/--no-window-batch applies to skip-gram with --loss ns or hs (drop it)")
     if backend in ("reference", "cuda"):
@@ -347,7 +366,7 @@ def config_from_params(params: dict, base: TrainConfig | None = None) -> TrainCo
     without one, an unnamed backend is ``"cpu"`` (the fast trainer, word2vec.c's defaults), and the
     cpu or auto backend without ``threads``/``workers`` runs on every core (:func:`fast_threads`).
     An unknown keyword is a ``TypeError``, as in any Python call."""
-    values = gensim_fields(params, FIELDS)
+    values = gensim_fields(params, FIELDS, LOSSES)
     if base is not None:
         return dataclasses.replace(base, **values)
     values.setdefault("backend", "cpu")

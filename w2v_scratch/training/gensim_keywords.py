@@ -14,8 +14,7 @@ from ..base.errors import ConfigError
 from ..base.values import is_int, short_repr
 
 # gensim's Word2Vec keywords that are a field here under another name
-GENSIM_RENAMED = {"vector_size": "dim", "alpha": "lr", "min_alpha": "min_lr", "workers": "threads",
-                  "max_final_vocab": "max_vocab"}
+GENSIM_RENAMED = {"vector_size": "dim", "alpha": "lr", "min_alpha": "min_lr", "workers": "threads"}
 # gensim's keywords for behaviour this project has one way only: the values accepted, and why
 GENSIM_FIXED = {
     "sorted_vocab": ((1, True), "the vocabulary is always sorted by frequency"),
@@ -27,12 +26,13 @@ GENSIM_FIXED = {
 GENSIM_IGNORED = ("batch_words",)  # gensim's job size: the cpu backend cuts its own slices (trainer_cpu)
 
 
-def gensim_fields(params: dict, fields) -> dict:
+def gensim_fields(params: dict, fields, losses=("ns", "hs")) -> dict:
     """TrainConfig fields (``fields``: their names) from keywords, gensim's names mapped:
-    ``vector_size``→dim, ``alpha``→lr, ``min_alpha``→min_lr, ``workers``→threads, ``max_final_vocab``
-    and ``max_vocab_size``→max_vocab (the smaller), ``sg``→model, ``hs``/``negative``→loss, ``cbow_mean`` 0/1→False/True. A field
+    ``vector_size``→dim, ``alpha``→lr, ``min_alpha``→min_lr, ``workers``→threads (``max_vocab_size``
+    and ``max_final_vocab`` are fields with gensim's meanings), ``sg``→model, ``hs``/``negative``→loss, ``cbow_mean`` 0/1→False/True. A field
     set twice (``dim`` and ``vector_size``) is a ConfigError; so is a gensim value this project
-    does not have (``hs=1`` with ``negative`` > 0, ``sorted_vocab=0``, a ``trim_rule``...)."""
+    does not have (``sorted_vocab=0``, a ``trim_rule``...). ``losses``: the config's losses
+    (``hs=1`` with ``negative`` > 0 is loss ``"hs+ns"`` where that is one of them)."""
     values, source = {}, {}
 
     def put(name: str, value, given: str) -> None:
@@ -49,20 +49,13 @@ def gensim_fields(params: dict, fields) -> dict:
             allowed, why = GENSIM_FIXED[given]
             if not any(value is a or (type(value) in (int, bool) and value == a) for a in allowed):
                 raise ConfigError(f"{given}={short_repr(value)} is not supported: {why}")
-        elif given not in ("sg", "hs", "max_vocab_size") + GENSIM_IGNORED:
+        elif given not in ("sg", "hs") + GENSIM_IGNORED:
             raise TypeError(f"Word2Vec() got an unexpected keyword argument {given!r}")
     if "sg" in params:
         put("model", "sg" if _flag(params["sg"], "sg", "0 (CBOW) or 1 (skip-gram)") else "cbow", "sg")
     if is_int(values.get("cbow_mean")) and values["cbow_mean"] in (0, 1):
         values["cbow_mean"] = bool(values["cbow_mean"])
-    _gensim_loss(params, values, put)
-    cap = params.get("max_vocab_size")
-    if cap is not None:
-        if not is_int(cap) or cap < 1:
-            raise ConfigError(f"max_vocab_size must be a positive whole number (got {short_repr(cap)})")
-        if is_int(values.get("max_vocab")) and values["max_vocab"] > 0:
-            cap = min(cap, values["max_vocab"])
-        values["max_vocab"] = cap
+    _gensim_loss(params, values, put, losses)
     return values
 
 
@@ -72,17 +65,31 @@ def _flag(value, name: str, meaning: str) -> bool:
     return bool(value)
 
 
-def _gensim_loss(params: dict, values: dict, put) -> None:
+def both_losses(negative, losses) -> str:
+    """The loss of gensim's ``hs=1`` with ``negative`` > 0, which trains hierarchical softmax and
+    negative sampling on the same input (as word2vec.c's ``-hs 1 -negative 5``): ``"hs+ns"`` where
+    ``losses`` (the config's) has it, else a one-line ConfigError naming gensim's behaviour."""
+    if BOTH in losses:
+        return BOTH
+    raise ConfigError(f"hs=1 with negative={short_repr(negative)} trains hierarchical softmax and negative sampling "
+                      "together in gensim, which this version cannot: add negative=0 for hierarchical softmax "
+                      "alone, or use hs=0")
+
+
+BOTH = "hs+ns"  # the loss name of both at once
+
+
+def _gensim_loss(params: dict, values: dict, put, losses) -> None:
     """gensim's ``hs``/``negative`` → ``loss``: hs=1 with negative=0 is hierarchical softmax, hs=0
-    with negative > 0 negative sampling. gensim trains both with hs=1 and negative > 0 (its default
-    negative is 5): refused here, as is hs=0 with negative=0, which trains nothing."""
+    with negative > 0 negative sampling, hs=1 with negative > 0 both at once (:func:`both_losses`);
+    hs=0 with negative=0, which trains nothing, is refused."""
     negative = values.get("negative", 5)
     if "hs" in params:
         if _flag(params["hs"], "hs", "0 (negative sampling) or 1 (hierarchical softmax)"):
             if not is_int(negative) or negative != 0:
-                raise ConfigError(f"hs=1 with negative={short_repr(negative)} trains both losses in gensim; "
-                                  "w2v-scratch trains one: add negative=0 for hierarchical softmax alone, or use hs=0")
-            put("loss", "hs", "hs")
+                put("loss", both_losses(negative, losses), "hs")
+            else:
+                put("loss", "hs", "hs")
         else:
             put("loss", "ns", "hs")
     if "loss" not in params and values.get("loss", "ns") == "ns" and is_int(negative) and negative == 0:

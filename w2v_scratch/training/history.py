@@ -82,8 +82,10 @@ MAX_ROW_NORM = 1e4
 def untrained_loss(loss: str, negative: int, vocab_size: int) -> float:
     """The loss per example (this module's unit) of a model whose scores are all 0, which is
     about where every backend starts: NS (K+1)·log 2; the full softmax log V; HS the path length
-    times log 2, about log2 V + 1 bits, i.e. log V + log 2."""
+    times log 2, about log2 V + 1 bits, i.e. log V + log 2; both at once (hs+ns) the HS and NS ones summed."""
     V = max(int(vocab_size), 2)
+    if loss == "hs+ns":  # both losses at once: their sum
+        return untrained_loss("hs", negative, V) + untrained_loss("ns", negative, V)
     if loss == "ns":
         return (int(negative) + 1) * math.log(2)
     if loss == "hs":

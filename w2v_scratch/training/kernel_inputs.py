@@ -15,23 +15,25 @@ from ..textbook.huffman import build as build_huffman
 
 class Tables:
     """The read-only arrays a kernel call needs, in the kernels' dtypes: keep probabilities
-    (float32), the alias table (float32 prob, int32 alias) for NS or the Huffman
-    codes/points/lengths for HS; the unused ones are 1-element dummies."""
+    (float32), the alias table (float32 prob, int32 alias) for NS and the Huffman
+    codes/points/lengths for HS (both for hs+ns); the unused ones are 1-element dummies."""
 
     def __init__(self, vocab, cfg) -> None:
         counts = vocab.counts
         self.keep = sampling.keep_probabilities(counts, cfg.sample, cfg.sample_rule).astype(np.float32)
-        if cfg.loss == "ns":
+        if cfg.loss in ("ns", "hs+ns"):
             sampler = sampling.AliasSampler.unigram(counts, cfg.ns_exponent)
             self.alias_prob = sampler.prob.astype(np.float32)
             self.alias_idx = sampler.alias.astype(np.int32)
+        else:
+            self.alias_prob = np.ones(1, np.float32)
+            self.alias_idx = np.zeros(1, np.int32)
+        if cfg.loss == "ns":
             self.codes = np.zeros((1, 1), np.uint8)
             self.points = np.zeros((1, 1), np.int32)
             self.lengths = np.zeros(1, np.int32)
         else:
             tree = build_huffman(counts)
-            self.alias_prob = np.ones(1, np.float32)
-            self.alias_idx = np.zeros(1, np.int32)
             self.codes = np.ascontiguousarray(tree.codes, dtype=np.uint8)
             self.points = np.ascontiguousarray(tree.points, dtype=np.int32)
             self.lengths = np.ascontiguousarray(tree.lengths, dtype=np.int32)

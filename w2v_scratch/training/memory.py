@@ -75,10 +75,11 @@ def memory_needed(cfg, vocab_size: int | None = None, tokens: int | None = None,
     bound: one word, one token, minibatches of one. Pure arithmetic on Python integers: any option
     value, however absurd, gives a number.
 
-    Sizes, with V words, d = --dim, W = --window (C = 2W context slots), K = --negative (NS only),
+    Sizes, with V words, d = --dim, W = --window (C = 2W context slots), K = --negative (NS and hs+ns),
     B = --batch-size, P = a Huffman path's length (HS), S = the fixed sample's examples (4096):
 
-    * the two matrices, float32: (V + V_out)·d·4 (V_out = V−1 for HS), and for the reference
+    * the two matrices (three with hs+ns), float32: (V + V_out)·d·4 (V_out = V−1 for HS, V + V−1 for
+      hs+ns), and for the reference
       trainer with Adam its two moments per matrix, the same again ×2;
     * the cpu kernel, per thread (``kernels/cpu.py`` ``train_chunk``): its noise-id buffer
       2·(C·K)+1 int64 (for every model and noise scheme), C context ids, 1000 sentence ids, 2·d floats,
@@ -132,10 +133,12 @@ class _Sizes:
         if not self.known:  # the lower bound: one word, one token, minibatches of one
             tokens, kept, self.B = 1, 1, 1
         self.C = 2 * self.W
-        self.K = int(cfg.negative) if cfg.loss == "ns" else 0
+        self.K = int(cfg.negative) if cfg.loss in ("ns", "hs+ns") else 0
+        self.hs = cfg.loss in ("hs", "hs+ns")  # a Huffman tree, and Θ
         self.tokens = max(int(tokens or 0), 0)
         self.kept = self.tokens if kept is None else max(int(kept), 0)
-        self.V_out = max(self.V - 1, 1) if cfg.loss == "hs" else self.V
+        # output rows: Θ's (V−1) for HS, W_out's V for NS and softmax, both for hs+ns
+        self.V_out = max(self.V - 1, 1) if cfg.loss == "hs" else self.V + (max(self.V - 1, 1) if self.hs else 0)
         # the longest Huffman path: about log2(tokens / rarest count)
         self.P = min(max(self.V - 1, 1), max(self.V.bit_length(), self.tokens.bit_length()) + 4)
         self.S = FIXED_SAMPLE_SOFTMAX if cfg.loss == "softmax" else FIXED_SAMPLE
@@ -145,15 +148,16 @@ def _persistent_parts(z: _Sizes) -> list:
     """The matrices, Adam's moments, the O(V) tables and the cpu kernel's per-thread buffers."""
     cfg, V, d = z.cfg, z.V, z.d
     matrices = (V + z.V_out) * d * F32
-    parts = [(matrices, f"the two {V:,}×{d:,} matrices" if z.known else "the two matrices", ("dim", "words"), "")]
+    n = "three" if cfg.loss == "hs+ns" else "two"
+    parts = [(matrices, f"the {n} {V:,}×{d:,} matrices" if z.known else f"the {n} matrices", ("dim", "words"), "")]
     if z.backend == "reference" and cfg.optimizer == "adam":
         parts.append((2 * matrices, "Adam's moments", ("dim", "words"), "use --optimizer sgd"))
-    parts.append((V * 100 + (V * z.P * 5 if cfg.loss == "hs" else 0), "the noise and Huffman tables", ("words",), ""))
+    parts.append((V * 100 + (V * z.P * 5 if z.hs else 0), "the noise and Huffman tables", ("words",), ""))
     if z.backend == "cuda":  # each epoch's end: the device's matrices land in new host arrays, then in w2v's
         parts.append((matrices, "the matrices copied back from the GPU", ("dim", "words"), "use --backend cpu"))
     if z.backend == "cpu":
         stride = z.C * z.K  # allocated for skip-gram's per-pair draws whatever the model or scheme
-        targets = max(z.P if cfg.loss == "hs" else 1, z.K + 1)
+        targets = max(z.P if z.hs else 1, z.K + 1)
         scratch = (z.C + targets) * 8 + targets * F32 + 3 * max(z.C, 1) * targets * F32 + z.C * d * F32
         per_thread = (2 * stride + 1) * 8 + z.C * 8 + 1000 * 8 + 2 * d * F32 + scratch
         parts.append((int(cfg.threads) * per_thread,
@@ -172,17 +176,17 @@ def _fixed_sample_part(z: _Sizes) -> tuple:
     evaluate = S * d * F64 + (2 * S * C * d * F64 if cfg.model == "cbow" else 0)
     grows = ("window", "dim") if cfg.model == "cbow" else ("dim",)
     noise = 0
-    if cfg.loss == "ns":
+    if cfg.loss in ("ns", "hs+ns"):
         evaluate += 3 * S * (K + 1) * d * F64 + min(V, S * (K + 1)) * d * F64
         grows += ("negative",)
         noise = S * K * 8  # the sample's noise ids, kept for the whole run
-    elif cfg.loss == "hs":
+    if z.hs:
         evaluate += S * z.P * d * 20
-    else:
+    if cfg.loss == "softmax":
         evaluate += 3 * S * V * F64 + V * d * F64
         grows += ("words",)
     evaluate = max(evaluate / S, min(evaluate, FIXED_SAMPLE_CHUNK_BYTES))  # chunks of at least one example
-    draw = max(draw, 26 * S * K if cfg.loss == "ns" else 0)  # drawing the noise ids (AliasSampler.draw)
+    draw = max(draw, 26 * S * K if K else 0)  # drawing the noise ids (AliasSampler.draw)
     return (int(max(draw, evaluate + noise)), f"the fixed evaluation sample ({S:,} examples)", grows,
             "use --loss ns or hs" if cfg.loss == "softmax" else "")
 

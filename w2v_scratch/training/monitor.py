@@ -14,6 +14,7 @@ predicting the center. The loss per example is the whole output layer's:
 
     NS:       −log σ(u_pos·h) − Σ_k log σ(−u_k·h)       (K noise words, none equal to the positive)
     HS:       −log P(w | h) = Σ_j softplus(−(1 − 2c_j) θ_{p_j}·h)
+    hs+ns:    the HS loss plus the NS loss on the same h (both losses at once)
     softmax:  logsumexp(W_out h) − u_w·h
 
 The examples are drawn much as training draws them: a position uniform over the words of the
@@ -57,7 +58,8 @@ class FixedSample:
             self.inputs, self.targets = parts
         else:
             self.contexts, self.mask, self.targets = parts
-        if cfg.loss == "ns":
+        self.hs_unit = HierarchicalSoftmax(build_huffman(vocab.counts)) if cfg.loss == "hs+ns" else None
+        if cfg.loss in ("ns", "hs+ns"):
             sampler = AliasSampler.unigram(vocab.counts, cfg.ns_exponent)
             self.noise = sampler.draw_excluding(rng, (len(self.targets), cfg.negative),
                                                 self.targets[:, None]).astype(np.int64)
@@ -111,17 +113,17 @@ class FixedSample:
 
     def chunk(self, d: int, V: int) -> int:
         """Examples evaluated at once, so that their float64 temporaries stay near CHUNK_BYTES."""
-        if self.loss_name == "ns":
-            width = 3 * self.noise.shape[1] + 4
+        if self.loss_name in ("ns", "hs+ns"):
+            width = 3 * self.noise.shape[1] + 4 + (24 if self.loss_name == "hs+ns" else 0)
         else:
             width = 24 if self.loss_name == "hs" else 3 * V // d + 2
         if self.model == "cbow":
             width += self.contexts.shape[1]
         return max(1, CHUNK_BYTES // (8 * d * width))
 
-    def loss(self, w_in: np.ndarray, w_out: np.ndarray) -> float | None:
+    def loss(self, w_in: np.ndarray, w_out: np.ndarray, theta: np.ndarray | None = None) -> float | None:
         """The mean loss per example with the parameters ``w_in`` (W_in) and ``w_out`` (W_out
-        for NS and softmax, Θ for HS); ``None`` for a corpus with no pair.
+        for NS and softmax, Θ for HS; with hs+ns W_out, and ``theta`` Θ); ``None`` for a corpus with no pair.
         Evaluated a chunk of examples at a time (memory stays bounded at any dimension)."""
         if self.empty:
             return None
@@ -130,7 +132,9 @@ class FixedSample:
         for a in range(0, n, step):
             b = min(a + step, n)
             h = self.hidden(w_in, a, b)
-            if self.loss_name == "ns":
+            if self.hs_unit is not None:
+                total += float(self.hs_unit(h, theta, self.targets[a:b]).loss.sum())
+            if self.loss_name in ("ns", "hs+ns"):
                 targets = np.concatenate([self.targets[a:b, None], self.noise[a:b]], axis=1)
                 rows = np.unique(targets)
                 local = np.searchsorted(rows, targets)  # only the rows these examples use, in float64

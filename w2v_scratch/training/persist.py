@@ -73,9 +73,22 @@ def save_model(model, path) -> None:
     random ``save_id`` they share makes :func:`read_model` refuse such a pair
     instead of mixing two saves.
     """
+    npz_path, json_path = model_paths(path)
+    meta, arrays = model_parts(model)
+    text = json.dumps(meta, default=_json_default, indent=1)  # before writing anything
+    with atomic_write(npz_path, "wb") as npz:
+        np.savez(npz, **arrays)
+        npz.flush()
+        os.fsync(npz.fileno())
+        with atomic_write(json_path, "w") as f:  # renamed first, then the .npz
+            f.write(text)
+
+
+def model_parts(model) -> tuple[dict, dict]:
+    """What :func:`save_model` writes: the .json's entry (a dict) and the .npz's arrays, both
+    holding the same new ``save_id`` (``model_file.py`` writes the same parts into one file)."""
     if model.center is None or model.vocab is None:
         raise W2VError("the model is not trained yet: nothing to save")
-    npz_path, json_path = model_paths(path)
     arrays = {"center": model.center}
     for name in ("context", "inner_nodes"):
         if getattr(model, name) is not None:
@@ -99,14 +112,8 @@ def save_model(model, path) -> None:
         "history": model.history,
         "state": state,
     }
-    text = json.dumps(meta, default=_json_default, indent=1)  # before writing anything
     arrays["save_id"] = np.array(save_id)
-    with atomic_write(npz_path, "wb") as npz:
-        np.savez(npz, **arrays)
-        npz.flush()
-        os.fsync(npz.fileno())
-        with atomic_write(json_path, "w") as f:  # renamed first, then the .npz
-            f.write(text)
+    return meta, arrays
 
 
 def _damaged(path, what: str) -> FormatError:
@@ -120,6 +127,11 @@ def _read_meta(json_path) -> dict:
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too deep
             msg = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
             raise FormatError(f"{json_path} is not valid JSON ({msg}): save the model again") from None
+    return check_meta(meta, json_path)
+
+
+def check_meta(meta, json_path) -> dict:
+    """``meta`` (a model's JSON entry, read from ``json_path``) checked entry by entry; returned."""
     if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
         raise FormatError(f"{json_path} is not a w2v-scratch model file: give the path used with --save-model")
     version = meta.get("version", 0)
@@ -245,6 +257,13 @@ def read_model(path) -> SavedModel:
     meta = _read_meta(json_path)  # a .json that is not ours is named before the .npz is looked for
     if not os.path.exists(npz_path):
         raise InputError(f"model file {npz_path} does not exist: give the path used with --save-model")
+    return saved_model(meta, lambda: _read_arrays(npz_path, meta), npz_path, json_path)
+
+
+def saved_model(meta: dict, read_arrays, npz_path, json_path) -> SavedModel:
+    """The model of a checked JSON entry (:func:`check_meta`) and its arrays (``read_arrays()``,
+    called once the config and vocabulary are known to be sound), every matrix checked against
+    the vocabulary and config. ``npz_path``/``json_path``: the names the messages give."""
     words, counts = meta["vocab"]["words"], meta["vocab"]["counts"]
     try:
         config = TrainConfig.from_dict(meta["config"])
@@ -257,11 +276,15 @@ def read_model(path) -> SavedModel:
         vocab = Vocab(words, counts)
     except (W2VError, ValueError) as exc:
         raise _damaged(json_path, f"its vocabulary is invalid ({exc})") from None
-    arrays = _read_arrays(npz_path, meta)
+    arrays = read_arrays()
     V, d = len(words), config.dim
     expected = {"center": (V, d), "context": (V, d), "inner_nodes": (max(V - 1, 1), d)}
     if "center" not in arrays:
         raise FormatError(f"{json_path} lists no 'center' matrix: the file is damaged, save the model again")
+    for name in ("context", "inner_nodes") if config.loss == "hs+ns" else ():  # both losses: both output tables
+        if name not in arrays:
+            raise FormatError(f"{json_path} lists no {name!r} matrix, which --loss hs+ns trains: the file is damaged, "
+                              "save the model again")
     for name, shape in expected.items():
         if name in arrays:
             if arrays[name].shape != shape:

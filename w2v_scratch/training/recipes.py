@@ -25,9 +25,11 @@ def of_backend(backend: str) -> str:
     return "textbook" if backend == "reference" else "word2vec"
 
 
-def choose(recipe: str | None, backend: str | None, corpus) -> tuple[str, str, str]:
+def choose(recipe: str | None, backend: str | None, corpus, loss: str | None = None) -> tuple[str, str, str]:
     """``(recipe, backend, why)`` of a new run, from the recipe and backend asked for (None: not
-    asked) and the corpus (None or ``"ptb"``: the bundled PTB). Both asked must agree."""
+    asked) and the corpus (None or ``"ptb"``: the bundled PTB). Both asked must agree. ``loss``
+    ``"hs+ns"`` (both losses at once, which only the cpu backend trains) with neither asked gets
+    the word2vec recipe on the cpu backend."""
     if recipe is not None and backend is not None:
         if of_backend(backend) != recipe:
             raise ConfigError(f"--recipe {recipe} and --backend {backend} disagree: the textbook recipe is the "
@@ -37,6 +39,8 @@ def choose(recipe: str | None, backend: str | None, corpus) -> tuple[str, str, s
         return of_backend(backend), backend, f"--backend {backend}"
     if recipe is not None:
         return recipe, BACKEND[recipe], f"--recipe {recipe}"
+    if loss == "hs+ns":
+        return "word2vec", "cpu", "--loss hs+ns trains on the cpu backend"
     if corpus is None or str(corpus) == "ptb":
         return "textbook", BACKEND["textbook"], "the default on the bundled PTB"
     return "word2vec", BACKEND["word2vec"], "the default on your own corpus"

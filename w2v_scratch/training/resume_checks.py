@@ -82,7 +82,8 @@ def validate_config(path, cfg) -> None:
     for name, lo in (("dim", 1), ("window", 1), ("negative", 0), ("epochs", 1), ("threads", 1), ("seed", 0),
                      ("max_sentence_length", 1)):
         c.int(getattr(cfg, name), f"config.{name}", lo)
-    for name, lo in (("min_count", 1), ("max_vocab", 0), ("batch_size", 1)):
+    for name, lo in (("min_count", 1), ("max_vocab", 0), ("max_vocab_size", 1), ("max_final_vocab", 1),
+                     ("batch_size", 1)):
         if getattr(cfg, name) is not None:
             c.int(getattr(cfg, name), f"config.{name}", lo)
     for name in ("sample", "lr", "min_lr", "ns_exponent"):

@@ -106,25 +106,36 @@ def prepare(w2v, corpus, log, corpus_cache=None):
     return cfg
 
 
+def _caps(cfg) -> str:
+    """The vocabulary options beyond min count that shaped the vocabulary, for the corpus log line."""
+    caps = [f"{name} {getattr(cfg, key):,}" for key, name in (("max_final_vocab", "max final vocab"),
+            ("max_vocab", "max vocab"), ("max_vocab_size", "counts pruned at max vocab size"))
+            if getattr(cfg, key) is not None]
+    return "".join(", " + c for c in caps)
+
+
 def read(w2v, corpus, cfg, progress: bool, log, corpus_cache=None, check_vocab=None):
     """Read ``corpus`` once: its vocabulary (counted, or ``cfg.read_vocab``'s; ``check_vocab(vocab)``
     then, when given), written to ``cfg.save_vocab`` when set, and its encoding; then allocate the
     weights of a new run.
     Returns the encoded corpus and the run's random generator (the one ``init_weights`` drew from)."""
     t0 = time.perf_counter()
-    given = Vocab.read(cfg.read_vocab, cfg.min_count, cfg.max_vocab) if cfg.read_vocab is not None else None
+    given = (Vocab.read(cfg.read_vocab, cfg.min_count, cfg.max_vocab, cfg.max_final_vocab)
+             if cfg.read_vocab is not None else None)
     report = log if progress else None
     if sentences.is_path(corpus):
         vocab, encoded = corpus_mod.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length,
-                                         cache_dir=corpus_cache, report=report, vocab=given)
+                                         cache_dir=corpus_cache, report=report, vocab=given,
+                                         max_vocab_size=cfg.max_vocab_size, max_final_vocab=cfg.max_final_vocab)
     else:
         vocab, encoded = sentences.load(corpus, cfg.min_count, cfg.max_vocab, cfg.max_sentence_length,
-                                        cache_dir=corpus_cache, report=report, vocab=given)
+                                        cache_dir=corpus_cache, report=report, vocab=given,
+                                        max_vocab_size=cfg.max_vocab_size, max_final_vocab=cfg.max_final_vocab)
     if check_vocab is not None:
         check_vocab(vocab)
     source = f"from {cfg.read_vocab}, " if given is not None else ""
     log(f"corpus: {len(encoded):,} tokens in {encoded.n_sentences:,} sentences, vocabulary {len(vocab):,} words "
-        f"({source}min count {cfg.min_count}), read in {time.perf_counter() - t0:.1f}s")
+        f"({source}min count {cfg.min_count}{_caps(cfg)}), read in {time.perf_counter() - t0:.1f}s")
     if cfg.save_vocab is not None:
         vocab.save(cfg.save_vocab)
         log(f"wrote the vocabulary to {cfg.save_vocab}")

@@ -26,7 +26,9 @@ field). Skip-gram steps once per window by default (``cfg.window_batch``, docs/m
 section 11: the window's pairs share their targets, and NS then draws its K noise words once per
 window, ``cfg.shared_noise``);
 ``window_batch=False`` (``--no-window-batch``, or ``--no-shared-noise`` for NS) is word2vec.c's
-pair-by-pair scheme.
+pair-by-pair scheme. ``--loss hs+ns`` (word2vec.c's ``-hs 1 -negative K``) trains both losses on
+every input into one e: ``w2v.w_out`` is then W_out and ``w2v.inner_nodes`` Θ, handed to the kernel
+as its ``theta``.
 
 Memory: the model (V·d per matrix), the encoded corpus (int32 ids + sentence offsets;
 :func:`w2v_scratch.corpus.read.encode_memmap` writes them to disk for corpora larger than memory), O(V) tables.
@@ -103,12 +105,13 @@ class Plan:
     ids: np.ndarray
     offsets: np.ndarray
     w_in: np.ndarray      # W_in (V×d)
-    w_out: np.ndarray     # the output table: W_out (NS) or Θ (HS)
+    w_out: np.ndarray     # the output table: W_out (NS, hs+ns) or Θ (HS)
     tables: Tables
     work: list            # per thread: [(first sentence, end sentence), ...] slices
     progress: np.ndarray  # per-thread raw-word counters, cpu.SLOT apart (one cache line each)
     stats: list           # per thread: float64[cpu.N_STATS]
     lr_now: list          # per thread: the rate its last slice ended with
+    theta: np.ndarray | None = None  # Θ beside W_out with both losses (hs+ns), else None
 
     @property
     def threads(self) -> int:
@@ -173,9 +176,11 @@ class Position:
 def plan(w2v, corpus: Corpus, cfg) -> Plan:
     """Check the arrays and cut the corpus into each thread's slices."""
     cpu = _kernels()
-    if cfg.loss not in ("ns", "hs"):
-        raise ConfigError(f"the cpu backend trains --loss ns or hs, not {cfg.loss!r}")
-    for name, arr in (("w_in", w2v.w_in), ("w_out", w2v.w_out)):
+    if cfg.loss not in ("ns", "hs", "hs+ns"):
+        raise ConfigError(f"the cpu backend trains --loss ns, hs or hs+ns, not {cfg.loss!r}: use --backend reference")
+    theta = w2v.inner_nodes if cfg.loss == "hs+ns" else None
+    tables = [("w_in", w2v.w_in), ("w_out", w2v.w_out)] + ([("inner_nodes", theta)] if cfg.loss == "hs+ns" else [])
+    for name, arr in tables:
         if arr is None or arr.dtype != np.float32 or not arr.flags.c_contiguous:
             raise ConfigError(f"the {name} matrix must be a C-contiguous float32 array")
     ids = np.asarray(corpus.ids)
@@ -185,7 +190,8 @@ def plan(w2v, corpus: Corpus, cfg) -> Plan:
     n = cfg.threads
     return Plan(cfg, ids, offsets, w2v.w_in, w2v.w_out, Tables(w2v.vocab, cfg),
                 [slices(offsets, lo, hi) for lo, hi in partition(offsets, n)],
-                np.zeros(n * cpu.SLOT, np.int64), [np.zeros(cpu.N_STATS) for _ in range(n)], [float(cfg.lr)] * n)
+                np.zeros(n * cpu.SLOT, np.int64), [np.zeros(cpu.N_STATS) for _ in range(n)], [float(cfg.lr)] * n,
+                theta)
 
 
 def train_slice(plan: Plan, t: int, pos: Position) -> None:
@@ -197,10 +203,10 @@ def train_slice(plan: Plan, t: int, pos: Position) -> None:
     try:
         plan.lr_now[t] = cpu.train_chunk(
             plan.ids, plan.offsets, lo, hi, *_flat(plan), tb.keep, tb.alias_prob, tb.alias_idx, tb.codes,
-            tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative, bool(cfg.cbow_mean),
+            tb.points, tb.lengths, cfg.model == "sg", cfg.loss != "ns", cfg.window, cfg.negative, bool(cfg.cbow_mean),
             np.float32(kernel_ctx_scale(cfg)), _float32(cfg.lr), _float32(cfg.min_lr), plan.total_words,
             plan.progress, t * cpu.SLOT, pos.rng[t], plan.stats[t], True, bool(cfg.shared_noise),
-            bool(cfg.window_batch))
+            bool(cfg.window_batch), **_both(plan))
     except (ZeroDivisionError, FloatingPointError):
         # The kernels run with fastmath (no NaN assumed): once a vector has overflowed, a score is NaN and
         # Numba's division-by-zero guard on 1/(1 + e^-|f|) fires. Only a diverged run gets here.
@@ -216,6 +222,12 @@ def train_slice(plan: Plan, t: int, pos: Position) -> None:
 def _flat(plan: Plan) -> tuple:
     """The kernel's view of the tables: (w_in, w_out, d), each table a flat float32 array of rows of d."""
     return plan.w_in.reshape(-1), plan.w_out.reshape(-1), plan.w_in.shape[1]
+
+
+def _both(plan: Plan) -> dict:
+    """The kernel's ``theta`` (Θ, flat) with both losses; nothing otherwise, so a one-loss run calls
+    the kernel's one-loss compile."""
+    return {} if plan.theta is None else {"theta": plan.theta.reshape(-1)}
 
 
 def _float32(x: float) -> np.float32:
@@ -268,8 +280,8 @@ def finish_epoch(plan: Plan, pos: Position, seconds: float, fixed: FixedSample) 
     loss = ep[cpu.ST_LOSS] / max(ep[cpu.ST_LOSS_PAIRS], 1.0)
     where = f"in epoch {pos.epoch + 1}"
     check_loss(loss, plan.cfg, plan.w_in.shape[0], where)
-    check_vectors({"center": plan.w_in, "output": plan.w_out}, plan.cfg, where)  # file names; before any use
-    return epoch_record(pos.epoch + 1, loss=loss, eval_loss=fixed.loss(plan.w_in, plan.w_out),
+    check_vectors({"center": plan.w_in, "output": plan.w_out, "inner_nodes": plan.theta}, plan.cfg, where)
+    return epoch_record(pos.epoch + 1, loss=loss, eval_loss=fixed.loss(plan.w_in, plan.w_out, plan.theta),
                         seconds=seconds, words=ep[cpu.ST_RAW], trained_words=ep[cpu.ST_KEPT],
                         examples=ep[cpu.ST_PAIRS], lr_end=min(plan.lr_now), batch_losses=pos.batch_losses())
 
@@ -289,10 +301,10 @@ def warm_up(plan: Plan) -> float:
     cpu, cfg, tb = _kernels(), plan.cfg, plan.tables
     t0 = time.perf_counter()
     cpu.train_chunk(plan.ids, plan.offsets, 0, 0, *_flat(plan), tb.keep, tb.alias_prob, tb.alias_idx, tb.codes,
-                    tb.points, tb.lengths, cfg.model == "sg", cfg.loss == "hs", cfg.window, cfg.negative,
+                    tb.points, tb.lengths, cfg.model == "sg", cfg.loss != "ns", cfg.window, cfg.negative,
                     bool(cfg.cbow_mean), np.float32(1.0), _float32(cfg.lr), _float32(cfg.min_lr), 1,
                     np.zeros(cpu.SLOT, np.int64), 0, _seed_state(0, 0, 0), np.zeros(cpu.N_STATS), True,
-                    bool(cfg.shared_noise), bool(cfg.window_batch))
+                    bool(cfg.shared_noise), bool(cfg.window_batch), **_both(plan))
     return time.perf_counter() - t0
 
 

@@ -62,6 +62,9 @@ def _kernels():
 
 
 def check_supported(cfg) -> None:
+    if cfg.loss == "hs+ns":
+        raise ConfigError("the cuda backend trains one loss at a time, not --loss hs+ns (both at once): use "
+                          "--backend cpu")
     if cfg.model not in ("sg", "cbow") or cfg.loss not in ("ns", "hs"):
         raise ConfigError(f"the cuda backend trains {SUPPORTED}, not --model {cfg.model} --loss {cfg.loss}: "
                           "use --backend cpu or reference")

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..base.errors import DivergenceError
+from ..base.errors import ConfigError, DivergenceError
 from ..textbook import sampling
 from ..textbook.models import make_model
 from ..textbook.optim import linear_decay, make_optimizer
@@ -64,6 +64,9 @@ def train(w2v, corpus, cfg: TrainConfig, rng: np.random.Generator,
     from it: the epoch's batches are regenerated from the saved generator state and the ones
     already trained are skipped, so the result is the same as an uninterrupted run.
     """
+    if cfg.loss == "hs+ns":  # config.validate refuses it first; a config built around that still gets one line
+        raise ConfigError("the reference trainer trains one loss at a time, not --loss hs+ns (both at once): use "
+                          "--backend cpu")
     vocab = w2v.vocab
     model = make_model(cfg.model, cfg.cbow_mean)
     loss = make_loss(cfg, vocab)

@@ -5,9 +5,12 @@
     >>> emb.most_similar(positive=["woman", "king"], negative=["man"])   # 3CosAdd
     >>> emb.similarity("cat", "dog")
 
-Every search is a matrix product against the unit-normalised vectors
-``normed[i] = v_i / ||v_i||``, computed once and cached. ``restrict_vocab=N``
-searches only the first N words (the most frequent, as files are sorted by count).
+Every search is a matrix product of the raw vectors with unit query vectors, divided by the row
+norms ``||v_i||`` (V numbers, computed once and cached, or read from a ``.kv`` file): no second,
+normalised copy of the matrix is held unless asked for (:attr:`Embeddings.normed`,
+``get_normed_vectors``). The matrix may be a read-only ``np.memmap`` (a ``.kv`` file opened with
+``mmap='r'``): queries only read it. ``restrict_vocab=N`` searches only the first N words (the most
+frequent, as files are sorted by count).
 
 The gensim calls (``key_to_index``, ``index_to_key``, ``vector_size``, ``get_vector``,
 ``get_index``, ``most_similar``, ``most_similar_cosmul``, ``similar_by_word``, ``distances``,
@@ -34,12 +37,14 @@ import numpy as np
 from ..base.errors import FormatError, VocabError
 from ..base.values import short_repr
 from .gensim_evaluation import ANALOGY_FUNCTIONS, GensimEvaluations  # noqa: F401
+from .cosine import row_norms, rows_per_step
 from .queries import (_BYTES, _KEY_TYPES, KeyTypeError, Queries, QueryError, _row_norms, _rows_per_step,  # noqa: F401
                       check_key, key_problem)
 from .ranking import top_k  # noqa: F401  (re-exported: code that imports top_k from here keeps working)
 
 
 _ALL_STR = object()  # what the search for a word that is not a str finds when there is none
+DISTINCT_WORDS = object()  # index= for words known distinct (a checked .kv file): the dict is built on first use
 
 
 class UnknownWordError(VocabError, KeyError):
@@ -58,14 +63,20 @@ class Embeddings(Queries, GensimEvaluations):
 
     def __init__(self, words, vectors, counts=None, index: dict[str, int] | None = None) -> None:
         """``index`` (word → row) may be passed when already built and checked (the file readers
-        build it as they read, to stop at the first duplicate word)."""
-        vectors = np.asarray(vectors, dtype=np.float32)
+        build it as they read, to stop at the first duplicate word), or be :data:`DISTINCT_WORDS` for
+        words known to be distinct (a ``.kv`` file's, checked by its checksum): the dict is then built
+        on first use. A float32 array (an ``np.memmap`` included) is kept as given, not copied; anything
+        else is converted to float32."""
+        if not (isinstance(vectors, np.ndarray) and vectors.dtype == np.float32):
+            vectors = np.asarray(vectors, dtype=np.float32)
         words = list(words)
         if vectors.ndim != 2:
             raise FormatError(f"vectors must be a 2-D matrix, got shape {vectors.shape}")
         if len(words) != vectors.shape[0]:
             raise FormatError(f"{len(words)} words but {vectors.shape[0]} vectors: give one vector per word")
-        if index is None or len(index) != len(words):
+        if index is DISTINCT_WORDS:
+            pass
+        elif index is None or len(index) != len(words):
             bad = next((w for w in words if not isinstance(w, str)), _ALL_STR)
             if bad is not _ALL_STR:
                 raise FormatError(f"word {short_repr(bad)} is a {type(bad).__name__}: every word must be a str "
@@ -81,8 +92,10 @@ class Embeddings(Queries, GensimEvaluations):
         self.words = words
         self.vectors = vectors
         self.counts = counts
-        self.index = index
+        self._index = None if index is DISTINCT_WORDS else index
+        self._lookup = None  # word → row or -1 without the dict (a .kv file's sorted words), when given
         self._normed: np.ndarray | None = None
+        self._norms: np.ndarray | None = None  # ||v_i|| in float64, computed on first use
 
     # -- container protocol ------------------------------------------------------
     def __len__(self) -> int:
@@ -120,6 +133,25 @@ class Embeddings(Queries, GensimEvaluations):
         return f"{type(self).__name__}({len(self):,} words × {self.dim})"
 
     @property
+    def index(self) -> dict[str, int]:
+        """word → row (built on first use when the words came from a ``.kv`` file)."""
+        if self._index is None:
+            self._index = dict(zip(self.words, range(len(self.words))))
+        return self._index
+
+    @index.setter
+    def index(self, value: dict[str, int]) -> None:
+        self._index, self._lookup = value, None
+
+    def _row_of(self, word: str) -> int:
+        """The row of ``word``, or -1: a binary search in a ``.kv`` file's sorted words (about log2(V)
+        comparisons) while no dict of every word has been built, so a query never waits for one; else
+        the dict."""
+        if self._index is None and self._lookup is not None:
+            return self._lookup(word)
+        return self.index.get(word, -1)
+
+    @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
 
@@ -144,12 +176,12 @@ class Embeddings(Queries, GensimEvaluations):
         :class:`KeyTypeError` if ``word`` is not a ``str``."""
         if not isinstance(word, str):
             raise KeyTypeError(key_problem(word, "word"))
-        try:
-            return self.index[word]
-        except KeyError:
+        row = self._row_of(word)
+        if row < 0:
             raise UnknownWordError(
                 f"word {word!r} is not in the vocabulary ({len(self)} words): check its spelling and case"
-            ) from None
+            )
+        return row
 
     def get_index(self, key, default=None) -> int:
         """Row of ``key``, with gensim's rules: a word's row; an int (not a word) with 0 <= key < len is
@@ -157,7 +189,7 @@ class Embeddings(Queries, GensimEvaluations):
         A key that is neither a ``str`` nor an int (``bytes``, a ``bool``, a float, ``None``...) is a
         :class:`KeyTypeError` whatever ``default`` is (gensim returns ``default``, or row 0/1 for a bool)."""
         if isinstance(key, str):
-            row = self.index.get(key, -1)
+            row = self._row_of(key)
             if row >= 0:
                 return row
         else:
@@ -177,29 +209,37 @@ class Embeddings(Queries, GensimEvaluations):
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
         """The vector of ``key`` (word or row index) as a read-only 1-D view; unit length if ``norm``."""
         i = self.get_index(key)
-        row = (self.normed if norm else self.vectors)[i].view()
+        row = self.unit_rows([i])[0] if norm else self.vectors[i].view()
         row.setflags(write=False)
         return row
 
-    # -- normalisation (computed once) ------------------------------------------
+    # -- norms (computed once) --------------------------------------------------
+    def row_norms(self) -> np.ndarray:
+        """||v_i|| of every row (float64, read-only), computed on first use then cached: what every
+        search divides by. A ``.kv`` file holds them, so opening one computes nothing."""
+        if self._norms is None:
+            norms = row_norms(self.vectors)
+            norms.setflags(write=False)
+            self._norms = norms
+        return self._norms
+
     @property
     def norms(self) -> np.ndarray:
         """||v_i|| for every row (float32; summed in float64, so that a row of values near float32's
         limit gets its true norm, not infinity)."""
-        return _row_norms(self.vectors).astype(np.float32)
+        return self.row_norms().astype(np.float32)
 
     @property
     def normed(self) -> np.ndarray:
         """Unit vectors v_i / ||v_i|| (zero rows stay zero), computed on first use then cached
-        (block by block in float64: exact for any finite float32 row, with bounded extra memory)."""
+        (block by block in float64: exact for any finite float32 row, with bounded extra memory).
+        A second matrix the size of :attr:`vectors`: the searches never need it."""
         if self._normed is None:
             v = self.vectors
             normed = np.empty(v.shape, np.float32)
-            for start in range(0, len(v), _rows_per_step(v.shape[1])):
-                block = v[start:start + _rows_per_step(v.shape[1])].astype(np.float64)
-                norms = np.sqrt(np.einsum("ij,ij->i", block, block))
-                norms[norms == 0] = 1.0
-                normed[start:start + len(block)] = block / norms[:, None]
+            step = rows_per_step(v.shape[1])
+            for start in range(0, len(v), step):
+                normed[start:start + step] = self.unit_rows(np.arange(start, min(start + step, len(v))))
             normed.setflags(write=False)
             self._normed = normed
         return self._normed
@@ -213,7 +253,10 @@ class Embeddings(Queries, GensimEvaluations):
         return self.normed.copy()
 
     def fill_norms(self, force: bool = False) -> None:
-        """gensim's ``fill_norms``: the unit vectors are computed on first use; ``force=True`` forgets
-        them, to be computed afresh after :attr:`vectors` was changed in place."""
+        """gensim's ``fill_norms``: compute the row norms now if they are not yet known; ``force=True``
+        forgets them and the cached unit vectors, for after :attr:`vectors` was changed in place (they
+        are computed afresh on the next use)."""
         if force:
-            self._normed = None
+            self._norms = self._normed = None
+        else:
+            self.row_norms()

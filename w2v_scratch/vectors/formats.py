@@ -1,9 +1,10 @@
 """Word vector files: word2vec text and binary, GloVe, and the word vectors of a native model.
 
-This module is the entry point: :func:`load_vectors` dispatches by format, and every public name of
-the format modules is importable from here. The work is done in ``writers.py`` (writing),
-``sniff.py`` (telling a file's format from its content) and ``readers.py`` (reading word2vec text
-and binary and GloVe); a native model is read by ``training/persist.py``.
+This module is the entry point: :func:`load_vectors` and :func:`save_vectors` dispatch by format,
+and every public name of the format modules is importable from here. The work is done in
+``writers.py`` (writing), ``sniff.py`` (telling a file's format from its content), ``readers.py``
+(reading word2vec text and binary and GloVe) and ``kvfile.py`` (the memory-mapped ``.kv`` file); a
+native model is read by ``training/persist.py``.
 
 Every writer goes through :func:`w2v_scratch.base.files.atomic_write`: the data goes to a
 temporary file in the destination folder, which is renamed over the destination only
@@ -21,12 +22,16 @@ Formats:
 * GloVe: word2vec text without the header line.
 * native model: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config,
   history) — written and read by ``training/persist.py``; its word vectors are read here too.
+* ``.kv`` (also named ``.wordvectors``): a header, the raw float32 matrix at a page-aligned offset,
+  the row norms, the counts and the words, in one file (``kvfile.py``); opened without parsing,
+  its matrix mapped read-only by default.
   No pickle anywhere.
 
 Names and content. A vectors output is written in the format its name says
-(:func:`output_format`: ``.bin`` binary; ``.txt``, ``.vec`` or no suffix text;
-a further ``.gz``/``.bz2``/``.xz`` compresses it, as gensim reads it); any other
-name is refused. An input's format is told from its content, never its name:
+(:func:`output_format`: ``.kv``/``.wordvectors`` the memory-mapped file; ``.bin``
+binary; ``.txt``, ``.vec`` or no suffix text; a further ``.gz``/``.bz2``/``.xz``
+compresses a text or binary file, as gensim reads it); any other name is refused.
+An input's format is told from its content, never its name:
 gzip/bzip2/xz are recognised by their magic bytes and decompressed, a UTF-8 BOM
 is skipped, text is told from binary by the layout (:func:`detect_format`), and
 formats we do not read (fastText models, pickles, zip/tar archives, HDF5, .npy,
@@ -61,21 +66,38 @@ from __future__ import annotations
 import os
 
 from .embeddings import Embeddings
-from ..base.errors import ConfigError
-from ..base.inputs import Input, reading
+from ..base.errors import ConfigError, FormatError
+from ..base.inputs import SNIFF, Input, reading
 from ..training.persist import read_model
+from .kvfile import load_kv, save_kv
 from .readers import _read_binary, _read_text, load_glove, load_word2vec
-from .sniff import FORMATS, _is_native, _sniff, detect_format  # noqa: F401
-from .writers import (output_format, save_glove, save_vectors, save_word2vec, save_word2vec_binary,  # noqa: F401
+from .sniff import FORMATS, _is_native, _sniff, detect_format, is_kv  # noqa: F401
+from .writers import (WRITE_FORMATS, output_format, save_glove, save_word2vec, save_word2vec_binary,  # noqa: F401
                       save_word2vec_text)
+from .writers import save_vectors as _save_parsed
 
 
-def load_vectors(path, format: str | None = None, limit: int | None = None):
+def save_vectors(path, emb, format: str | None = None) -> None:
+    """Write ``emb`` in ``format``, or the format its name says (:func:`output_format`, which refuses
+    names that say another format): ``.kv``/``.wordvectors`` the memory-mapped file (with the counts,
+    when ``emb`` has them), the others as ``writers.py`` writes them."""
+    if output_format(path, format) == "kv":
+        save_kv(path, emb.words, emb.vectors, getattr(emb, "counts", None))
+    else:
+        _save_parsed(path, emb, format)
+
+
+def load_vectors(path, format: str | None = None, limit: int | None = None, mmap: str | None = "r"):
     """Read vectors in any supported ``format`` (told from the content when None, see
-    :func:`detect_format`); gzip, bzip2 and xz files are decompressed, a pipe is read once."""
+    :func:`detect_format`); gzip, bzip2 and xz files are decompressed, a pipe is read once. A ``.kv``
+    file is opened without parsing: ``mmap='r'`` (the default) maps its matrix read-only, ``'c'``
+    copy-on-write, None reads it into memory (``kvfile.load_kv``); other formats are parsed into
+    memory whatever ``mmap`` says."""
     if format is not None and format not in FORMATS:
         raise ConfigError(f"unknown vectors format {format!r}: use one of {', '.join(FORMATS)}")
     p = os.fspath(path)
+    if format == "kv":
+        return _open_kv(p, mmap, limit)
     if format == "native" or (format is None and _is_native(p)):
         saved = read_model(path)
         emb = Embeddings(saved.vocab.words, saved.center, counts=saved.vocab.counts)
@@ -89,6 +111,25 @@ def load_vectors(path, format: str | None = None, limit: int | None = None):
         return load_word2vec(path, binary=format == "word2vec-binary", limit=limit)
     with reading(p), Input(p) as src:
         fmt, _ = _sniff(src)
+        if fmt == "kv":
+            if not src.plain:
+                how = f"{src.compression}-compressed: decompress it" if src.compression else "a pipe: give the file"
+                raise FormatError(f"{p} holds a .kv vectors file, which is memory-mapped as it lies, but it is {how}")
+            src.close()
+            return load_kv(p, mmap, limit)
         if fmt == "word2vec-binary":
             return _read_binary(p, limit, "replace", src)
         return _read_text(p, fmt == "word2vec", limit, "replace", src)
+
+
+def _open_kv(path: str, mmap, limit):
+    """A forced ``--format kv``: the file must be a regular, uncompressed .kv file (its first bytes say so)."""
+    with reading(path), Input(path) as src:
+        if not src.plain or not is_kv(src.sample(SNIFF)):
+            try:
+                fmt = _sniff(src)[0]
+            except FormatError:
+                fmt = None
+            said = f" (it is {fmt}: leave --format out)" if fmt and fmt != "kv" else ""
+            raise FormatError(f"{path} is not a .kv vectors file{said}: write one with w2v-scratch convert IN OUT.kv")
+    return load_kv(path, mmap, limit)

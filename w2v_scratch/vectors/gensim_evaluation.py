@@ -1,7 +1,7 @@
 """gensim's evaluations of :class:`~w2v_scratch.vectors.embeddings.Embeddings`:
 ``evaluate_word_analogies`` and ``evaluate_word_pairs``, with gensim's arguments and return types.
 
-:class:`GensimEvaluations` is a mixin over ``self.normed``, ``self.words`` and the searches of
+:class:`GensimEvaluations` is a mixin over ``self.unit_rows``, ``self.words`` and the searches of
 :class:`~w2v_scratch.vectors.queries.Queries`; the ranking and the file reading are
 :mod:`~w2v_scratch.vectors.evaluate`'s, so the answers are the same as ``w2v-scratch evaluate``'s.
 """
@@ -92,7 +92,8 @@ class GensimEvaluations:
         rows = np.array(rows, dtype=np.intp)
         known_pair = rows[:, 0] >= 0
         model = np.zeros(len(gold), np.float32)  # 0.0 for the pairs kept by dummy4unknown
-        model[known_pair] = np.einsum("ij,ij->i", self.normed[rows[known_pair, 0]], self.normed[rows[known_pair, 1]])
+        a, b = rows[known_pair, 0], rows[known_pair, 1]
+        model[known_pair] = np.einsum("ij,ij->i", self.unit_rows(a), self.unit_rows(b))
         pearson, spearman = stats.pearsonr(gold, model), stats.spearmanr(gold, model)
         oov_ratio = 100.0 * oov / (len(gold) if dummy4unknown else len(gold) + oov)
         return pearson, spearman, oov_ratio

@@ -2,7 +2,7 @@
 
 :class:`~w2v_scratch.vectors.embeddings.Embeddings` answers the queries (gensim's KeyedVectors calls);
 this subclass adds the file calls a gensim user makes, with gensim's names and arguments,
-written by ``vectors/formats.py`` (word2vec text/binary, GloVe; never pickle).
+written by ``vectors/formats.py`` (word2vec text/binary, GloVe, the memory-mapped ``.kv``; never pickle).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import formats as io
-from .embeddings import Embeddings
+from .embeddings import DISTINCT_WORDS, Embeddings
 from ..base.errors import ConfigError
 from ..base.files import atomic_write
 from ..corpus.vocab import Vocab
@@ -21,18 +21,33 @@ class KeyedVectors(Embeddings):
 
     @classmethod
     def of(cls, emb: Embeddings) -> "KeyedVectors":
-        return cls(emb.words, emb.vectors, counts=emb.counts)
+        """``emb`` as this class, sharing its words, index, vectors (a memory map stays one) and norms."""
+        kv = cls(emb.words, emb.vectors, counts=emb.counts,
+                 index=DISTINCT_WORDS if emb._index is None else emb._index)
+        kv._norms, kv._lookup = emb._norms, emb._lookup
+        return kv
 
     # -- this project's names --------------------------------------------------------
     def save(self, path, format: str | None = None) -> None:
-        """Write the vectors in the format the name says (``io.output_format``: ``.bin`` binary,
-        ``.txt``/``.vec`` text, a further ``.gz``/``.bz2``/``.xz`` compressed) or ``format``."""
+        """Write the vectors in the format the name says (``io.output_format``: ``.kv``/``.wordvectors``
+        the memory-mapped file, ``.bin`` binary, ``.txt``/``.vec`` text, a further ``.gz``/``.bz2``/``.xz``
+        compressed) or ``format`` (``"kv"`` for the memory-mapped file under another name)."""
         io.save_vectors(path, self, format=format)
 
     @classmethod
-    def load(cls, path, format: str | None = None, limit: int | None = None) -> "KeyedVectors":
-        """Read vectors in any format ``io.load_vectors`` reads (told from the content)."""
-        return cls.of(io.load_vectors(path, format=format, limit=limit))
+    def load(cls, path, format: str | None = None, limit: int | None = None, mmap: str | None = None
+             ) -> "KeyedVectors":
+        """Read vectors in any format ``io.load_vectors`` reads (told from the content). A ``.kv`` file
+        opens without parsing: ``mmap='r'`` keeps its matrix a read-only ``np.memmap`` (nothing is read
+        until a query touches it), ``'c'`` copy-on-write, None (gensim's default) reads it into memory.
+        Other formats are parsed, so ``mmap`` is refused for them (convert them once to ``.kv``)."""
+        fmt = io.detect_format(path) if mmap is not None else None
+        if fmt not in (None, "kv"):
+            raise ConfigError(f"mmap={mmap!r} maps a .kv file, and {path} is {fmt}, which is "
+                              f"parsed into memory: leave mmap out, or convert it once: "
+                              f"w2v-scratch convert {path} VECTORS.kv")
+        emb = io.load_vectors(path, format=format, limit=limit, mmap=mmap)
+        return emb if isinstance(emb, cls) else cls.of(emb)
 
     # -- gensim's names --------------------------------------------------------------
     def save_word2vec_format(self, fname, fvocab=None, binary: bool = False, total_vec=None,

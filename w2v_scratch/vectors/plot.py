@@ -110,7 +110,7 @@ def plot_words(emb, words, path, title: str | None = None) -> None:
     if len(words) < 2:
         raise ConfigError("give at least two distinct words to plot")
     ids = [emb.word_id(w) for w in words]
-    coords, explained = pca_2d(emb.normed[ids])
+    coords, explained = pca_2d(emb.unit_rows(ids))
     size = 7 if len(words) <= 30 else 10
     fig = _figure(size * 1.25, size)
     ax = fig.add_subplot()

@@ -1,9 +1,12 @@
 """The searches of :class:`~w2v_scratch.vectors.embeddings.Embeddings`: cosines, nearest words,
 3CosAdd and 3CosMul analogies, with gensim's arguments and answers.
 
-:class:`Queries` is a mixin: it reads ``self.normed`` (the unit vectors ``v_i / ||v_i||``),
-``self.vectors``, ``self.words`` and ``self.get_index`` of the class it is mixed into. Every search is
-a matrix product against the unit vectors; ``restrict_vocab=N`` searches only the first N words.
+:class:`Queries` is a mixin: it reads ``self.vectors``, ``self.row_norms()`` (the V norms
+``||v_i||``, computed once), ``self.words`` and ``self.get_index`` of the class it is mixed into. Every
+search is a product of the raw vectors with unit query vectors, divided by the row norms, block by
+block (``cosine.py``): no normalised copy of the matrix is made, and several queries
+(:meth:`Queries.most_similar_batch`, :meth:`Queries.nearest`) share one pass over it.
+``restrict_vocab=N`` searches only the first N words.
 
 Every key is checked (:func:`check_key`): a word (``str``) or an int row index, anything else a
 :class:`KeyTypeError`; the query vectors of a search must be ``dim`` finite numbers (:class:`QueryError`;
@@ -19,6 +22,7 @@ import numpy as np
 
 from ..base.errors import W2VError
 from ..base.values import is_int, is_real, short_repr
+from .cosine import cosines, row_norms, rows_per_step, search
 from .ranking import COSMUL_EPS, top_k
 
 _KEY_TYPES = (str, int, np.integer)  # gensim's key types: a word, or an int row index
@@ -89,12 +93,19 @@ def check_rows(value, name: str) -> None:
 
 
 class Queries:
-    """Similarity searches over ``self.normed`` (see the module's docstring)."""
+    """Similarity searches over ``self.vectors`` and their norms (see the module's docstring)."""
+
+    def unit_rows(self, ids) -> np.ndarray:
+        """The unit vectors v_i / ||v_i|| (float32, a new array; a zero row stays zero) of rows ``ids``."""
+        ids = np.asarray(ids, dtype=np.intp)
+        norms = self.row_norms()[ids]
+        rows = np.asarray(self.vectors[ids], dtype=np.float64)
+        return (rows / np.where(norms == 0, 1.0, norms)[:, None]).astype(np.float32)
 
     def similarity(self, w1, w2) -> np.float32:
         """Cosine similarity cos(v1, v2) = v1·v2 / (||v1|| ||v2||), a NumPy float32 as gensim's."""
-        n = self.normed
-        return np.dot(n[self.get_index(w1)], n[self.get_index(w2)])
+        u = self.unit_rows([self.get_index(w1), self.get_index(w2)])
+        return np.dot(u[0], u[1])
 
     def distance(self, w1, w2) -> np.float32:
         """Cosine distance 1 − cos(v1, v2)."""
@@ -136,13 +147,14 @@ class Queries:
         """1 − cos(x, w) for each word w of ``other_words`` (every word of the vocabulary, the key
         itself included, when empty); ``x`` is a key or a vector. float32, or float64 for a float64 vector."""
         if isinstance(word_or_vector, (*_KEY_TYPES, *_BYTES)) or np.ndim(word_or_vector) == 0:
-            u = self.normed[self.get_index(word_or_vector)]  # a key, or a KeyTypeError
+            u = self.unit_rows([self.get_index(word_or_vector)])[0]  # a key, or a KeyTypeError
         else:
             v = self._check_vector(word_or_vector)
             u = _unit(v).astype(np.result_type(v.dtype, np.float32))
         other_words = key_list(other_words, "other_words") if other_words is not None else []
-        others = self.normed[[self.get_index(w) for w in other_words]] if other_words else self.normed
-        return 1 - others @ u
+        if other_words:
+            return 1 - self.unit_rows([self.get_index(w) for w in other_words]) @ u
+        return 1 - cosines(self.vectors, self.row_norms(), u).astype(u.dtype)[0]
 
     def closer_than(self, key1, key2) -> list[str]:
         """The words closer to ``key1`` than ``key2`` is (strictly smaller cosine distance), in row order,
@@ -201,7 +213,7 @@ class Queries:
             if isinstance(item, _KEY_TYPES):
                 i = self.get_index(item)
                 ids.append(i)
-                vecs.append(self.normed[i])
+                vecs.append(self.unit_rows([i])[0])
             elif isinstance(item, (np.ndarray, list, tuple)):
                 vecs.append(self._check_vector(item).astype(np.float32))
             else:
@@ -210,20 +222,34 @@ class Queries:
         return vecs, weights, ids
 
     def nearest(self, queries, topn: int = 10, restrict_vocab: int | None = None, exclude=None):
-        """Rows of the ``topn`` largest cosines normed[j]·q/||q|| for each query row q (one matrix product).
+        """Rows of the ``topn`` largest cosines cos(v_j, q) for each query row q, all queries in one
+        pass over the matrix (block by block, ``cosine.search``).
 
         ``exclude`` is a list (one per query) of row ids to leave out. Returns
-        ``(ids, scores)``, both (n, topn), best first; slots with nothing left hold id -1.
+        ``(ids, scores)``, both (n, topn), best first (equal cosines: the smaller row first); slots
+        with nothing left hold id -1.
         """
         q = np.atleast_2d(np.asarray(queries, dtype=np.float64))
         if not np.isfinite(q).all():
             raise QueryError("a query vector holds NaN or infinity: a query vector must be finite")
         check_rows(topn, "topn")
         check_rows(restrict_vocab, "restrict_vocab")
-        qn = _row_norms(q)[:, None]
+        qn = row_norms(q)[:, None]
         q = (q / np.where(qn == 0, 1, qn)).astype(np.float32)
-        scores = q @ self.normed[: restrict_vocab or None].T
-        return top_k(scores, topn, exclude)
+        return search(self.vectors, self.row_norms(), q, topn, 0, restrict_vocab or None, exclude)
+
+    def query_vector(self, positive=None, negative=None) -> tuple[np.ndarray, list[int]]:
+        """The 3CosAdd query of :meth:`most_similar`: the unit vector of m = Σ_i s_i u_i / Σ_i |s_i|
+        (float32) and the rows of the query keys (left out of the answers). Raises the errors of a bad
+        query (an unknown word, a key of another type, no word at all) without searching."""
+        pv, pw, pids = self._terms(positive, 1.0, "positive")
+        nv, nw, nids = self._terms(negative, -1.0, "negative")
+        if not pv and not nv:
+            raise QueryError("give at least one positive or negative word")
+        weights = np.asarray(pw + nw, dtype=np.float64)
+        total = np.abs(weights).sum()
+        mean = _unit(weights @ np.vstack(pv + nv).astype(np.float64) / (total or 1.0)).astype(np.float32)
+        return mean, pids + nids
 
     def most_similar(self, positive=None, negative=None, topn=10, clip_start: int = 0, clip_end: int | None = None,
                      restrict_vocab: int | None = None, indexer=None):
@@ -236,32 +262,60 @@ class Queries:
         the clips); an ``indexer`` (e.g. gensim's ``AnnoyIndexer``) is asked ``indexer.most_similar(m, topn)``
         instead, as gensim does (query keys included).
 
-        Returns ``[(word, cosine), ...]`` (best first; ``[]`` when ``topn`` < 1), or every cosine of the
-        searched rows as a float32 array when ``topn`` is None.
+        Returns ``[(word, cosine), ...]`` (best first, equal cosines in row order; ``[]`` when ``topn``
+        < 1), or every cosine of the searched rows as a float32 array when ``topn`` is None.
         """
+        lo, hi = self._span(topn, clip_start, clip_end, restrict_vocab)
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        mean, exclude = self.query_vector(positive, negative)
+        if indexer is not None and isinstance(topn, int):
+            return indexer.most_similar(mean, topn)
+        if not topn:
+            return cosines(self.vectors, self.row_norms(), mean, lo, hi)[0]
+        return self._answers([mean], [exclude], topn, lo, hi)[0]
+
+    def most_similar_batch(self, queries, topn: int = 10, clip_start: int = 0, clip_end: int | None = None,
+                           restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
+        """:meth:`most_similar` for many queries at once, with the same answers: all of them in one
+        pass over the matrix (one matrix-matrix product per block of rows). Each query is what
+        ``positive`` takes (a key, a vector or a list), or a dict ``{"positive": ..., "negative": ...}``.
+        Returns one ``[(word, cosine), ...]`` list per query (``topn`` must be a number here)."""
+        if topn is None:
+            raise QueryError("most_similar_batch needs a number of words (topn): call most_similar(topn=None) "
+                             "for every score of one query")
+        lo, hi = self._span(topn, clip_start, clip_end, restrict_vocab)
+        if isinstance(queries, (str, *_BYTES)) or not _iterable(queries):
+            raise KeyTypeError(f"queries is a {type(queries).__name__} ({short_repr(queries)}), not a list of "
+                               f"queries: give a list, e.g. [{short_repr(queries)}]")
+        prepared = []
+        for query in queries:
+            pos, neg = (query.get("positive"), query.get("negative")) if isinstance(query, dict) else (query, None)
+            prepared.append(self.query_vector(pos, neg))
+        if topn < 1 or not prepared:
+            return [[] for _ in prepared]
+        return self._answers([m for m, _ in prepared], [e for _, e in prepared], topn, lo, hi)
+
+    def search_queries(self, prepared, topn: int = 10, restrict_vocab: int | None = None):
+        """The answers of :meth:`most_similar_batch` to queries already prepared by :meth:`query_vector`
+        (a list of its ``(vector, excluded rows)`` pairs): for a caller that checks each query first."""
+        lo, hi = self._span(topn, 0, None, restrict_vocab)
+        if topn is None or topn < 1 or not prepared:
+            return [[] for _ in prepared]
+        return self._answers([m for m, _ in prepared], [e for _, e in prepared], topn, lo, hi)
+
+    def _span(self, topn, clip_start, clip_end, restrict_vocab) -> tuple[int, int]:
+        """The rows searched, ``lo:hi``, after checking the arguments (restrict_vocab overrides the clips)."""
         check_topn(topn)
         for value, name in ((clip_start, "clip_start"), (clip_end, "clip_end"), (restrict_vocab, "restrict_vocab")):
             check_rows(value, name)
-        if isinstance(topn, Integral) and topn < 1:
-            return []
-        pv, pw, pids = self._terms(positive, 1.0, "positive")
-        nv, nw, nids = self._terms(negative, -1.0, "negative")
-        if not pv and not nv:
-            raise QueryError("give at least one positive or negative word")
-        weights = np.asarray(pw + nw, dtype=np.float64)
-        total = np.abs(weights).sum()
-        mean = _unit(weights @ np.vstack(pv + nv).astype(np.float64) / (total or 1.0)).astype(np.float32)
-        lo, hi = clip_start, clip_end or len(self)
         if restrict_vocab:
-            lo, hi = 0, restrict_vocab
-        if indexer is not None and isinstance(topn, int):
-            return indexer.most_similar(mean, topn)
-        dists = self.normed[lo:hi] @ mean
-        if not topn:
-            return dists
-        exclude = [i - lo for i in pids + nids if lo <= i]
-        ids, scores = top_k(dists.copy(), topn, [exclude])
-        return [(self.words[i + lo], s) for i, s in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
+            return 0, min(restrict_vocab, len(self))
+        return clip_start, min(clip_end or len(self), len(self))
+
+    def _answers(self, means, excludes, topn: int, lo: int, hi: int) -> list[list[tuple[str, float]]]:
+        ids, scores = search(self.vectors, self.row_norms(), np.vstack(means), topn, lo, hi, excludes)
+        return [self._pairs(i, s) for i, s in zip(ids, scores)]
 
     def similar_by_key(self, key, topn=10, restrict_vocab: int | None = None):
         """The ``topn`` words nearest to ``key`` (itself left out): ``most_similar(positive=[key])``."""
@@ -287,8 +341,9 @@ class Queries:
             if len(terms) == 0:
                 return np.float64(1.0)
             t = np.asarray(terms, dtype=np.float64)
-            t = (t / np.maximum(_row_norms(t)[:, None], 1e-30)).astype(np.float32)
-            return np.prod((1.0 + self.normed[: restrict_vocab or None] @ t.T) / 2.0, axis=1)
+            t = (t / np.maximum(row_norms(t)[:, None], 1e-30)).astype(np.float32)
+            return np.prod((1.0 + cosines(self.vectors, self.row_norms(), t, 0, restrict_vocab or None)) / 2.0,
+                           axis=0)
 
         return product(positive) / (product(negative) + COSMUL_EPS)
 
@@ -320,7 +375,7 @@ class Queries:
         words = key_list(words, "words")
         if not words:
             raise QueryError("doesnt_match needs at least one word")
-        u = self.normed[[self.get_index(w) for w in words]]
+        u = self.unit_rows([self.get_index(w) for w in words])
         mean = _unit(u.astype(np.float64).mean(axis=0)).astype(np.float32)
         return min(zip((u @ mean).tolist(), words))[1]
 
@@ -346,26 +401,11 @@ def _items(items, what: str) -> list:
     return list(items)
 
 
-_NORM_VALUES = 1 << 20  # values normalised per step
-
-
-def _rows_per_step(d: int) -> int:
-    return max(1, _NORM_VALUES // max(d, 1))
-
-
-def _row_norms(vectors: np.ndarray) -> np.ndarray:
-    """||v_i|| of every row, summed in float64 block by block: no overflow (hence no NumPy warning)
-    for finite float32 rows, and bounded extra memory."""
-    out = np.empty(len(vectors), np.float64)
-    step = _rows_per_step(vectors.shape[1] if vectors.ndim == 2 else 1)
-    for start in range(0, len(vectors), step):
-        block = np.asarray(vectors[start:start + step], dtype=np.float64)
-        out[start:start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
-    return out
+_row_norms, _rows_per_step = row_norms, rows_per_step  # the names embeddings.py and older code import
 
 
 def _unit(vector) -> np.ndarray:
     """``vector / ||vector||`` in float64 (a zero vector stays zero, as gensim's ``unitvec``)."""
     v = np.asarray(vector, dtype=np.float64)
-    norm = float(_row_norms(v[None, :])[0])
+    norm = float(row_norms(v[None, :])[0])
     return v / norm if norm > 0 else v

@@ -9,7 +9,7 @@ against its bytes before anything is allocated.
 from __future__ import annotations
 
 import contextlib
-import mmap
+import os
 import re
 
 import numpy as np
@@ -40,9 +40,9 @@ def _read_header(f, path) -> tuple[int, int, int]:
 
 def _finish(path, words, vectors, index=None) -> Embeddings:
 
-    bad = ~np.isfinite(vectors).all(axis=1)
-    if bad.any():
-        word = words[int(np.argmax(bad))]
+    bad = _first_not_finite(vectors)
+    if bad >= 0:
+        word = words[bad]
         raise FormatError(f"{path}: the vector of {word!r} holds NaN or infinity (or a value beyond float32's "
                           "±3.4e38): regenerate the file")
     try:
@@ -52,30 +52,27 @@ def _finish(path, words, vectors, index=None) -> Embeddings:
 
 
 class _Rows:
-    """Rows of d float32 appended one at a time; storage grows with the rows really read (a step
-    holds at most ``_BLOCK`` rows and ``_BLOCK_BYTES`` bytes), never sized from a claimed count."""
+    """Rows of d float32 appended one at a time into one matrix that grows with the rows really read
+    (its capacity doubles, starting from at most ``_BLOCK`` rows and ``_BLOCK_BYTES`` bytes), never
+    sized from a claimed count. It grows by ``ndarray.resize`` (``realloc``: a large block is remapped,
+    not copied, and capacity not yet written is never touched), so the peak is about the matrix itself,
+    not the matrix twice as concatenating blocks would need."""
 
     def __init__(self, d: int) -> None:
-        self.d, self.blocks, self.filled, self.count = d, [], 0, 0
+        self.d, self.count = d, 0
+        self.data = np.empty((max(1, min(_BLOCK, _BLOCK_BYTES // (4 * d))), d), np.float32)
 
     def next(self) -> np.ndarray:
-        """The row to fill next (counted at once)."""
-        if not self.blocks or self.filled == len(self.blocks[-1]):
-            rows = max(1, min(_BLOCK, _BLOCK_BYTES // (4 * self.d), 2 * self.count + 16))
-            self.blocks.append(np.empty((rows, self.d), np.float32))
-            self.filled = 0
-        row = self.blocks[-1][self.filled]
-        self.filled += 1
+        """The row to fill next (counted at once; valid until the next call)."""
+        if self.count == len(self.data):
+            self.data.resize((2 * len(self.data), self.d), refcheck=False)  # no view of it outlives a call
+        row = self.data[self.count]
         self.count += 1
         return row
 
     def matrix(self) -> np.ndarray:
-        if not self.blocks:
-            return np.empty((0, self.d), np.float32)
-        self.blocks[-1] = self.blocks[-1][:self.filled]
-        out = np.concatenate(self.blocks) if len(self.blocks) > 1 else np.ascontiguousarray(self.blocks[0])
-        self.blocks = []
-        return out
+        self.data.resize((self.count, self.d), refcheck=False)
+        return self.data
 
 
 def _refuse_other_kind(src: Input, want: str) -> None:
@@ -88,6 +85,9 @@ def _refuse_other_kind(src: Input, want: str) -> None:
         fmt, sure = _sniff(src)
     except FormatError:
         return  # the reader names the problem
+    if fmt == "kv":
+        raise FormatError(f"{src.path} is a .kv vectors file, not {want}: use --format kv, or leave --format out "
+                          "(the format is told from the content)")
     if not sure or fmt == want or (want == "glove" and fmt == "word2vec"):
         return
     if fmt == "word2vec-binary":
@@ -114,6 +114,8 @@ def _parse_text(path, f, header: bool, limit: int | None, unicode_errors: str):
     want = V if limit is None else (limit if V is None else min(V, limit))
     lineno = 1 if header else 0
     while want is None or len(words) <= want:
+        if limit is not None and want is not None and len(words) >= want:
+            break  # the rows kept are read: nothing after them is
         cap = _line_cap(d)
         line = f.readline(cap + 1)
         if not line:
@@ -240,8 +242,10 @@ class _Window:
 
 
 def _read_binary(path, limit: int | None, unicode_errors: str, src: Input | None = None):
-    """word2vec binary; for a regular file the header's count and dimension are checked against the
-    file size first (and the file is mapped, not copied); a stream is read record by record."""
+    """word2vec binary, read record by record through a bounded window (never mapped whole, never
+    copied: the rows go straight into their final matrix). For a regular file the header's count and
+    dimension are checked against the file size first, and the matrix of the first ``limit`` rows is
+    then allocated once; the records after them are never read."""
     with reading(path), contextlib.ExitStack() as stack:
         if src is None:
             src = stack.enter_context(Input(path))
@@ -251,23 +255,17 @@ def _read_binary(path, limit: int | None, unicode_errors: str, src: Input | None
         if V == 0:
             raise FormatError(f"{path}: the header announces 0 vectors: give a non-empty vectors file")
         n = V if limit is None else min(V, limit)
-        if not src.plain:
-            return _parse_binary(path, _Window(f=src.stream), V, d, n, unicode_errors, sized=False)
-        data = mmap.mmap(src.raw.fileno(), 0, access=mmap.ACCESS_READ)
-        try:
-            return _parse_binary(path, _Window(data=data, pos=src.offset + header_len), V, d, n, unicode_errors,
-                                 sized=True)
-        finally:
-            data.close()
+        left = os.fstat(src.raw.fileno()).st_size - src.offset - header_len if src.plain else None
+        return _parse_binary(path, _Window(f=src.stream), V, d, n, unicode_errors, left)
 
 
-def _parse_binary(path, win: _Window, V: int, d: int, n: int, unicode_errors: str, sized: bool):
-    """The first ``n`` of the ``V`` records ``word b" " float32[d]`` from ``win``. With ``sized`` (all
-    the data is in ``win``), the claim is checked against the size before anything is allocated;
-    otherwise storage grows with the records read."""
+def _parse_binary(path, win: _Window, V: int, d: int, n: int, unicode_errors: str, left: int | None):
+    """The first ``n`` of the ``V`` records ``word b" " float32[d]`` from ``win``. When the bytes
+    ``left`` after the header are known (a regular file), the claim is checked against them before
+    the (n, d) matrix is allocated; otherwise storage grows with the records read."""
     nbytes = 4 * d
+    sized = left is not None
     if sized:
-        left = len(win.buf) - win.pos
         need = n * (nbytes + 2)  # at least a 1-byte word, a space and d float32 per vector
         if need > left:
             raise FormatError(
@@ -315,6 +313,18 @@ def _parse_binary(path, win: _Window, V: int, d: int, n: int, unicode_errors: st
     return _finish(path, words, vectors if sized else rows.matrix(), index)
 
 
+_CHECK_ROWS = 1 << 16  # rows checked for NaN/infinity per step: no full-size boolean matrix
+
+
+def _first_not_finite(vectors: np.ndarray) -> int:
+    """The first row holding NaN or infinity, or -1, checked block by block (bounded extra memory)."""
+    for start in range(0, len(vectors), _CHECK_ROWS):
+        bad = ~np.isfinite(vectors[start:start + _CHECK_ROWS]).all(axis=1)
+        if bad.any():
+            return start + int(np.argmax(bad))
+    return -1
+
+
 def load_word2vec(path, binary: bool | None = None, limit: int | None = None, unicode_errors: str = "replace"):
     """Read word2vec text or binary vectors into an :class:`Embeddings` (binary when ``binary`` is True;
     when None, told from the content, whatever the name); ``limit`` keeps the first rows only. A file
@@ -327,6 +337,9 @@ def load_word2vec(path, binary: bool | None = None, limit: int | None = None, un
         return (_read_binary if binary else _read_text_w2v)(path, limit, unicode_errors)
     with reading(path), Input(path) as src:
         fmt, _ = _sniff(src)
+        if fmt == "kv":
+            raise FormatError(f"{path} is a .kv vectors file, not word2vec: open it with KeyedVectors.load "
+                              "(or load_vectors)")
         if fmt == "word2vec-binary":
             return _read_binary(path, limit, unicode_errors, src)
         return _read_text(path, True, limit, unicode_errors, src)

@@ -1,6 +1,7 @@
 """Telling a vectors file's format from its content, whatever its name.
 
 Compressed data is recognised by its first bytes and one layer is undone (``base/inputs.py``).
+A ``.kv`` file (``kvfile.py``) is told by its magic bytes, whatever its name.
 Formats w2v-scratch does not read (fastText models, pickles, zip/tar archives, HDF5, .npy,
 UTF-16...) are named with the way out (:func:`_foreign`). A word2vec header ``V d`` is followed by
 text rows or binary records: text is told from binary by the layout of the data after it
@@ -13,12 +14,18 @@ import os
 import re
 
 from ..base.errors import FormatError
-from ..base.inputs import SNIFF, Input, reading
+from ..base.inputs import SNIFF, Input, is_pickle, reading  # noqa: F401 (is_pickle: also read from here)
 
-FORMATS = ("word2vec", "word2vec-binary", "glove", "native")
+FORMATS = ("word2vec", "word2vec-binary", "glove", "native", "kv")
+KV_MAGIC = b"\x89W2V-KV\n"  # the first bytes of a .kv file (kvfile.py): not text (0x89), no other format's magic
 _MAX_LINE = 64 << 20  # no text vectors line is longer ...
 _LINE_SLACK, _VALUE_BYTES = 1 << 20, 128  # ... nor longer than this + this many bytes per value (d known)
 _MAX_WORD = 1 << 20  # a binary record's word ends (with its space) within this many bytes
+
+
+def is_kv(head: bytes) -> bool:
+    """Whether a file's first bytes are a ``.kv`` file's (the memory-mapped format, ``kvfile.py``)."""
+    return head.startswith(KV_MAGIC)
 
 
 def _line_cap(d: int | None) -> int:
@@ -50,14 +57,6 @@ _FOREIGN = (  # (magic bytes at offset 0, what the file is and how to get vector
     (b"\xfd7zXZ\x00", "compressed twice (xz inside): decompress it once first"),
     (b"%PDF-", "a PDF document, not a vectors file"),
 )
-
-
-def is_pickle(head: bytes) -> bool:
-    """Whether ``head``, a file's first bytes, starts a Python pickle, told without unpickling:
-    protocols 2 to 5 open with the PROTO opcode 0x80 and the protocol number (gensim's ``.save()``
-    writes protocol 4); an object pickled with protocol 0 or 1 opens with the global
-    ``copy_reg._reconstructor``."""
-    return (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head.startswith(b"ccopy_reg\n_reconstructor")
 
 
 PICKLE_FIX = "in gensim, write model.wv.save_word2vec_format('vectors.bin', binary=True) and give that file"
@@ -189,6 +188,8 @@ def _sniff(src: Input) -> tuple[str, bool]:
     """``(format, sure)`` of an opened vectors input, from its content: a named FormatError for a
     format we do not read (a fastText model, a pickle, an archive...) or for data that is no vectors file."""
     path, head = src.path, src.sample(SNIFF)
+    if is_kv(head):
+        return "kv", True
     foreign = _foreign(head)
     if foreign:
         raise FormatError(f"{path} is {foreign}")
@@ -215,8 +216,9 @@ def _sniff(src: Input) -> tuple[str, bool]:
 
 def detect_format(path) -> str:
     """Guess the format of ``path``: ``native`` (a model's .npz/.json, or a base path with a .npz
-    beside it), else from its content (whatever its name): ``word2vec`` (a ``count dim`` header then
-    text rows), ``word2vec-binary`` (a header then binary records), ``glove`` (text rows, no header).
+    beside it), else from its content (whatever its name): ``kv`` (the memory-mapped file, told by its
+    first bytes), ``word2vec`` (a ``count dim`` header then text rows), ``word2vec-binary`` (a header
+    then binary records), ``glove`` (text rows, no header).
     A format w2v-scratch does not read (a fastText model, a pickle, an archive...) is named in a
     :class:`FormatError`. A pipe is consumed: read it with :func:`load_vectors` instead."""
     p = os.fspath(path)

@@ -3,7 +3,8 @@
 Every writer goes through :func:`w2v_scratch.base.files.atomic_write` (a crash never leaves a
 half-written file), formats or packs a bounded number of values per step whatever the dimension,
 and refuses a value that could not be read back (NaN, infinity, beyond float32) naming the word.
-:func:`output_format` tells the format from the output's name and refuses a name that says another.
+:func:`output_format` tells the format from the output's name and refuses a name that says another
+(the ``.kv`` file is written by ``kvfile.py``, through ``formats.save_vectors``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ _WRITE_VALUES = 1 << 16  # values formatted as text per step ...
 _WRITE_BYTES = 1 << 22  # ... and bytes packed per binary step, whatever the dimension
 _COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}  # output suffix → compression
 _TEXT_SUFFIXES, _BINARY_SUFFIXES = (".txt", ".vec", ""), (".bin",)
+KV_SUFFIXES = (".kv", ".wordvectors")  # the memory-mapped format (kvfile.py): gensim's names for KeyedVectors files
+WRITE_FORMATS = FORMATS[:3] + ("kv",)
 _DIM_SUFFIX = re.compile(r"\.\d+d")  # 'glove.6B.300d': a dimension, not a file type
 
 
@@ -174,7 +177,7 @@ def save_glove(path, emb_or_words, vectors=None) -> None:
 
 
 _WRITES = ("word2vec text (.txt, .vec or no suffix), word2vec binary (.bin) or GloVe (convert --format glove), "
-           "each optionally compressed (.gz, .bz2, .xz)")
+           "each optionally compressed (.gz, .bz2, .xz), or the memory-mapped .kv (.wordvectors)")
 _NOT_WRITTEN = {  # suffixes of files we never write as vectors, and why
     ".npz": "a native model (.npz + .json) is written by train --save-model (Word2Vec.save), not as vectors",
     ".json": "a native model (.npz + .json) is written by train --save-model (Word2Vec.save), not as vectors",
@@ -186,13 +189,25 @@ _NOT_WRITTEN = {  # suffixes of files we never write as vectors, and why
 def output_format(path, format: str | None = None) -> str:
     """The vectors format to write ``path`` in, from its name: ``.bin`` → word2vec binary; ``.txt``,
     ``.vec`` or no suffix → word2vec text (GloVe with ``format="glove"``), each optionally followed by
-    ``.gz``/``.bz2``/``.xz`` (compressed). ``format`` overrides the kind for those names. Any other
-    name (``.npz``, ``.json``, ``.pkl``, ``.csv``...) is refused with a :class:`ConfigError`: nothing is
-    ever written under a name that says another format."""
-    if format is not None and format not in FORMATS[:3]:
-        raise ConfigError(f"cannot write vectors as {format!r}: use one of {', '.join(FORMATS[:3])}")
+    ``.gz``/``.bz2``/``.xz`` (compressed); ``.kv`` or ``.wordvectors`` → the memory-mapped ``kv`` file
+    (never compressed: it is mapped as it lies). ``format`` overrides the kind for those names. Any
+    other name (``.npz``, ``.json``, ``.pkl``, ``.csv``...) is refused with a :class:`ConfigError`:
+    nothing is ever written under a name that says another format."""
+    if format is not None and format not in WRITE_FORMATS:
+        raise ConfigError(f"cannot write vectors as {format!r}: use one of {', '.join(WRITE_FORMATS)}")
     p = os.fspath(path)
-    _, suffix, _ = _split_name(p)
+    _, suffix, compression = _split_name(p)
+    if suffix in KV_SUFFIXES or format == "kv":
+        if compression:
+            raise ConfigError(f"cannot write vectors to {p}: a .kv file is memory-mapped as it lies, so it is never "
+                              f"compressed: drop the {os.path.splitext(p)[1]}")
+        if format not in (None, "kv"):
+            raise ConfigError(f"cannot write {format} vectors to {p}: a {suffix} name holds the .kv format; "
+                              "rename the output or leave --format out")
+        if suffix in _TEXT_SUFFIXES[:2] + _BINARY_SUFFIXES or suffix in (".npz", ".json", ".pkl", ".pickle"):
+            raise ConfigError(f"cannot write the .kv format to {p}: its name says another format; "
+                              f"name it {_split_name(p)[0]}.kv")
+        return "kv"
     if suffix not in _TEXT_SUFFIXES + _BINARY_SUFFIXES:
         why = _NOT_WRITTEN.get(suffix, f"'{suffix}' is not a vectors file name")
         raise ConfigError(f"cannot write vectors to {p}: {why}; w2v-scratch writes {_WRITES}: rename the output")
@@ -203,8 +218,10 @@ def output_format(path, format: str | None = None) -> str:
 
 def save_vectors(path, emb, format: str | None = None) -> None:
     """Write ``emb`` in ``format`` (see :func:`output_format`, which also refuses names that say
-    another format)."""
+    another format); the ``kv`` format is ``formats.save_vectors``'s."""
     fmt = output_format(path, format)
+    if fmt == "kv":
+        raise ConfigError(f"{path}: the .kv format is written by w2v_scratch.vectors.formats.save_vectors")
     if fmt == "glove":
         save_glove(path, emb)
     else:

@@ -1,0 +1,3 @@
+"""``gensim.models.keyedvectors``'s name: ``KeyedVectors``."""
+
+from .. import KeyedVectors  # noqa: F401
