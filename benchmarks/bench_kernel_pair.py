@@ -3,11 +3,13 @@
 
 Whole-process runs (``bench_cpu.py --tools ours ours@PATH``) of a few seconds move by tens of percent
 on a shared machine; this times the kernel alone: the first 1M words of text8.prefix (words counted
-at least 5 times), d = 100, window 5, negative 5, sample 1e-3 (word2vec.c's rule), one thread, one
-call per timing over the whole chunk, the two versions' calls interleaved with their order
-alternating. Prints per variant the median (min–max) of the paired ratios before / after (above 1:
-this checkout's kernel is faster). Both versions compile into a fresh Numba cache folder of their own
-(two modules loaded from files under made-up names cannot share the on-disk cache).
+at least 5 times), d = 100, window 5, negative 5 (NS variants; HS alone for ``-hs``), sample 1e-3
+(word2vec.c's rule), the loss measured as in training, skip-gram in the trainer's default scheme (the
+window step, NS with shared noise), one thread, one call per timing over the whole chunk, the two
+versions' calls interleaved with their order alternating. Prints per variant the median (min–max) of
+the paired ratios before / after (above 1: this checkout's kernel is faster). Both versions compile
+into one fresh Numba cache folder made for the run (``NUMBA_CACHE_DIR``, unless it is already set),
+not the checkout's cache.
 
     python benchmarks/bench_kernel_pair.py /tmp/w2v-before/kernels/cpu.py 15 sg-ns sg-hs cbow-ns cbow-hs
 """

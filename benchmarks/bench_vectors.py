@@ -1,4 +1,4 @@
-"""Google-News-size vectors: query time and memory on a .kv file and a word2vec binary (issue 23).
+"""Google-News-size vectors: query time and memory on a .kv file and a word2vec binary.
 
 Synthesizes a V × d word2vec binary (default 3,000,000 × 300, as GoogleNews-vectors-negative300.bin:
 words ``w0000000``..., standard-normal float32 written in chunks), converts it to .kv with
@@ -167,6 +167,15 @@ def load_avg() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def busy_note(before: str, after: str, cpus: int | None = None) -> str:
+    """What the measured 1-minute loads (the first field of :func:`load_avg`'s strings) say about the
+    machine: the cores busy on average before the benchmark (other jobs) and by its end."""
+    cpus = cpus or os.cpu_count() or 1
+    first = [float(x.split("/")[0]) for x in (before, after)]
+    return (f"{first[0]:.1f} of {cpus} logical CPUs busy on average before the runs (other jobs), "
+            f"{first[1]:.1f} at the end")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--words", type=int, default=3_000_000)
@@ -244,7 +253,7 @@ def render(args, V, d, matrix, interp, gen_s, rows, apis, started, before, after
     lines = [f"## Google-News-size vectors: {V:,} × {d} (issue 23)", "",
              f"- date: {started}; machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical "
              f"CPUs, {ram:.0f} GiB RAM; Python {platform.python_version()}, NumPy {np.__version__}",
-             f"- load average (1/5/15 min) before {before}, after {after} (2 cores shared with other jobs)",
+             f"- load average (1/5/15 min) before {before}, after {after} ({busy_note(before, after)})",
              f"- command: `python benchmarks/bench_vectors.py --words {V} --dim {d} --queries {args.queries}`",
              f"- file: synthetic word2vec binary, {size:.2f} GiB "
              f"(generated in {gen_s:.0f} s); matrix {matrix / 2**30:.2f} GiB; interpreter (Python + NumPy + "

@@ -10,7 +10,7 @@ Each tool runs in its own process, one thread, the file already in the page cach
 - ours: ``w2v_scratch.corpus.read.load(path, min_count=5)`` — count, choose the vocabulary and
   encode every token to its id (what ``train`` does before training), after an untimed warm-up on a
   tiny file; with ``--max-vocab-size N`` too (counting pruned to about N words held, then a second,
-  encoding pass). ``--checkout DIR`` adds the same rows for another checkout's code (before/after).
+  encoding pass). ``--checkout DIR`` adds the unpruned row for another checkout's code (before/after).
 - c: ``word2vec -train FILE -save-vocab OUT -min-count 5 -threads 1`` with no ``-output``: it
   counts (its ``ReduceVocab`` prunes once the vocabulary passes 21 million words), sorts, drops the
   words under min-count, writes the vocabulary and exits before training.

@@ -12,9 +12,13 @@ byte (or ends the text):
   U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F and U+3000;
 * a ``\n`` ends a sentence (``str.split("\n")``), and a sentence longer than ``max_len`` tokens is
   cut into pieces of ``max_len`` (counted before any word is dropped);
-* each token is looked up in an open-addressing hash table (64-bit FNV-1a of its bytes). A used slot
-  holds the word's number + 1 (low 32 bits; 0 is a free slot) and the high 32 bits of its hash, so
-  most probes that miss touch nothing else; a match is then confirmed byte for byte against the
+* each token is looked up in an open-addressing hash table (64-bit FNV-1a of its bytes, times the
+  golden-ratio constant so that the high bits mix all of them); a token's first slot is its hash's
+  top ``log2(len(table))`` bits (:func:`shift_of`). A used slot holds the word's number + 1 (low
+  32 bits; 0 is a free slot) and the high 32 bits of its hash, so most probes that miss touch
+  nothing else, and a table grown to twice the size is filled from the old one alone
+  (:func:`regrow`: a word's new first slot is in the bits its slot keeps, for tables of up to
+  2**32 slots); a match is then confirmed byte for byte against the
   word's bytes in ``pool`` (each word's bytes followed by ``\n``, which no token holds, so the
   comparison also checks the length), so a hash collision can never merge two words. ``info[2w]``
   is where word ``w`` starts in ``pool``, ``info[2w + 1]`` its count. In *counting* mode an unseen
@@ -45,6 +49,7 @@ _opts = dict(nogil=True, cache=True)
 _inl = dict(nogil=True, cache=True, inline="always")
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / the golden ratio: the final mix (Fibonacci hashing)
 EMPTY = np.uint64(0)  # a free table slot (a used one holds word number + 1 in its low 32 bits)
 HIGH = np.uint64(0xFFFFFFFF00000000)  # the part of a hash a slot keeps
 LOW = np.uint64(0xFFFFFFFF)  # the part of a slot that is the word number + 1
@@ -79,11 +84,22 @@ def whitespace_len(buf, i, n):
 
 @njit(**_inl)
 def fnv1a(buf, start, end):
-    """64-bit FNV-1a hash of ``buf[start:end]``."""
+    """The table's hash of ``buf[start:end]``: 64-bit FNV-1a, times ``GOLDEN``."""
     h = FNV_OFFSET
     for i in range(start, end):
         h = (h ^ np.uint64(buf[i])) * FNV_PRIME
-    return h
+    return h * GOLDEN
+
+
+@njit(**_inl)
+def shift_of(table):
+    """``64 - log2(len(table))`` (a power of two): a hash's first slot is ``h >> shift_of(table)``."""
+    s = np.uint64(64)
+    n = len(table)
+    while n > 1:
+        n >>= 1
+        s -= np.uint64(1)
+    return s
 
 
 @njit(**_inl)
@@ -97,12 +113,12 @@ def same_word(buf, start, end, pool, p):
 
 
 @njit(**_inl)
-def lookup(buf, start, end, h, table, info, pool):
-    """The hash-table slot of ``buf[start:end]`` (hash ``h``): the slot holding its word, or the
-    empty slot where it would go. Linear probing; a slot matches only if the hash's high half and
-    every byte (and the pooled word's end) agree."""
+def lookup(buf, start, end, h, table, info, pool, shift):
+    """The hash-table slot of ``buf[start:end]`` (hash ``h``; ``shift``: :func:`shift_of`): the slot
+    holding its word, or the empty slot where it would go. Linear probing from ``h >> shift``; a
+    slot matches only if the hash's high half and every byte (and the pooled word's end) agree."""
     mask = np.uint64(len(table) - 1)
-    slot = h & mask
+    slot = h >> shift
     tag = h & HIGH
     while True:
         e = table[slot]
@@ -115,12 +131,12 @@ def lookup(buf, start, end, h, table, info, pool):
 
 @njit(**_inl)
 def pooled_hash(pool, p):
-    """FNV-1a hash of the pooled word at ``pool[p]`` (its bytes up to the ``\n``)."""
+    """The table's hash (:func:`fnv1a`) of the pooled word at ``pool[p]`` (its bytes up to the ``\n``)."""
     h = FNV_OFFSET
     while pool[p] != NEWLINE:
         h = (h ^ np.uint64(pool[p])) * FNV_PRIME
         p += 1
-    return h
+    return h * GOLDEN
 
 
 @njit(**_opts)
@@ -128,6 +144,7 @@ def fill_table(table, info, pool, n_words):
     """Enter words ``0..n_words-1`` (all distinct) into the empty ``table``. The hashes of BATCH
     words are computed before they are entered, so the table's fetches overlap."""
     mask = np.uint64(len(table) - 1)
+    shift = shift_of(table)
     hs = np.empty(BATCH, np.uint64)
     for first in range(0, n_words, BATCH):
         last = min(first + BATCH, n_words)
@@ -135,10 +152,26 @@ def fill_table(table, info, pool, n_words):
             hs[w - first] = pooled_hash(pool, info[2 * w])
         for w in range(first, last):
             h = hs[w - first]
-            slot = h & mask
+            slot = h >> shift
             while table[slot] != EMPTY:
                 slot = (slot + np.uint64(1)) & mask
             table[slot] = (h & HIGH) | np.uint64(w + 1)
+
+
+@njit(**_opts)
+def regrow(old, table):
+    """Enter every word of the full table ``old`` into the empty, larger ``table`` (both of at most
+    2**32 slots), reading no word's bytes: a slot keeps its hash's high 32 bits, which hold the top
+    bits that are a first slot. Both tables are walked in order of first slot (but for the few words
+    that wrapped past the old table's end), so the reads and writes are sequential."""
+    mask = np.uint64(len(table) - 1)
+    shift = shift_of(table)
+    for e in old:
+        if e != EMPTY:
+            slot = e >> shift
+            while table[slot] != EMPTY:
+                slot = (slot + np.uint64(1)) & mask
+            table[slot] = e
 
 
 @njit(**_opts)
@@ -146,6 +179,7 @@ def add_words(table, info, pool, n_words, skip):
     """Enter the pooled words ``0..n_words-1`` as numbers ``w`` (the frozen mode's vocabulary),
     except those with ``skip[w]`` (a word holding whitespace: never a token). Returns -1, or the
     first word that repeats an earlier one."""
+    shift = shift_of(table)
     for w in range(n_words):
         if skip[w]:
             continue
@@ -154,7 +188,7 @@ def add_words(table, info, pool, n_words, skip):
         e = s
         while pool[e] != NEWLINE:
             e += 1
-        slot = lookup(pool, s, e, h, table, info, pool)
+        slot = lookup(pool, s, e, h, table, info, pool, shift)
         if table[slot] != EMPTY:
             return w
         table[slot] = (h & HIGH) | np.uint64(w + 1)
@@ -236,9 +270,9 @@ def find_batch(buf, i, n, ts, te, th, nl):
             if i >= n:
                 break
             c = CLASS[buf[i]]
-            if c == 1 or c == 2 or (c == 3 and whitespace_len(buf, i, n) > 0):
+            if c != 0 and (c != 3 or whitespace_len(buf, i, n) > 0):
                 break
-        ts[m], te[m], th[m], nl[m] = start, i, h, seen_nl
+        ts[m], te[m], th[m], nl[m] = start, i, h * GOLDEN, seen_nl
         seen_nl = False
         nbytes += i - start
         m += 1
@@ -246,18 +280,20 @@ def find_batch(buf, i, n, ts, te, th, nl):
 
 
 @njit(**_inl)
-def touch(table, info, pool, th, m, near):
+def touch(table, info, pool, th, m, near, nw, shift):
     """Read the first slot of each of the ``m`` hashes ``th``, then the entry and first byte of the
     word it holds, in independent loops without branches: the fetches overlap, and the lookups
-    that follow find them cached. Returns a sum of what was read (kept, so the reads are not
-    optimised away)."""
-    mask = np.uint64(len(table) - 1)
+    that follow find them cached. ``nw[j]`` is the word in token ``j``'s first slot when the slot's
+    hash half is the token's (else −1), ``near[j]`` where that word starts in ``pool`` (a
+    candidate: the caller compares the bytes). Returns a sum of what was read (kept, so the reads
+    are not optimised away)."""
     for j in range(m):
-        e = table[th[j] & mask]
+        e = table[th[j] >> shift]
         hit = (e != EMPTY) and ((e & HIGH) == (th[j] & HIGH))
         near[j] = (np.int64(e & LOW) - 1) if hit else -1
     for j in range(m):
         w = near[j]
+        nw[j] = w
         p = info[2 * max(w, 0)]
         near[j] = p if w >= 0 else -1
     sink = np.uint64(0)
@@ -296,11 +332,13 @@ def tokenize(buf, pos, n, frozen, emit, max_len, prune_above, table, info, pool,
     n_words, pool_used, n_out, cur = state[0], state[1], state[2], state[4]
     state[5] = 0
     max_words = min(len(table) // 2, len(info) // 2)
+    shift = shift_of(table)
     ts = np.empty(BATCH, np.int64)
     te = np.empty(BATCH, np.int64)
     th = np.empty(BATCH, np.uint64)
     nl = np.zeros(BATCH, np.bool_)
     near = np.empty(BATCH, np.int64)
+    nw = np.empty(BATCH, np.int64)
     sink = np.uint64(0)
     i = pos
     while i < n:
@@ -311,7 +349,7 @@ def tokenize(buf, pos, n, frozen, emit, max_len, prune_above, table, info, pool,
             i = batch_start  # no room: stop before the batch
             state[5] = 1
             break
-        sink += touch(table, info, pool, th, m, near)
+        sink += touch(table, info, pool, th, m, near, nw, shift)
         for j in range(m):
             if nl[j] and cur > 0:
                 sentence_end(emit, bounds, state, n_out)
@@ -321,12 +359,13 @@ def tokenize(buf, pos, n, frozen, emit, max_len, prune_above, table, info, pool,
                     state[5] = 2
                     break
             start, end, h = ts[j], te[j], th[j]
-            slot = lookup(buf, start, end, h, table, info, pool)
-            e = table[slot]
-            w = -1
-            if e != EMPTY:
-                w = np.int64(e & LOW) - 1
-            elif not frozen:
+            w = nw[j]  # the word in the token's first slot (words never move during a call)
+            slot = np.uint64(0)
+            if w < 0 or not same_word(buf, start, end, pool, near[j]):
+                slot = lookup(buf, start, end, h, table, info, pool, shift)
+                e = table[slot]
+                w = np.int64(e & LOW) - 1  # -1 for an empty slot
+            if w < 0 and not frozen:
                 w = n_words
                 table[slot] = (h & HIGH) | np.uint64(w + 1)
                 info[2 * w] = pool_used

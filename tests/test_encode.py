@@ -153,14 +153,40 @@ def test_a_hash_collision_never_merges_two_words():
     info = np.array([0, 1, 4, 1], np.int64)  # (start, count) per word
     table[0], table[1] = 1, 2  # words 0 "abc" and 1 "ab" (number + 1), both with hash 0
     buf = np.frombuffer(b"ab", np.uint8).copy()
-    slot = tk.lookup(buf, 0, 2, np.uint64(0), table, info, pool)
+    slot = tk.lookup(buf, 0, 2, np.uint64(0), table, info, pool, tk.shift_of(table))
     assert table[slot] & tk.LOW == 2  # word 1
     buf = np.frombuffer(b"abd", np.uint8).copy()
-    slot = tk.lookup(buf, 0, 3, np.uint64(0), table, info, pool)
+    slot = tk.lookup(buf, 0, 3, np.uint64(0), table, info, pool, tk.shift_of(table))
     assert table[slot] == tk.EMPTY  # a new word: not "abc", though its hash and length agree
     buf = np.frombuffer(b"abcd", np.uint8).copy()
-    slot = tk.lookup(buf, 0, 4, np.uint64(0), table, info, pool)
+    slot = tk.lookup(buf, 0, 4, np.uint64(0), table, info, pool, tk.shift_of(table))
     assert table[slot] == tk.EMPTY  # nor "abc" with more bytes after it
+
+
+def test_a_table_grown_from_the_old_one_finds_every_word():
+    """regrow reads only the old table's slots (no word's bytes): every word must still be found,
+    under its own number, in the table twice (and four times) the size, and a new word not."""
+    from w2v_scratch.kernels import text as tk
+
+    words = [w.encode() for w in [f"w{i}" for i in range(3000)] + ["é", "a", "zz" * 40]]
+    pool = np.frombuffer(b"".join(w + b"\n" for w in words), np.uint8).copy()
+    lengths = np.array([len(w) + 1 for w in words])
+    info = np.zeros(2 * len(words), np.int64)
+    info[0::2] = np.cumsum(lengths) - lengths
+    small = np.zeros(8192, np.uint64)
+    tk.fill_table(small, info, pool, len(words))
+    for size in (1 << 14, 1 << 15):
+        big = np.zeros(size, np.uint64)
+        tk.regrow(small, big)
+        assert np.count_nonzero(big) == len(words)
+        shift = tk.shift_of(big)
+        for w, word in enumerate(words):
+            buf = np.frombuffer(word, np.uint8)
+            slot = tk.lookup(buf, 0, len(buf), np.uint64(tk.fnv1a(buf, 0, len(buf))), big, info, pool, shift)
+            assert big[slot] & tk.LOW == w + 1, word
+        buf = np.frombuffer(b"w3000", np.uint8)
+        slot = tk.lookup(buf, 0, len(buf), np.uint64(tk.fnv1a(buf, 0, len(buf))), big, info, pool, shift)
+        assert big[slot] == tk.EMPTY
 
 
 def test_the_buffer_grows_keeps_and_shrinks():

@@ -174,7 +174,7 @@ def test_save_and_load_under_any_name(tmp_path):
         mapped.unit_normalize_all()
     with pytest.raises(ConfigError, match="r\\+"):
         KeyedVectors.load(str(tmp_path / "words-kv" / "words.kv"), mmap="r+")
-    with pytest.raises(TypeError, match="path"):
+    with pytest.raises(TypeError, match="file name"):
         with open(tmp_path / "handle", "wb") as f:
             kv.save(f)
 

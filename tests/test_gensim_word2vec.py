@@ -352,3 +352,16 @@ def test_load_reads_a_native_pair_and_names_a_pickle(tmp_path):
     with pytest.raises(FormatError) as info:
         Word2Vec.load(str(damaged))
     assert "\n" not in str(info.value)
+
+
+def test_corpus_total_words_counts_every_token_read_even_when_pruning():
+    gensim = pytest.importorskip("gensim")
+    rng = random.Random(1)
+    sentences = [[f"w{rng.randint(0, 300)}" for _ in range(8)] for _ in range(30)]
+    for cap in (50, None):
+        theirs = gensim.models.Word2Vec(vector_size=4, min_count=1, max_vocab_size=cap)
+        ours = Word2Vec(vector_size=4, min_count=1, max_vocab_size=cap)
+        for model in (theirs, ours):
+            model.build_vocab(sentences)
+        assert ours.corpus_total_words == theirs.corpus_total_words == 240
+        assert ours.wv.index_to_key == theirs.wv.index_to_key

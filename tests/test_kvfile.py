@@ -177,9 +177,12 @@ def test_foreign_files_named_kv(tmp_path, capsys):
 def test_compressed_kv_names_are_refused(tmp_path, emb):
     with pytest.raises(ConfigError, match="never compressed"):
         save_vectors(tmp_path / "v.kv.gz", emb)
-    with pytest.raises(ConfigError, match="says another format"):
-        save_vectors(tmp_path / "v.bin", emb, format="kv")
+    for name in ("v.csv", "v.h5", "v.npz", "v.model"):  # names of formats other than vectors, whatever the format
+        with pytest.raises(ConfigError, match="rename the output"):
+            save_vectors(tmp_path / name, emb, format="kv")
     assert os.listdir(tmp_path) == []
+    save_vectors(tmp_path / "v.bin", emb, format="kv")  # an explicit format wins under a vectors name, as others do
+    assert detect_format(tmp_path / "v.bin") == "kv"
 
 
 def test_a_kv_file_forced_as_another_format_is_named(kv_path):
@@ -211,7 +214,7 @@ def test_limit_on_the_query_commands(tmp_path, capsys, kv_path):
     code, out, _ = run(capsys, "similar", "w1", "--vectors", kv_path, "--limit", 4, "-k", 10)
     assert code == 0 and len(out.splitlines()) == 3  # the other three of the first four words
     code, _, err = run(capsys, "similar", "w9", "--vectors", kv_path, "--limit", 4)
-    assert code == VocabError.exit_code and "not in the vocabulary" in err
+    assert code == VocabError.exit_code and "not among the first 4 words read" in err and "--limit" in err
     out_path = tmp_path / "classes.txt"
     code, _, _ = run(capsys, "classes", "--vectors", kv_path, "--limit", 4, "--classes", 2, "--output", out_path)
     assert code == 0 and [line.split()[0] for line in out_path.read_text().splitlines()] == ["w0", "w1", "w2", "w3"]
@@ -280,6 +283,31 @@ def test_batched_and_single_searches_give_the_same_answers(monkeypatch, tied, ce
         scores[i] = -np.inf
         order = np.lexsort((np.arange(len(scores)), -np.round(scores, 6)))[:8]  # by score, ties by row
         assert [tied.words[j] for j in order] == [w for w, _ in answer]
+        np.testing.assert_allclose([s for _, s in answer], scores[order], atol=1e-6)
+
+
+@pytest.mark.parametrize("cells", [5, 64, 1 << 20])
+def test_batched_searches_near_the_float32_limit_match_float64(monkeypatch, cells):
+    """Rows scaled by 1, 1e37 (float32 products still finite) and 1e38 (their dots overflow float32),
+    mixed within blocks: every answer is float64's ranking and cosine, with no NumPy warning."""
+    import warnings
+
+    monkeypatch.setattr(cosine, "BLOCK_CELLS", cells)
+    rng = np.random.default_rng(5)
+    base = np.clip(rng.standard_normal((40, 6)), -3, 3)
+    vectors = (base * np.array([1.0, 1e37, 1e38])[np.arange(40) % 3][:, None]).astype(np.float32)
+    emb = Embeddings([f"t{i}" for i in range(40)], vectors)
+    asked = list(range(0, 40, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        answers = emb.most_similar_batch([f"t{i}" for i in asked], topn=6)
+    v = vectors.astype(np.float64)
+    unit = v / np.linalg.norm(v, axis=1)[:, None]
+    for i, answer in zip(asked, answers):
+        scores = unit @ unit[i]
+        scores[i] = -np.inf
+        order = np.lexsort((np.arange(40), -np.round(scores, 6)))[:6]
+        assert [f"t{j}" for j in order] == [w for w, _ in answer]
         np.testing.assert_allclose([s for _, s in answer], scores[order], atol=1e-6)
 
 

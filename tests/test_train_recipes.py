@@ -111,8 +111,8 @@ def test_an_error_before_anything_is_logged_stays_the_only_line(capsys, tmp_path
 
 # -- 2. options that mean nothing ----------------------------------------------------------------------------
 MEANINGLESS = [
-    (["--loss", "hs", "--negative", "5"], "--negative 5 applies to --loss ns"),
-    (["--backend", "reference", "--loss", "softmax", "--negative", "3"], "--negative 3 applies to --loss ns"),
+    (["--loss", "hs", "--negative", "5"], "--negative 5 applies to negative sampling"),
+    (["--backend", "reference", "--loss", "softmax", "--negative", "3"], "--negative 3 applies to negative sampling"),
     (["--loss", "hs", "--ns-exponent", "0.5"], "--ns-exponent"),
     (["--batch-size", "64"], "--batch-size is the reference trainer's"),          # a user's corpus: cpu
     (["--backend", "cpu", "--batch-size", "64"], "--batch-size"),

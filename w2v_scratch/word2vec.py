@@ -15,7 +15,8 @@ The parameters have docs/math.md's names (its glossary), the same in the NumPy r
 
 * ``w_in``  (V, d): the input vectors W_in (word2vec.c's ``syn0``) — the word vectors;
 * ``w_out``: the output table — W_out (V, d) for NS and the full softmax (``syn1neg``), or Θ
-  (V−1, d), one vector per Huffman inner node, for HS (``syn1``).
+  (V−1, d), one vector per Huffman inner node, for HS (``syn1``); with both losses at once
+  (``hs+ns``) ``w_out`` is W_out and Θ is ``inner_nodes`` beside it.
 
 Their old names still read and write the same arrays, and a saved model's file keeps them as its
 keys: ``center`` (W_in), ``context`` (W_out), ``inner_nodes`` (Θ).
@@ -32,6 +33,7 @@ from .training import model_file, persist, run as train, vocab_growth
 from .training.checkpoint import Checkpointer, read_checkpoint
 from .training.config import TrainConfig, check_memory, config_from_params
 from .base.errors import ConfigError, FormatError, VocabError
+from .base.files import fspath
 from .base.inputs import SNIFF
 from .vectors.sniff import _foreign
 from .vectors.keyedvectors import KeyedVectors
@@ -50,7 +52,8 @@ def _setting(field: str, convert=None, doc: str = "") -> property:
 
 class Word2Vec:
     """Word vectors trained by word2vec: skip-gram or CBOW, with negative sampling or hierarchical
-    (or, reference backend, full) softmax.
+    (or, reference backend, full) softmax, or (cpu backend) hierarchical softmax and negative
+    sampling at once (``loss="hs+ns"``).
 
     ``Word2Vec(**params)`` takes TrainConfig's fields, or a ``TrainConfig`` (first argument or
     ``config=``, keywords then replace its fields); ``fit(corpus)`` trains. Without a ``backend``
@@ -160,7 +163,7 @@ class Word2Vec:
         words counted ``min_count`` times are appended with new W_in rows (word2vec.c's uniform
         init) and zero output rows; the next :meth:`train` draws noise words and builds the Huffman
         tree from the new counts. :attr:`corpus_count`/:attr:`corpus_total_words` become the new
-        corpus's."""
+        corpus's (its tokens in the grown vocabulary)."""
         if trim_rule is not None:
             raise ConfigError("trim_rule is not supported: use min_count, max_final_vocab or read_vocab")
         corpus = _one_corpus(corpus_iterable, corpus_file, "corpus_iterable")
@@ -169,7 +172,9 @@ class Word2Vec:
             cfg = self.config.resolved()
             counted = self._grow_vocab(corpus, cfg, lambda word, n: n >= cfg.min_count,
                                        log if (self.progress if progress is None else progress) else None)
-            self.state.update(corpus_tokens=counted.tokens, corpus_sentences=counted.sentences)
+            index, found = self.vocab.index, counted.words  # the tokens training will see: in the grown vocabulary
+            tokens = sum(n for word, n in zip(found.words, found.counts.tolist()) if word in index)
+            self.state.update(corpus_tokens=tokens, corpus_sentences=counted.sentences)
             return
         cfg = train.prepare(self, corpus, log)
         _, self._rng = train.read(self, corpus, cfg, self.progress if progress is None else progress, log)
@@ -241,7 +246,10 @@ class Word2Vec:
 
     @property
     def corpus_total_words(self) -> int:
-        """Tokens of that corpus in the vocabulary (gensim counts every token read)."""
+        """Tokens of that corpus in the vocabulary — the tokens an epoch trains on before subsampling
+        (after ``build_vocab(update=True)``: the new corpus's tokens in the grown vocabulary). gensim's
+        ``corpus_total_words`` counts every token read, in-vocabulary or not:
+        ``w2v_scratch.gensim.Word2Vec`` gives that one."""
         return int(self.state.get("corpus_tokens", 0))
 
     vector_size = _setting("dim")
@@ -273,7 +281,7 @@ class Word2Vec:
         """Allocate the parameters for ``vocab``.
 
         ``w_in`` starts uniform in (−0.5/d, 0.5/d) as in word2vec.c; the output
-        table ``w_out`` starts at zero (the reference trainer with Adam instead uses the
+        table ``w_out`` (with ``hs+ns`` both, W_out and Θ) starts at zero (the reference trainer with Adam instead uses the
         textbook's Xavier-uniform init for both tables: see ``reference.init_weights``).
         """
         cfg = self.config
@@ -342,13 +350,14 @@ class Word2Vec:
 
     def save(self, path) -> None:
         """Native format: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config, history)."""
-        persist.save_model(self, path)
+        persist.save_model(self, fspath(path, "Word2Vec.save", "ptb-model"))
 
     @classmethod
     def load(cls, path) -> "Word2Vec":
         """A model saved by :meth:`save` (``persist.read_model`` checks every part), or the one
         file ``w2v_scratch.gensim.Word2Vec.save`` writes (``model_file.py``). A file that is
         not one (a gensim pickle, a vectors file...) is named as what it is, never unpickled."""
+        fspath(path, "Word2Vec.load", "ptb-model")
         if model_file.is_model_file(path):
             return cls._from_saved(model_file.read(path))
         _refuse_other_files(path, "in gensim, write model.wv.save_word2vec_format('vectors.bin', binary=True), "

@@ -17,6 +17,10 @@ class InputError(W2VError):
     exit_code = 3
 
 
+class PathTypeError(InputError, TypeError):
+    """A file name was expected and something else (an open file, bytes read, a number...) was given."""
+
+
 class ConfigError(W2VError):
     """A hyperparameter or option makes no sense (dim <= 0, window <= 0, ...)."""
 

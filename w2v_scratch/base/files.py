@@ -20,7 +20,27 @@ import stat
 import tempfile
 import time
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, PathTypeError
+
+
+def fspath(path, who: str = "this call", example: str = "vectors.kv") -> str:
+    """``path`` (a ``str`` or ``os.PathLike``) as a ``str``; anything else — an open file, bytes, a
+    number — is a :class:`PathTypeError` (an ``InputError`` and a ``TypeError``) in one line naming
+    ``who`` and the call with a name (``example``) — or, ``who`` left out, just what is needed: the project writes atomically and tells formats
+    from a file's name and first bytes, both of which need a name, not a handle."""
+    if isinstance(path, (str, os.PathLike)):
+        p = os.fspath(path)
+        if isinstance(p, str):
+            return p
+    what = "an open file" if hasattr(path, "read") or hasattr(path, "write") else _a(type(path).__name__)
+    if who == "this call":
+        raise PathTypeError(f"a file name (a str or os.PathLike) is needed, not {what}: give the file's name")
+    raise PathTypeError(f"{who} takes a file name (a str or os.PathLike), not {what}: give the file's name, "
+                        f"e.g. {who}({example!r})")
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def _target(path: str) -> str:

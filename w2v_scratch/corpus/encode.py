@@ -19,7 +19,8 @@ Memory: the token stream is one int32 per token and the sentence ends one int64 
 :class:`Buffer` s whose unused capacity costs nothing (reserved, never written) and which become
 the ids and offsets: the peak is the encoded corpus plus the words, never a second copy of it. A
 word costs its bytes + 1 in the pool, 16 bytes in ``info`` (its pool offset and count) and 16 to 32
-bytes of hash table (8-byte slots, at most half full): no Python object per word, so a corpus whose
+bytes of hash table (8-byte slots, at most half full; while it doubles, the old table is kept
+beside the new one, which is filled from it): no Python object per word, so a corpus whose
 raw vocabulary is mostly words seen once costs no more than its arrays.
 """
 
@@ -236,9 +237,10 @@ class Encoder:
             size = len(self.table)
             while 2 * (words + batch) > size:
                 size *= 2
-            self.table = None  # the old table goes before the new one is filled
-            self.table = _table(size)
-            tk.fill_table(self.table, self.info.array, self.pool.array, words)
+            if size > 1 << 32:  # a slot keeps 32 bits of word number and 32 of hash (kernels/text.py)
+                raise MemoryError(f"more than {1 << 31:,} distinct words")
+            old, self.table = self.table, _table(size)
+            tk.regrow(old, self.table)  # sequential: no word's bytes read, no hash recomputed
 
     def close(self) -> None:
         """End the sentence being read (the text has ended), pruning after it as after any other."""

@@ -15,6 +15,9 @@ Modules:
 * ``word2vec``: gensim's ``Word2Vec`` on the training engine (``training/``);
 * ``keyedvectors``: gensim's ``KeyedVectors``, the native vectors with gensim's own calls and files;
 * ``vecattrs``: its per-key attributes (``get_vecattr``) and vector additions (``add_vectors``);
+* ``inputs``: gensim's checks of ``Word2Vec``'s corpus and training arguments, ``trim_rule``'s
+  answers and an online update's word order;
+* ``absent``: gensim's names not kept here, each refused in one line naming the way to get it;
 * ``callbacks``: ``CallbackAny2Vec``;
 * ``models``: gensim's module paths, re-exporting the above and ``corpus/``'s ``Phrases``,
   ``FrozenPhrases``, ``Phraser``, ``ENGLISH_CONNECTOR_WORDS`` (``corpus/gensim_phrases.py``) and

@@ -30,12 +30,14 @@ import warnings
 import numpy as np
 
 from ..base.errors import ConfigError, FormatError
+from ..base.files import fspath
 from ..base.inputs import SNIFF
 from ..base.values import is_int, short_repr
 from ..training import model_file
 from ..vectors.keyedvectors import KeyedVectors as NativeKeyedVectors
 from ..vectors.queries import QueryError, key_list
 from ..vectors.sniff import _foreign
+from .absent import KEYED_VECTORS as ABSENT, absent
 from .vecattrs import MissingAttributeError, VecAttrs, VectorsValueError, check_word  # noqa: F401
 
 logger = logging.getLogger(__name__)
@@ -109,8 +111,7 @@ class KeyedVectors(VecAttrs, NativeKeyedVectors):
         under exactly the name given, whatever its suffix: nothing is written beside it. gensim's
         ``separately``, ``sep_limit``, ``ignore`` and ``pickle_protocol`` tune its pickle, which is
         never written here: they are accepted and change nothing."""
-        if not isinstance(fname_or_handle, (str, os.PathLike)):
-            raise TypeError(f"save() takes a path here (got a {type(fname_or_handle).__name__}): give the file's name")
+        fspath(fname_or_handle, "KeyedVectors.save", "vectors.kv")
         NativeKeyedVectors.save(self, fname_or_handle, format="kv")
 
     @classmethod
@@ -124,6 +125,7 @@ class KeyedVectors(VecAttrs, NativeKeyedVectors):
             raise NotSupported(f"mmap={short_repr(mmap)}: w2v-scratch maps vectors read-only (mmap='r') or "
                                "copy-on-write ('c'), or reads them into memory (None); a map that writes to "
                                "the file ('r+') is not supported: change a copy and save() it")
+        fspath(fname, "KeyedVectors.load", "vectors.kv")
         if model_file.is_model_file(fname):  # a Word2Vec.save() file: its word vectors, read into memory
             saved = model_file.read(fname)
             return cls(saved.vocab.words, saved.center, counts=saved.vocab.counts)
@@ -310,6 +312,11 @@ class KeyedVectors(VecAttrs, NativeKeyedVectors):
         event = dict(event, event=event_name)
         self.__dict__.setdefault("lifecycle_events", []).append(event)
         logger.log(log_level, "%s lifecycle event %s", type(self).__name__, event)
+
+    def __getattr__(self, name: str):
+        """Only for names not found otherwise: gensim's names that are not kept here are refused in
+        one line naming gensim's meaning and the way to get it (:func:`absent`)."""
+        raise absent(self, name, ABSENT)
 
     def wmdistance(self, document1, document2, norm: bool = True):
         raise NotSupported("wmdistance (Word Mover's Distance, gensim's POT-based solver) is not implemented: "

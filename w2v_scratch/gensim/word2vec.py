@@ -20,23 +20,25 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Iterable
-from types import GeneratorType
 
 import numpy as np
 
 from ..base.errors import ConfigError
+from ..base.files import fspath
 from ..base.inputs import open_input
 from ..corpus.vocab import Vocab
+from ..textbook import sampling
 from ..training import model_file, persist, run as train, vocab_growth
 from ..training.config import LOSSES, TrainConfig
 from ..training.gensim_keywords import both_losses
 from ..word2vec import Word2Vec as NativeWord2Vec, _refuse_other_files, check_fits
+from .absent import WORD2VEC as ABSENT, absent
+from .inputs import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP  # noqa: F401  (gensim.models.word2vec's names)
+from .inputs import check_corpus, check_training, first_seen_first, keep_vocab_item
 from .keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
 
-RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2  # a trim_rule's answers (gensim.utils)
 MAX_WORDS_IN_BATCH = 10000  # gensim's batch_words default and its longest sentence
 # gensim's attributes kept in a saved model (besides what its config holds)
 SAVED = ("vector_size", "alpha", "min_alpha", "window", "min_count", "sample", "seed", "workers", "sg", "hs",
@@ -51,21 +53,12 @@ PICKLE_FIX = ("in gensim, write model.wv.save_word2vec_format('vectors.bin', bin
               "KeyedVectors.load_word2vec_format('vectors.bin', binary=True), or train the model here again")
 
 
-def keep_vocab_item(word, count, min_count, trim_rule=None) -> bool:
-    """gensim's rule: ``trim_rule(word, count, min_count)`` answers RULE_KEEP, RULE_DISCARD or
-    RULE_DEFAULT (then: ``count >= min_count``); no rule is the default."""
-    default = count >= min_count
-    if trim_rule is None:
-        return default
-    answer = trim_rule(word, count, min_count)
-    return True if answer == RULE_KEEP else False if answer == RULE_DISCARD else default
-
-
 class Word2Vec(NativeWord2Vec):
     """gensim 4's ``Word2Vec``: gensim's constructor (given ``sentences`` or ``corpus_file`` it
     builds the vocabulary and trains at once), ``build_vocab`` (``update=True`` grows the
     vocabulary), ``build_vocab_from_freq``, ``train``, ``wv``, ``syn1neg``/``syn1``,
-    ``predict_output_word``, ``get_latest_training_loss``, ``save``/``load``, with gensim's
+    ``predict_output_word``, ``get_latest_training_loss``, ``estimate_memory``, ``save``/``load``
+    (gensim's names not kept here are one-line AttributeErrors, ``absent.py``), with gensim's
     defaults (CBOW, negative sampling with 5 noise words, alpha 0.025 → 0.0001, min_count 5,
     sample 1e-3, 3 workers, 5 epochs) and error types. ``hs=1`` with ``negative`` > 0 trains both
     losses on the same input, as gensim. What differs from gensim:
@@ -77,9 +70,8 @@ class Word2Vec(NativeWord2Vec):
       added undivided to every context row, as word2vec.c does;
     * with ``hs=1`` Θ (:attr:`syn1`) has V − 1 rows, one per inner node of the Huffman tree
       (gensim allocates V);
-    * words of equal count are ordered by first appearance (gensim: last first); new words of an
-      online update are appended most frequent first (gensim: in order of first appearance), and the
-      subsampling probabilities are recomputed for every word from the summed counts;
+    * after an online update the subsampling probabilities are recomputed for every word from the
+      summed counts;
     * :meth:`get_latest_training_loss` is the loss of the examples trained in the epochs of the
       last ``train()`` call, measured on every 16th example and scaled to all of them, summed in
       float64 (gensim sums every example in float32, and a worker's sum can overwrite another's),
@@ -106,14 +98,16 @@ class Word2Vec(NativeWord2Vec):
                  ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(), comment=None, max_final_vocab=None,
                  shrink_windows=True) -> None:
-        for name, value, why in (("null_word", null_word, "a padding word '\\0' at the end of the vocabulary, for "
-                                  "concatenated context vectors"),
-                                 ("sorted_vocab", not sorted_vocab, "the vocabulary in order of first appearance"),
-                                 ("shrink_windows", not shrink_windows, "a fixed window of `window` words each side")):
+        for name, given, value, why, here in (
+                ("null_word", null_word, bool(null_word), "a padding word '\\0' at the end of the vocabulary, for "
+                 "concatenated context vectors", "there is no padding word"),
+                ("sorted_vocab", sorted_vocab, not sorted_vocab, "the vocabulary in order of first appearance",
+                 "the vocabulary is always sorted by decreasing count"),
+                ("shrink_windows", shrink_windows, not shrink_windows, "a fixed window of `window` words each side",
+                 "the window radius is always drawn in 1..window, as word2vec.c does")):
             if value:
-                raise ConfigError(f"{name}={null_word if name == 'null_word' else 0} is not supported: it gives {why} "
-                                  f"in gensim; here the vocabulary is sorted by count and the window radius drawn in "
-                                  f"1..window: drop {name}=")
+                raise ConfigError(f"{name}={given!r} is not supported: in gensim it gives {why}; here {here}: "
+                                  f"leave {name} at its default")
         self._blank()
         self.vector_size, self.workers, self.epochs = int(vector_size), int(workers), epochs
         self.sg, self.alpha, self.min_alpha, self.window = int(sg), float(alpha), float(min_alpha), int(window)
@@ -127,7 +121,7 @@ class Word2Vec(NativeWord2Vec):
         if self.hs and self.negative:
             both_losses(self.negative, LOSSES)  # refused in one line where both at once are not trained
         if sentences is not None or corpus_file is not None:
-            self._check_corpus_sanity(sentences, corpus_file, passes=epochs + 1)
+            check_corpus(sentences, corpus_file, passes=epochs + 1)
             self.build_vocab(sentences, corpus_file, trim_rule=trim_rule)
             self.train(sentences, corpus_file, total_examples=self.corpus_count, total_words=self.corpus_total_words,
                        epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
@@ -204,10 +198,12 @@ class Word2Vec(NativeWord2Vec):
         unknown = set(kwargs) - {"min_count", "sample"}
         if unknown:
             raise TypeError(f"build_vocab() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-        self._check_corpus_sanity(corpus_iterable, corpus_file, passes=1)
+        check_corpus(corpus_iterable, corpus_file, passes=1)
         corpus = corpus_iterable if corpus_iterable is not None else corpus_file
         counted = vocab_growth.count(corpus, MAX_WORDS_IN_BATCH, max_vocab_size=self.max_vocab_size)
         sentences = len(corpus) if isinstance(corpus, (list, tuple)) else counted.sentences
+        if update:  # gensim appends an update's new words in order of first appearance
+            counted = dataclasses.replace(counted, words=first_seen_first(counted.words, corpus))
         self._vocab_from(counted, sentences, update, trim_rule, **kwargs)
 
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
@@ -241,13 +237,16 @@ class Word2Vec(NativeWord2Vec):
         else:
             self.min_count = min_count
             kept = [i for i, (w, n) in enumerate(zip(found.words, found.counts.tolist())) if keep(w, n)]
+            # gensim's order (sort_by_descending_frequency): most frequent first, equal counts the
+            # last seen first; ``found`` holds equal counts in order of first appearance
+            kept = [kept[i] for i in np.lexsort((-np.arange(len(kept)), -found.counts[kept]))]
             vocab = Vocab([found.words[i] for i in kept], found.counts[kept])
             if len(vocab):
                 check_fits(cfg, vocab)
             self.vocab, self.history, self.state = vocab, [], {}
             self.w_in = self._gensim_rows(len(vocab))
             self.allocate_outputs()
-        self.corpus_count, self.corpus_total_words = int(sentences), int(counted.words.total)
+        self.corpus_count, self.corpus_total_words = int(sentences), int(counted.tokens)
 
     def _gensim_rows(self, end: int) -> np.ndarray:
         """gensim's initial vectors of rows 0..end−1: uniform in [−1/d, 1/d) from ``seed``
@@ -263,7 +262,15 @@ class Word2Vec(NativeWord2Vec):
         return self._gensim_rows(end)[first:]
 
     def _make_wv(self) -> KeyedVectors:
-        return KeyedVectors(self.vocab.words, self.w_in, counts=self.vocab.counts, index=self.vocab.index)
+        """The word vectors with gensim's per-word attributes: ``count`` and ``sample_int``, the
+        probability that subsampling keeps the word (word2vec.c's rule, ``textbook/sampling.py``)
+        × (2³² − 1), as gensim stores it."""
+        wv = KeyedVectors(self.vocab.words, self.w_in, counts=self.vocab.counts, index=self.vocab.index)
+        if len(self.vocab) and self.sample is not None and 0 <= self.sample < 1:
+            keep = sampling.keep_probabilities(self.vocab.counts, float(self.sample), "word2vec")
+            wv.allocate_vecattrs(["sample_int"], [np.uint32])
+            wv.expandos["sample_int"][:] = keep * (2 ** 32 - 1)
+        return wv
 
     @property
     def wv(self) -> KeyedVectors:
@@ -289,8 +296,8 @@ class Word2Vec(NativeWord2Vec):
         self.alpha = start_alpha or self.alpha
         self.min_alpha = end_alpha or self.min_alpha
         self.epochs = epochs
-        self._check_training_sanity(epochs, total_examples, total_words)
-        self._check_corpus_sanity(corpus_iterable, corpus_file, passes=epochs)
+        check_training(self, epochs, total_examples, total_words)
+        check_corpus(corpus_iterable, corpus_file, passes=epochs)
         if corpus_file is not None and total_words is None:
             raise ValueError("total_words must be provided alongside corpus_file argument.")
         self.compute_loss = compute_loss
@@ -336,37 +343,6 @@ class Word2Vec(NativeWord2Vec):
                 lines.close()
         return raw, known
 
-    def _check_training_sanity(self, epochs=0, total_examples=None, total_words=None) -> None:
-        """gensim's checks before training, with its error types and messages."""
-        if not self.hs and not self.negative:
-            raise ValueError("You must set either 'hs' or 'negative' to be positive for proper training. When both "
-                             "'hs=0' and 'negative=0', there will be no training.")
-        if self.vocab is None or not len(self.vocab):
-            raise RuntimeError("you must first build vocabulary before training the model")
-        if total_words is None and total_examples is None:
-            raise ValueError("You must specify either total_examples or total_words, for proper learning-rate and "
-                             "progress calculations. If you've just built the vocabulary using the same corpus, using "
-                             "the count cached in the model is sufficient: total_examples=model.corpus_count.")
-        if epochs is None or epochs <= 0:
-            raise ValueError("You must specify an explicit epochs count. The usual value is epochs=model.epochs.")
-
-    @staticmethod
-    def _check_corpus_sanity(corpus_iterable=None, corpus_file=None, passes=1) -> None:
-        """gensim's checks of the corpus arguments (TypeError, gensim's messages)."""
-        if corpus_file is None and corpus_iterable is None:
-            raise TypeError("Either one of corpus_file or corpus_iterable value must be provided")
-        if corpus_file is not None and corpus_iterable is not None:
-            raise TypeError("Both corpus_file and corpus_iterable must not be provided at the same time")
-        if corpus_iterable is None and not os.path.isfile(corpus_file):
-            raise TypeError(f"Parameter corpus_file must be a valid path to a file, got {corpus_file!r} instead")
-        if corpus_iterable is not None and (not isinstance(corpus_iterable, Iterable)
-                                            or isinstance(corpus_iterable, (str, bytes))):
-            raise TypeError(f"The corpus_iterable must be an iterable of lists of strings, got a "
-                            f"{type(corpus_iterable).__name__} instead")
-        if isinstance(corpus_iterable, GeneratorType) and passes > 1:
-            raise TypeError(f"Using a generator as corpus_iterable can't support {passes} passes. Try a re-iterable "
-                            "sequence.")
-
     # -- the loss ----------------------------------------------------------------------------------
     @property
     def running_training_loss(self) -> float:
@@ -385,6 +361,30 @@ class Word2Vec(NativeWord2Vec):
         """gensim's: :attr:`running_training_loss` (the project's per-example mean of the last
         epoch is :meth:`epoch_loss`)."""
         return self.running_training_loss
+
+    def __getattr__(self, name: str):
+        """Only for names not found otherwise: gensim's names that are not kept here are refused in
+        one line naming gensim's meaning and the way to get it."""
+        raise absent(self, name, ABSENT)
+
+    add_lifecycle_event = KeyedVectors.add_lifecycle_event
+
+    def estimate_memory(self, vocab_size=None, report=None) -> dict:
+        """gensim's estimate, in bytes, of the model's memory for ``vocab_size`` words (default: the
+        vocabulary's): ``vocab`` is gensim's guess of 500 bytes per word (700 with ``hs``), then
+        W_in (``vectors``), W_out (``syn1neg``, with ``negative``) and Θ (``syn1``, V − 1 rows here,
+        with ``hs``) as float32, and their ``total``."""
+        vocab_size = len(self.vocab) if vocab_size is None and self.vocab is not None else int(vocab_size or 0)
+        report = report or {}
+        row = self.vector_size * np.dtype(np.float32).itemsize
+        report["vocab"] = vocab_size * (700 if self.hs else 500)
+        report["vectors"] = vocab_size * row
+        if self.hs:
+            report["syn1"] = max(vocab_size - 1, 0) * row
+        if self.negative:
+            report["syn1neg"] = vocab_size * row
+        report["total"] = sum(report.values())
+        return report
 
     # -- the output tables and what uses them ---------------------------------------------------
     @property
@@ -444,8 +444,7 @@ class Word2Vec(NativeWord2Vec):
              pickle_protocol=4) -> None:
         """Write the model to exactly the file named (``training/model_file.py``: a zip of raw
         arrays and JSON, never a pickle); gensim's other arguments, about its pickle, change nothing."""
-        if not isinstance(fname_or_handle, (str, os.PathLike)):
-            raise TypeError(f"save() takes a file name, not a {type(fname_or_handle).__name__}")
+        fspath(fname_or_handle, "Word2Vec.save", "w2v.model")
         self.state["gensim"] = {name: getattr(self, name) for name in SAVED}
         try:
             model_file.save(self, fname_or_handle)
@@ -461,6 +460,7 @@ class Word2Vec(NativeWord2Vec):
             raise ValueError(f"mmap must be None, 'r', 'r+' or 'c' (got {mmap!r})")
         if kwargs:
             raise TypeError(f"load() got an unexpected keyword argument {sorted(kwargs)[0]!r}")
+        fspath(fname, "Word2Vec.load", "w2v.model")
         if model_file.is_model_file(fname):
             return cls._from_saved(model_file.read(fname))
         _refuse_other_files(fname, PICKLE_FIX, "is not a model written by Word2Vec.save (nor a native model's "

@@ -348,7 +348,8 @@ def refuse_unused(given, cfg: TrainConfig) -> None:
         refuse("shared_noise", "--shared-noise/--no-shared-noise applies to skip-gram with --loss ns or hs+ns: CBOW "
                                "draws one noise set per window already, HS draws none (drop it)")
     if cfg.model != "sg" or cfg.loss == "softmax":
-        refuse("window_batch", "--window-batch/--no-window-batch applies to skip-gram with --loss ns or hs (drop it)")
+        refuse("window_batch", "--window-batch/--no-window-batch applies to skip-gram with --loss ns, hs or hs+ns "
+                               "(drop it)")
     if backend in ("reference", "cuda"):
         refuse("window_batch", f"--window-batch/--no-window-batch is a cpu kernel scheme: the {backend} backend "
                                "steps its own way (drop it, or use --backend cpu)")

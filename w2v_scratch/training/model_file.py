@@ -21,7 +21,7 @@ import numpy as np
 
 from . import persist
 from ..base.errors import FormatError, InputError
-from ..base.files import atomic_write
+from ..base.files import atomic_write, fspath
 from ..base.inputs import open_regular, reading
 
 META = "w2v-scratch-model.json"  # the member that makes a zip archive one of these files
@@ -32,7 +32,7 @@ def save(model, path) -> None:
     """Write ``model`` (what ``persist.save_model`` takes) to the one file ``path``."""
     meta, arrays = persist.model_parts(model)
     text = json.dumps(meta, default=persist._json_default, indent=1)  # before writing anything
-    with atomic_write(os.fspath(path), "wb") as f:
+    with atomic_write(fspath(path), "wb") as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
             zf.writestr(META, text)
             for name, array in arrays.items():
@@ -45,6 +45,8 @@ def save(model, path) -> None:
 def is_model_file(path) -> bool:
     """Whether ``path`` is a regular file written by :func:`save` (a zip archive holding the
     ``w2v-scratch-model.json`` member). Reads only the archive's directory."""
+    if not isinstance(path, (str, os.PathLike)):
+        return False  # the caller's reader names what was given
     p = os.fspath(path)
     if not os.path.isfile(p):
         return False
@@ -61,7 +63,7 @@ def is_model_file(path) -> bool:
 
 def read(path) -> persist.SavedModel:
     """The model of a file written by :func:`save`, every part checked (see the module's docstring)."""
-    p = os.fspath(path)
+    p = fspath(path)
     if not os.path.exists(p):
         raise InputError(f"model file {p} does not exist: give the path given to model.save()")
     try:

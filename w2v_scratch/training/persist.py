@@ -20,7 +20,7 @@ import numpy as np
 
 from .config import TrainConfig
 from ..base.errors import ConfigError, FormatError, InputError, W2VError
-from ..base.files import atomic_write
+from ..base.files import atomic_write, fspath
 from ..base.inputs import open_regular, reading
 from ..base.values import is_int
 from ..corpus.vocab import Vocab
@@ -45,7 +45,7 @@ MODEL_VERSION = 1
 
 def model_paths(path) -> tuple[str, str]:
     """``(base.npz, base.json)`` for ``path`` with any ``.npz``/``.json`` suffix stripped."""
-    base = os.fspath(path)
+    base = fspath(path)
     for ext in (".npz", ".json"):
         if base.endswith(ext):
             base = base[: -len(ext)]

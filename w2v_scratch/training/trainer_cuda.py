@@ -156,7 +156,6 @@ def _train(w2v, corpus: Corpus, cfg, progress: bool = True, log=None, checkpoint
     offsets = ck.split_offsets(corpus.offsets, int(_extra(cfg, "cuda_sentence_length", SENTENCE_LENGTH)))
     n_sent = len(offsets) - 1
     N = int(len(corpus.ids))
-    output_name = "context" if cfg.loss == "ns" else "inner_nodes"
     V = len(w2v.vocab)
     _check_device_memory(cuda, cfg, V, N, n_sent)
 

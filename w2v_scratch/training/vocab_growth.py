@@ -37,12 +37,16 @@ class Counted:
 
 def count(corpus, max_sentence_length: int, report=None, max_vocab_size: int | None = None) -> Counted:
     """Every word of ``corpus`` (a path or token lists, read once) with its count; with
-    ``max_vocab_size``, rare words pruned while counting (gensim's rule, ``corpus/encode.py``)."""
+    ``max_vocab_size``, rare words pruned while counting (gensim's rule, ``corpus/encode.py``). The
+    total is every token read; with pruning on a file, the tokens of the words that survived it
+    (token lists are summed again, by their lengths)."""
     pruning = {} if max_vocab_size is None else {"max_vocab_size": max_vocab_size}
     if sentences.is_path(corpus):
         found, encoded = corpus_mod.load(corpus, 1, None, max_sentence_length, report=report, **pruning)
     else:
         found, encoded = sentences.load(corpus, 1, None, max_sentence_length, report=report, **pruning)
+        if pruning:  # the encoded corpus holds the surviving words only
+            return Counted(found, int(encoded.n_sentences), sum(len(s) for s in corpus))
     return Counted(found, int(encoded.n_sentences), int(len(encoded)))
 
 

@@ -58,8 +58,11 @@ class UnknownWordError(VocabError, KeyError):
 class Embeddings(Queries, GensimEvaluations):
     """Words and their vectors: ``vectors[index[w]]`` is the vector of ``w``.
 
-    ``counts`` (optional, int64) are corpus counts, kept for saving a vocabulary.
+    ``counts`` (optional, int64) are corpus counts, kept for saving a vocabulary. ``limit``: N when
+    these are the first N words of a file read with ``limit=N`` (``formats.load_vectors``), else None.
     """
+
+    limit: int | None = None
 
     def __init__(self, words, vectors, counts=None, index: dict[str, int] | None = None) -> None:
         """``index`` (word → row) may be passed when already built and checked (the file readers
@@ -178,6 +181,9 @@ class Embeddings(Queries, GensimEvaluations):
             raise KeyTypeError(key_problem(word, "word"))
         row = self._row_of(word)
         if row < 0:
+            if self.limit is not None:
+                raise UnknownWordError(f"word {word!r} is not among the first {self.limit:,} words read (--limit / "
+                                       f"limit={self.limit}): raise the limit, or check its spelling and case")
             raise UnknownWordError(
                 f"word {word!r} is not in the vocabulary ({len(self)} words): check its spelling and case"
             )
@@ -225,9 +231,12 @@ class Embeddings(Queries, GensimEvaluations):
 
     @property
     def norms(self) -> np.ndarray:
-        """||v_i|| for every row (float32; summed in float64, so that a row of values near float32's
-        limit gets its true norm, not infinity)."""
-        return self.row_norms().astype(np.float32)
+        """||v_i|| for every row (float32; summed in float64, so that a row whose squares overflow
+        float32 still gets its true norm, not infinity, as long as that norm fits in float32). A norm
+        beyond float32's ±3.4e38 (a row of values near that limit) is +inf here, silently: the exact
+        float64 norms are :meth:`row_norms`'s."""
+        with np.errstate(over="ignore"):  # the +inf above, by design
+            return self.row_norms().astype(np.float32)
 
     @property
     def normed(self) -> np.ndarray:

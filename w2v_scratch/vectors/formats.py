@@ -21,7 +21,8 @@ Formats:
   the newline word2vec.c writes there is skipped on reading, as both tools do.
 * GloVe: word2vec text without the header line.
 * native model: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config,
-  history) — written and read by ``training/persist.py``; its word vectors are read here too.
+  history) — written and read by ``training/persist.py`` — or the one file ``Word2Vec.save()``
+  writes (``training/model_file.py``); their word vectors are read here too (:func:`read_native`).
 * ``.kv`` (also named ``.wordvectors``): a header, the raw float32 matrix at a page-aligned offset,
   the row norms, the counts and the words, in one file (``kvfile.py``); opened without parsing,
   its matrix mapped read-only by default.
@@ -30,7 +31,8 @@ Formats:
 Names and content. A vectors output is written in the format its name says
 (:func:`output_format`: ``.kv``/``.wordvectors`` the memory-mapped file; ``.bin``
 binary; ``.txt``, ``.vec`` or no suffix text; a further ``.gz``/``.bz2``/``.xz``
-compresses a text or binary file, as gensim reads it); any other name is refused.
+compresses a text or binary file, as gensim reads it), or under any of those names the
+format given explicitly; a name that says another kind of file (``.npz``, ``.csv``...) is refused.
 An input's format is told from its content, never its name:
 gzip/bzip2/xz are recognised by their magic bytes and decompressed, a UTF-8 BOM
 is skipped, text is told from binary by the layout (:func:`detect_format`), and
@@ -63,11 +65,11 @@ missing or unreadable file) naming the problem and the fix; the policy:
 
 from __future__ import annotations
 
-import os
-
 from .embeddings import Embeddings
+from ..base.files import fspath
 from ..base.errors import ConfigError, FormatError
 from ..base.inputs import SNIFF, Input, reading
+from ..training import model_file
 from ..training.persist import read_model
 from .kvfile import load_kv, save_kv
 from .readers import _read_binary, _read_text, load_glove, load_word2vec
@@ -79,8 +81,9 @@ from .writers import save_vectors as _save_parsed
 
 def save_vectors(path, emb, format: str | None = None) -> None:
     """Write ``emb`` in ``format``, or the format its name says (:func:`output_format`, which refuses
-    names that say another format): ``.kv``/``.wordvectors`` the memory-mapped file (with the counts,
-    when ``emb`` has them), the others as ``writers.py`` writes them."""
+    names that say a format other than vectors): ``.kv``/``.wordvectors`` the memory-mapped file
+    (with the counts, when ``emb`` has them), the others as ``writers.py`` writes them."""
+    fspath(path, "save_vectors")
     if output_format(path, format) == "kv":
         save_kv(path, emb.words, emb.vectors, getattr(emb, "counts", None))
     else:
@@ -92,14 +95,23 @@ def load_vectors(path, format: str | None = None, limit: int | None = None, mmap
     :func:`detect_format`); gzip, bzip2 and xz files are decompressed, a pipe is read once. A ``.kv``
     file is opened without parsing: ``mmap='r'`` (the default) maps its matrix read-only, ``'c'``
     copy-on-write, None reads it into memory (``kvfile.load_kv``); other formats are parsed into
-    memory whatever ``mmap`` says."""
+    memory whatever ``mmap`` says.
+    With ``limit`` N and N words read, the result's ``limit`` is N: a word not found may lie
+    beyond it, and the unknown-word message says so."""
+    emb = _load_vectors(path, format, limit, mmap)
+    if limit is not None and len(emb) >= limit:
+        emb.limit = limit
+    return emb
+
+
+def _load_vectors(path, format: str | None, limit: int | None, mmap: str | None):
     if format is not None and format not in FORMATS:
         raise ConfigError(f"unknown vectors format {format!r}: use one of {', '.join(FORMATS)}")
-    p = os.fspath(path)
+    p = fspath(path, "load_vectors")
     if format == "kv":
         return _open_kv(p, mmap, limit)
     if format == "native" or (format is None and _is_native(p)):
-        saved = read_model(path)
+        saved = read_native(path)
         emb = Embeddings(saved.vocab.words, saved.center, counts=saved.vocab.counts)
         if limit is not None and limit < len(emb):
             counts = None if emb.counts is None else emb.counts[:limit]
@@ -120,6 +132,12 @@ def load_vectors(path, format: str | None = None, limit: int | None = None, mmap
         if fmt == "word2vec-binary":
             return _read_binary(p, limit, "replace", src)
         return _read_text(p, fmt == "word2vec", limit, "replace", src)
+
+
+def read_native(path):
+    """The native model saved at ``path``: a one-file model (``Word2Vec.save()``,
+    ``training/model_file.py``) or the .npz + .json pair (``training/persist.py``), every part checked."""
+    return model_file.read(path) if model_file.is_model_file(path) else read_model(path)
 
 
 def _open_kv(path: str, mmap, limit):

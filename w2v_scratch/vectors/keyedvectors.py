@@ -12,7 +12,7 @@ import numpy as np
 from . import formats as io
 from .embeddings import DISTINCT_WORDS, Embeddings
 from ..base.errors import ConfigError
-from ..base.files import atomic_write
+from ..base.files import atomic_write, fspath
 from ..corpus.vocab import Vocab
 
 
@@ -21,10 +21,11 @@ class KeyedVectors(Embeddings):
 
     @classmethod
     def of(cls, emb: Embeddings) -> "KeyedVectors":
-        """``emb`` as this class, sharing its words, index, vectors (a memory map stays one) and norms."""
+        """``emb`` as this class, sharing its words, index, vectors (a memory map stays one), norms and
+        ``limit``."""
         kv = cls(emb.words, emb.vectors, counts=emb.counts,
                  index=DISTINCT_WORDS if emb._index is None else emb._index)
-        kv._norms, kv._lookup = emb._norms, emb._lookup
+        kv._norms, kv._lookup, kv.limit = emb._norms, emb._lookup, emb.limit
         return kv
 
     # -- this project's names --------------------------------------------------------
@@ -38,9 +39,10 @@ class KeyedVectors(Embeddings):
     def load(cls, path, format: str | None = None, limit: int | None = None, mmap: str | None = None
              ) -> "KeyedVectors":
         """Read vectors in any format ``io.load_vectors`` reads (told from the content). A ``.kv`` file
-        opens without parsing: ``mmap='r'`` keeps its matrix a read-only ``np.memmap`` (nothing is read
-        until a query touches it), ``'c'`` copy-on-write, None (gensim's default) reads it into memory.
+        opens without parsing: ``mmap='r'`` keeps its matrix a read-only ``np.memmap`` (past a sample of
+        rows checked on opening, nothing of it is read until a query touches it), ``'c'`` copy-on-write, None (gensim's default) reads it into memory.
         Other formats are parsed, so ``mmap`` is refused for them (convert them once to ``.kv``)."""
+        fspath(path, "KeyedVectors.load", "vectors.kv")
         fmt = io.detect_format(path) if mmap is not None else None
         if fmt not in (None, "kv"):
             raise ConfigError(f"mmap={mmap!r} maps a .kv file, and {path} is {fmt}, which is "
@@ -57,6 +59,9 @@ class KeyedVectors(Embeddings):
         ``write_header=False`` the header line left out (GloVe), ``prefix`` before every word,
         and the vocabulary's ``word count`` lines in ``fvocab`` (word2vec.c's ``-save-vocab``).
         Rows are written in this object's order (most frequent first, as gensim sorts them)."""
+        fspath(fname, "save_word2vec_format", "vectors.bin")
+        if fvocab is not None:
+            fspath(fvocab)
         if append:
             raise ConfigError("save_word2vec_format(append=True) is not supported: write a new file")
         if total_vec not in (None, len(self)):
@@ -78,6 +83,7 @@ class KeyedVectors(Embeddings):
                              no_header: bool = False) -> "KeyedVectors":
         """gensim's ``load_word2vec_format``: word2vec text or ``binary`` vectors (``no_header``:
         GloVe), the counts from ``fvocab`` (``word count`` lines) when given."""
+        fspath(fname, "load_word2vec_format", "vectors.bin")
         if encoding.replace("-", "").lower() not in ("utf8",):
             raise ConfigError(f"encoding {encoding!r}: w2v-scratch reads UTF-8 vector files only")
         if no_header:
@@ -89,4 +95,6 @@ class KeyedVectors(Embeddings):
             saved = Vocab.load(fvocab)
             counts = np.array([saved.counts[saved.index[w]] if w in saved.index else 0 for w in emb.words],
                               np.int64)
-        return cls(emb.words, np.asarray(emb.vectors, dtype=datatype), counts=counts)
+        kv = cls(emb.words, np.asarray(emb.vectors, dtype=datatype), counts=counts)
+        kv.limit = limit if limit is not None and len(kv) >= limit else None
+        return kv

@@ -23,7 +23,8 @@ sorted order, and the dict is built only if asked for (``key_to_index``). The ma
 read (a checksum of it would cost a full pass): a writer refuses NaN and infinity, and damage
 inside the matrix that leaves its size alone is not detected.
 
-``mmap='r'`` maps the matrix read-only (an ``np.memmap``; nothing is read until a query touches it),
+``mmap='r'`` maps the matrix read-only (an ``np.memmap``; past the sampled rows checked on opening,
+nothing of it is read until a query touches it),
 ``'c'`` copy-on-write (changes stay in memory), None reads it into memory (one copy, no parsing).
 """
 

@@ -2,13 +2,15 @@
 
 The policy on damaged files is ``formats.py``'s: consistent vectors or a one-line
 :class:`~w2v_scratch.base.errors.FormatError`; storage grows with the rows actually read
-(:class:`_Rows`), never from a claimed count; a regular binary file's claimed size is checked
-against its bytes before anything is allocated.
+(:class:`_Rows`, which never holds more than the rows read resident), never from a claimed count
+alone; a regular binary file's header count is checked against its bytes before anything is
+allocated, and a text file's count is reserved at once only when its bytes can hold that many rows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import re
 
@@ -17,10 +19,10 @@ import numpy as np
 from .embeddings import Embeddings
 from ..base.errors import FormatError
 from ..base.inputs import READ, READ_MAX, SNIFF, Input, reading
-from .sniff import _DECIMAL_COMMA, _MAX_WORD, _foreign, _header, _is_float, _line_cap, _show, _sniff
+from .sniff import _DECIMAL_COMMA, _MAX_WORD, _foreign, _header, _model_named, _is_float, _line_cap, _show, _sniff
 
-_BLOCK = 4096  # rows per growth step of a matrix being read
-_BLOCK_BYTES = 1 << 22  # ... and at most 4 MB per growth step, whatever the dimension
+_BLOCK = 4096  # rows first mapped for a matrix whose size is not known (then doubled as needed) ...
+_BLOCK_BYTES = 1 << 22  # ... and at most 4 MB of them, whatever the dimension
 
 
 def _read_header(f, path) -> tuple[int, int, int]:
@@ -51,34 +53,65 @@ def _finish(path, words, vectors, index=None) -> Embeddings:
         raise FormatError(f"{path}: {exc}") from None
 
 
+def _anonymous(nbytes: int) -> mmap.mmap:
+    """A private anonymous map of ``nbytes`` (private: a shared one cannot grow by ``mremap``, its
+    pages past the first length fault with SIGBUS)."""
+    if hasattr(mmap, "MAP_PRIVATE"):
+        return mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE)
+    return mmap.mmap(-1, nbytes)
+
+
 class _Rows:
-    """Rows of d float32 appended one at a time into one matrix that grows with the rows really read
-    (its capacity doubles, starting from at most ``_BLOCK`` rows and ``_BLOCK_BYTES`` bytes), never
-    sized from a claimed count. It grows by ``ndarray.resize`` (``realloc``: a large block is remapped,
-    not copied, and capacity not yet written is never touched), so the peak is about the matrix itself,
-    not the matrix twice as concatenating blocks would need."""
+    """Rows of d float32 appended one at a time into one matrix that grows with the rows really read,
+    never sized from an unchecked claim. The storage is an anonymous memory map: pages are resident
+    only once a row is written into them, and the map grows (its length doubles) by
+    ``mmap.resize`` — ``mremap`` on Linux, which moves the written pages without copying or
+    zero-filling anything — so the peak is the rows read plus one page, where a NumPy array grown by
+    ``ndarray.resize`` zero-fills its new capacity (twice the rows read, resident). ``reserve`` maps
+    that many rows at once (a count already checked against the file's bytes: untouched, they cost
+    address space only). Where a map cannot be resized in place, a larger one is made and the rows
+    copied into it. :meth:`matrix` gives the unused tail back and returns the rows as an array over
+    the map."""
 
-    def __init__(self, d: int) -> None:
-        self.d, self.count = d, 0
-        self.data = np.empty((max(1, min(_BLOCK, _BLOCK_BYTES // (4 * d))), d), np.float32)
+    def __init__(self, d: int, reserve: int | None = None) -> None:
+        self.d, self.count, self.view = d, 0, None
+        self.capacity = reserve if reserve else max(1, min(_BLOCK, _BLOCK_BYTES // (4 * d)))
+        self.buf = _anonymous(4 * d * self.capacity)
 
-    def next(self) -> np.ndarray:
-        """The row to fill next (counted at once; valid until the next call)."""
-        if self.count == len(self.data):
-            self.data.resize((2 * len(self.data), self.d), refcheck=False)  # no view of it outlives a call
-        row = self.data[self.count]
+    def put(self, values) -> None:
+        """Append one row (``values``: d numbers, converted to float32 as NumPy assigns them)."""
+        if self.count == self.capacity:
+            self._resize(2 * self.capacity)
+        if self.view is None:
+            self.view = np.frombuffer(self.buf, np.float32).reshape(self.capacity, self.d)
+        self.view[self.count] = values
         self.count += 1
-        return row
+
+    def _resize(self, rows: int) -> None:
+        self.view = None  # no view of the map may outlive a resize
+        try:
+            self.buf.resize(4 * self.d * rows)
+        except (OSError, SystemError, TypeError, ValueError, BufferError):  # no mremap here: copy
+            new = _anonymous(4 * self.d * rows)
+            n = 4 * self.d * min(self.count, rows)
+            np.frombuffer(new, np.uint8, n)[:] = np.frombuffer(self.buf, np.uint8, n)
+            self.buf.close()
+            self.buf = new
+        self.capacity = rows
 
     def matrix(self) -> np.ndarray:
-        self.data.resize((self.count, self.d), refcheck=False)
-        return self.data
+        if self.count == 0:
+            return np.empty((0, self.d), np.float32)
+        if self.count < self.capacity:
+            self._resize(self.count)
+        self.view = None
+        return np.frombuffer(self.buf, np.float32).reshape(self.count, self.d)
 
 
 def _refuse_other_kind(src: Input, want: str) -> None:
     """A FormatError if ``src`` is surely not ``want`` (word2vec text read as binary, or the reverse):
     a forced format never turns a file into garbage numbers."""
-    foreign = _foreign(src.sample(SNIFF))
+    foreign = _model_named(src.path, src.sample(SNIFF)) or _foreign(src.sample(SNIFF))
     if foreign:
         raise FormatError(f"{src.path} is {foreign}")
     try:
@@ -103,15 +136,25 @@ def _read_text(path, header: bool, limit: int | None, unicode_errors: str, src: 
         if src is None:
             src = stack.enter_context(Input(path))
             _refuse_other_kind(src, "word2vec" if header else "glove")
-        return _parse_text(src.path, src.stream, header, limit, unicode_errors)
+        size = os.fstat(src.raw.fileno()).st_size - src.offset if src.plain else None
+        return _parse_text(src.path, src.stream, header, limit, unicode_errors, size)
 
 
-def _parse_text(path, f, header: bool, limit: int | None, unicode_errors: str):
+_MIN_ROW = 2  # bytes per value in a text row at the least (a separator and a digit)
+
+
+def _parse_text(path, f, header: bool, limit: int | None, unicode_errors: str, size: int | None = None):
+    """The rows of a text vectors stream. When the header's count is known and so are the stream's
+    ``size`` bytes (a regular file) and they can hold that many rows, the matrix of the rows kept is
+    mapped at once (:class:`_Rows`); otherwise it grows with the rows read."""
     words: list[str] = []
     index: dict[str, int] = {}  # word → row, checked as rows come: an endless repeat stops at once
     rows = None
-    V, d, _ = _read_header(f, path) if header else (None, None, 0)
+    V, d, header_len = _read_header(f, path) if header else (None, None, 0)
     want = V if limit is None else (limit if V is None else min(V, limit))
+    # a count the bytes can hold (a word, d values and a newline per row) is mapped at once; a larger
+    # one is not trusted: the rows read tell how many the file holds, in the message at the end
+    fits = size is not None and V is not None and V * (_MIN_ROW * d + 2) - 1 <= size - header_len
     lineno = 1 if header else 0
     while want is None or len(words) <= want:
         if limit is not None and want is not None and len(words) >= want:
@@ -145,11 +188,10 @@ def _parse_text(path, f, header: bool, limit: int | None, unicode_errors: str):
         if len(parts) != d + 1:
             raise FormatError(_bad_count(path, lineno, line, parts, d, header, len(words)))
         if rows is None:
-            rows = _Rows(d)
-        row = rows.next()
+            rows = _Rows(d, want if fits else None)
         try:
             with np.errstate(over="ignore"):  # beyond float32: inf, refused by _finish with the word named
-                row[:] = list(map(float, parts[1:]))
+                rows.put(list(map(float, parts[1:])))
         except ValueError:
             bad = next(p for p in parts[1:] if not _is_float(p))
             raise FormatError(_spaced_word(path, lineno, line) or _not_a_number(path, lineno, bad, header, words)) \
@@ -299,7 +341,7 @@ def _parse_binary(path, win: _Window, V: int, d: int, n: int, unicode_errors: st
         if sized:
             vectors[i] = row
         else:
-            rows.next()[:] = row
+            rows.put(row)
         word = raw.decode("utf-8", unicode_errors)
         if index.setdefault(word, i) != i:
             raise FormatError(f"{path}: the word {word[:40]!r} appears twice (vectors {index[word] + 1} and {i + 1}): "

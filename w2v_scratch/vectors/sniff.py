@@ -15,6 +15,7 @@ import re
 
 from ..base.errors import FormatError
 from ..base.inputs import SNIFF, Input, is_pickle, reading  # noqa: F401 (is_pickle: also read from here)
+from ..training.model_file import META, is_model_file
 
 FORMATS = ("word2vec", "word2vec-binary", "glove", "native", "kv")
 KV_MAGIC = b"\x89W2V-KV\n"  # the first bytes of a .kv file (kvfile.py): not text (0x89), no other format's magic
@@ -40,8 +41,8 @@ _TOLD = "export the words and vectors in word2vec text or binary format"
 _FOREIGN = (  # (magic bytes at offset 0, what the file is and how to get vectors from it)
     (b"\xba\x16\x4f\x2f", "a fastText model (.bin/.ftz), not word vectors: export them with fastText's "
                           "print-word-vectors, or use the .vec file fastText writes beside it (word2vec text)"),
-    (b"PK\x03\x04", "a zip archive (not a w2v-scratch model's .npz): unzip it and give the vectors file "
-                    "inside (a native model is read from its .npz + .json pair)"),
+    (b"PK\x03\x04", "a zip archive, not a w2v-scratch model: unzip it and give the vectors file inside (a "
+                    "native model is read from its .npz + .json pair, or the one file Word2Vec.save() writes)"),
     (b"PK\x05\x06", "an empty zip archive: give a vectors file"),
     (b"\x89HDF\r\n\x1a\n", f"an HDF5 file (e.g. a Keras model), which w2v-scratch does not read: {_TOLD}"),
     (b"\x93NUMPY", "a bare NumPy array (.npy), which holds no words (gensim keeps a model's matrices in such "
@@ -57,6 +58,26 @@ _FOREIGN = (  # (magic bytes at offset 0, what the file is and how to get vector
     (b"\xfd7zXZ\x00", "compressed twice (xz inside): decompress it once first"),
     (b"%PDF-", "a PDF document, not a vectors file"),
 )
+
+
+_MODEL_FILE = ("a w2v-scratch model file (written by Word2Vec.save()), whose word vectors are read when the "
+               "format is told from the content: give the file itself (not piped or compressed) and leave "
+               "--format out (or give --format native); in Python, load_vectors or KeyedVectors.load")
+_MODEL_PAIR = ("the arrays of a w2v-scratch model (the .npz + .json pair), whose word vectors are read when the "
+               "format is told from the content: leave --format out (or give --format native); in Python, "
+               "load_vectors or KeyedVectors.load")
+
+
+def _model_named(path, head: bytes) -> str | None:
+    """What a model's file is, if ``head`` (or the .npz ``path`` with its .json beside it) is one:
+    the one-file model (a zip whose first member is ``model_file.META``, told by its bytes) or a
+    native pair's .npz. Named before :func:`_foreign`, which would call it a foreign archive."""
+    if head.startswith(b"PK\x03\x04") and head[30:30 + len(META)] == META.encode():
+        return _MODEL_FILE
+    p = os.fspath(path)
+    if p.endswith(".npz") and os.path.exists(p[:-4] + ".json") and head.startswith(b"PK"):
+        return _MODEL_PAIR
+    return None
 
 
 PICKLE_FIX = "in gensim, write model.wv.save_word2vec_format('vectors.bin', binary=True) and give that file"
@@ -190,7 +211,7 @@ def _sniff(src: Input) -> tuple[str, bool]:
     path, head = src.path, src.sample(SNIFF)
     if is_kv(head):
         return "kv", True
-    foreign = _foreign(head)
+    foreign = _model_named(path, head) or _foreign(head)
     if foreign:
         raise FormatError(f"{path} is {foreign}")
     if not head.strip():
@@ -215,10 +236,11 @@ def _sniff(src: Input) -> tuple[str, bool]:
 
 
 def detect_format(path) -> str:
-    """Guess the format of ``path``: ``native`` (a model's .npz/.json, or a base path with a .npz
-    beside it), else from its content (whatever its name): ``kv`` (the memory-mapped file, told by its
-    first bytes), ``word2vec`` (a ``count dim`` header then text rows), ``word2vec-binary`` (a header
-    then binary records), ``glove`` (text rows, no header).
+    """Guess the format of ``path``: ``native`` (a model's .npz/.json, a base path with a .npz beside
+    it, or a one-file model written by ``Word2Vec.save()``), else from its content (whatever its
+    name): ``kv`` (the memory-mapped file, told by its first bytes), ``word2vec`` (a ``count dim``
+    header then text rows), ``word2vec-binary`` (a header then binary records), ``glove`` (text
+    rows, no header).
     A format w2v-scratch does not read (a fastText model, a pickle, an archive...) is named in a
     :class:`FormatError`. A pipe is consumed: read it with :func:`load_vectors` instead."""
     p = os.fspath(path)
@@ -229,4 +251,7 @@ def detect_format(path) -> str:
 
 
 def _is_native(p: str) -> bool:
-    return p.endswith((".npz", ".json")) or (not os.path.exists(p) and os.path.exists(p + ".npz"))
+    """Whether ``p`` names a native model: a pair's .npz or .json (or their base name), or a one-file
+    model (``training/model_file.py``, told by its archive's members)."""
+    return (p.endswith((".npz", ".json")) or (not os.path.exists(p) and os.path.exists(p + ".npz"))
+            or is_model_file(p))

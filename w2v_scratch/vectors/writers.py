@@ -3,8 +3,9 @@
 Every writer goes through :func:`w2v_scratch.base.files.atomic_write` (a crash never leaves a
 half-written file), formats or packs a bounded number of values per step whatever the dimension,
 and refuses a value that could not be read back (NaN, infinity, beyond float32) naming the word.
-:func:`output_format` tells the format from the output's name and refuses a name that says another
-(the ``.kv`` file is written by ``kvfile.py``, through ``formats.save_vectors``).
+:func:`output_format` tells the format from the output's name (an explicit format chooses among the
+vectors names) and refuses a name that says a format other than vectors (the ``.kv`` file is
+written by ``kvfile.py``, through ``formats.save_vectors``).
 """
 
 from __future__ import annotations
@@ -182,38 +183,52 @@ _NOT_WRITTEN = {  # suffixes of files we never write as vectors, and why
     ".npz": "a native model (.npz + .json) is written by train --save-model (Word2Vec.save), not as vectors",
     ".json": "a native model (.npz + .json) is written by train --save-model (Word2Vec.save), not as vectors",
     ".pkl": "w2v-scratch never writes pickle", ".pickle": "w2v-scratch never writes pickle",
-    ".model": "w2v-scratch never writes pickle (gensim's .model files are pickles)",
+    ".model": "a .model file is a whole model (Word2Vec.save() writes one; gensim's are pickles, which "
+              "w2v-scratch never writes), not vectors",
 }
 
 
+_OTHER_FORMATS = {  # suffixes that say a format other than vectors (never written as vectors, whatever --format)
+    **{x: "CSV/TSV data" for x in (".csv", ".tsv")}, **{x: "HDF5" for x in (".h5", ".hdf5", ".hdf")},
+    ".npy": "a bare NumPy array", ".zip": "a zip archive", ".tar": "a tar archive", ".ftz": "a fastText model",
+    **{x: "a columnar table" for x in (".parquet", ".feather", ".arrow")}, ".mat": "MATLAB data",
+    **{x: "a PyTorch/ONNX/safetensors model" for x in (".pt", ".pth", ".onnx", ".safetensors")},
+    **{x: "a spreadsheet" for x in (".xlsx", ".xls")}, **{x: "a database" for x in (".db", ".sqlite")},
+    **{x: "a document" for x in (".json5", ".yaml", ".yml", ".xml", ".html", ".md", ".pdf")},
+    **{x: "an image" for x in (".png", ".jpg", ".jpeg", ".svg")},
+}
+_KINDS = {".bin": "word2vec-binary", ".txt": "word2vec", ".vec": "word2vec", "": "word2vec", ".kv": "kv",
+          ".wordvectors": "kv"}  # vectors names → the format written when none is given
+
+
 def output_format(path, format: str | None = None) -> str:
-    """The vectors format to write ``path`` in, from its name: ``.bin`` → word2vec binary; ``.txt``,
-    ``.vec`` or no suffix → word2vec text (GloVe with ``format="glove"``), each optionally followed by
-    ``.gz``/``.bz2``/``.xz`` (compressed); ``.kv`` or ``.wordvectors`` → the memory-mapped ``kv`` file
-    (never compressed: it is mapped as it lies). ``format`` overrides the kind for those names. Any
-    other name (``.npz``, ``.json``, ``.pkl``, ``.csv``...) is refused with a :class:`ConfigError`:
-    nothing is ever written under a name that says another format."""
+    """The vectors format to write ``path`` in. Without ``format``, the name's: ``.bin`` word2vec
+    binary; ``.txt``, ``.vec`` or no suffix word2vec text; ``.kv`` or ``.wordvectors`` the
+    memory-mapped ``kv`` file. ``.txt``/``.vec``/``.bin``/no suffix may be followed by
+    ``.gz``/``.bz2``/``.xz`` (compressed); a kv file never is (it is mapped as it lies).
+
+    One rule for every format: a ``format`` given explicitly chooses the format under any of those
+    vectors names (``"word2vec-binary"`` into ``v.txt``, ``"kv"`` into ``v.bin``, ``"glove"`` into
+    ``v.kv`` alike: readers tell a vectors file's format from its content, never its name), and a
+    name that says a format other than vectors (``.npz``, ``.json``, ``.pkl``, ``.model``, ``.csv``,
+    ``.h5``...) is refused whatever the format, with a :class:`ConfigError`. Any other suffix is
+    refused too, except with ``format="kv"``: gensim's ``KeyedVectors.save`` takes any name
+    (``vectors.wv``)."""
     if format is not None and format not in WRITE_FORMATS:
         raise ConfigError(f"cannot write vectors as {format!r}: use one of {', '.join(WRITE_FORMATS)}")
     p = os.fspath(path)
     _, suffix, compression = _split_name(p)
-    if suffix in KV_SUFFIXES or format == "kv":
-        if compression:
-            raise ConfigError(f"cannot write vectors to {p}: a .kv file is memory-mapped as it lies, so it is never "
-                              f"compressed: drop the {os.path.splitext(p)[1]}")
-        if format not in (None, "kv"):
-            raise ConfigError(f"cannot write {format} vectors to {p}: a {suffix} name holds the .kv format; "
-                              "rename the output or leave --format out")
-        if suffix in _TEXT_SUFFIXES[:2] + _BINARY_SUFFIXES or suffix in (".npz", ".json", ".pkl", ".pickle"):
-            raise ConfigError(f"cannot write the .kv format to {p}: its name says another format; "
-                              f"name it {_split_name(p)[0]}.kv")
-        return "kv"
-    if suffix not in _TEXT_SUFFIXES + _BINARY_SUFFIXES:
-        why = _NOT_WRITTEN.get(suffix, f"'{suffix}' is not a vectors file name")
+    if suffix in _NOT_WRITTEN or suffix in _OTHER_FORMATS:
+        why = _NOT_WRITTEN.get(suffix) or f"a {suffix} name says {_OTHER_FORMATS[suffix]}, not vectors"
         raise ConfigError(f"cannot write vectors to {p}: {why}; w2v-scratch writes {_WRITES}: rename the output")
-    if format is not None:
-        return format
-    return "word2vec-binary" if suffix in _BINARY_SUFFIXES else "word2vec"
+    fmt = format or _KINDS.get(suffix)
+    if suffix not in _KINDS and fmt != "kv":
+        raise ConfigError(f"cannot write vectors to {p}: '{suffix}' is not a vectors file name; "
+                          f"w2v-scratch writes {_WRITES}: rename the output")
+    if fmt == "kv" and compression:
+        raise ConfigError(f"cannot write vectors to {p}: a .kv file is memory-mapped as it lies, so it is never "
+                          f"compressed: drop the {os.path.splitext(p)[1]}")
+    return fmt
 
 
 def save_vectors(path, emb, format: str | None = None) -> None:
