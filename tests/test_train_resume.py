@@ -15,6 +15,7 @@ import json
 import os
 import shlex
 import signal
+import time
 
 import pytest
 
@@ -271,6 +272,11 @@ def test_the_terminal_closing_mid_training_writes_a_checkpoint_too(capsys, tmp_p
         calls.append(1)
         if len(calls) == 2:
             os.kill(os.getpid(), signal.SIGHUP)
+            # due() runs on a worker thread; the handler on the main one: wait for it, so the stop lands
+            # in this slice whatever the threads' timing (else the epoch may end first)
+            deadline = time.monotonic() + 60
+            while not self.stop_requested.is_set() and time.monotonic() < deadline:
+                time.sleep(0.001)
         return real(self)
 
     monkeypatch.chdir(tmp_path)

@@ -34,8 +34,7 @@ from .training.checkpoint import Checkpointer, read_checkpoint
 from .training.config import TrainConfig, check_memory, config_from_params
 from .base.errors import ConfigError, FormatError, VocabError
 from .base.files import fspath
-from .base.inputs import SNIFF
-from .vectors.sniff import _foreign
+from .vectors.sniff import foreign_file
 from .vectors.keyedvectors import KeyedVectors
 from .textbook.sampling import keep_probabilities
 from .corpus.vocab import Vocab
@@ -419,12 +418,9 @@ def _refuse_other_files(path, pickle_fix: str, other: str | None = None) -> None
     npz, json_path = persist.model_paths(p)
     if p.endswith((".npz", ".json")) or os.path.exists(npz) or os.path.exists(json_path) or not os.path.isfile(p):
         return
-    try:
-        with open(p, "rb") as f:
-            head = f.read(SNIFF)
-    except OSError:
+    if not os.access(p, os.R_OK):
         return  # the reader names the problem
-    foreign = _foreign(head, pickle_fix)
+    foreign = foreign_file(p, pickle_fix)
     if foreign:
         raise FormatError(f"{p} is {foreign}")
     if other:

@@ -31,12 +31,11 @@ import numpy as np
 
 from ..base.errors import ConfigError, FormatError
 from ..base.files import fspath
-from ..base.inputs import SNIFF
 from ..base.values import is_int, short_repr
 from ..training import model_file
 from ..vectors.keyedvectors import KeyedVectors as NativeKeyedVectors
 from ..vectors.queries import QueryError, key_list
-from ..vectors.sniff import _foreign
+from ..vectors.sniff import foreign_file
 from .absent import KEYED_VECTORS as ABSENT, absent
 from .vecattrs import MissingAttributeError, VecAttrs, VectorsValueError, check_word  # noqa: F401
 
@@ -336,13 +335,6 @@ def _refuse_foreign(fname) -> None:
     it and the way out, without reading further. Anything but a regular file (missing, a pipe, a
     device...) is left to the reader, which names the problem."""
     path = os.fspath(fname)
-    if not os.path.isfile(path):
-        return
-    try:
-        with open(path, "rb") as f:
-            head = f.read(SNIFF)
-    except OSError:
-        return  # the reader names the problem
-    foreign = _foreign(head, PICKLE_FIX)
+    foreign = foreign_file(path, PICKLE_FIX)
     if foreign:
         raise FormatError(f"{path} is {foreign}")

@@ -83,6 +83,21 @@ def _model_named(path, head: bytes) -> str | None:
 PICKLE_FIX = "in gensim, write model.wv.save_word2vec_format('vectors.bin', binary=True) and give that file"
 
 
+def foreign_file(path, pickle_fix: str = PICKLE_FIX) -> str | None:
+    """What the regular file ``path`` is when its first bytes say it is a format w2v-scratch does not
+    read (:func:`_foreign`; ``pickle_fix``: the caller's way out of a pickle), else None — None too
+    when ``path`` is not a regular file or cannot be read, which the caller's reader then names.
+    Nothing is unpickled: only the first bytes are read."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF)
+    except OSError:
+        return None
+    return _foreign(head, pickle_fix)
+
+
 def _foreign(head: bytes, pickle_fix: str = PICKLE_FIX) -> str | None:
     """What ``head`` starts, if it is a format we do not read (a fastText model, a pickle, an
     archive...), with the way out (``pickle_fix`` for a pickle: the caller's own, if it has one)."""
