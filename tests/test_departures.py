@@ -254,7 +254,7 @@ def test_noise_equal_to_positive_is_not_redrawn():
                     m.reshape(-1).copy(), m.shape[1], np.ones(2, np.float32), np.zeros(2, np.float32),
                     np.zeros(2, np.int32), NO_PATHS["codes"], NO_PATHS["points"], NO_PATHS["lengths"], True, False, 1,
                     K, True, np.float32(1), np.float32(ALPHA), np.float32(ALPHA), 1, np.zeros(cpu.SLOT, np.int64), 0,
-                    rng, np.zeros(cpu.N_STATS), False, False)
+                    rng, np.zeros(cpu.N_STATS), False, False, False)
     state = seed
     for _ in range(2 + 2 * K * 2):
         state = (state * 25214903917 + 11) % 2**64
@@ -310,8 +310,8 @@ def test_train_chunk_cbow_ctx_scale(ctx_scale):
     cpu.train_chunk(ids, offsets, 0, 1, c_k.reshape(-1), o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32),
                     np.ones(1, np.float32), np.zeros(1, np.int32), tree.codes.astype(np.uint8),
                     tree.points.astype(np.int32), tree.lengths.astype(np.int32), False, True, 1, 0, True,
-                    np.float32(ctx_scale), ALPHA, ALPHA, 3, np.zeros(cpu.SLOT, np.int64), 0, np.array([7], np.uint64),
-                    np.zeros(cpu.N_STATS), False)
+                    np.float32(ctx_scale), np.float32(ALPHA), np.float32(ALPHA), 3, np.zeros(cpu.SLOT, np.int64), 0,
+                    np.array([7], np.uint64), np.zeros(cpu.N_STATS), False, False, False)
 
     def emulate(exact):
         """Sequential CBOW-HS steps from models.CBOW(mean) + losses.py, float64."""

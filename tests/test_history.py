@@ -158,7 +158,7 @@ def test_cpu_kernel_rate_at_fixed_points(done, total):
                          np.ones(2, np.float32), np.ones(2, np.float32), np.zeros(2, np.int32),
                          np.zeros((2, 1), np.uint8), np.zeros((2, 1), np.int32), np.ones(2, np.int32),
                          True, False, 2, 2, True, np.float32(1), np.float32(0.05), np.float32(0.001), total,
-                         progress, 0, np.array([1], np.uint64), np.zeros(cpu.N_STATS), True)
+                         progress, 0, np.array([1], np.uint64), np.zeros(cpu.N_STATS), True, False, False)
     assert lr == pytest.approx(documented(0.05, 0.001, done / total), rel=1e-6, abs=1e-8)  # float32
 
 

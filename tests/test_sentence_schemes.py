@@ -114,7 +114,7 @@ def test_a_sentence_matches_the_reference_draw_for_draw(shared):
                     o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.uint8),
                     np.zeros((1, 1), np.int32), np.zeros(1, np.int32), True, False, WINDOW, K, True, np.float32(0.0),
                     np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0, state,
-                    np.zeros(cpu.N_STATS), False, shared)
+                    np.zeros(cpu.N_STATS), False, shared, False)
 
     lcg = LCG(seed)
     plan = replay_draws(len(sentence), lcg, prob, alias, shared)
