@@ -22,6 +22,7 @@ from w2v_scratch.textbook.models import CBOW
 from w2v_scratch.textbook.optim import SGD
 from w2v_scratch.textbook.reference import Step, loss_and_grads
 from w2v_scratch.textbook.sampling import AliasSampler
+from w2v_scratch.training.kernel_inputs import corpus_arrays
 
 from test_sentence_schemes import LCG, replay_draws
 
@@ -42,7 +43,7 @@ def run_kernel(sentence, tree, prob, alias, tables, sg, shared, batch, seed, ctx
     w_in, w_out, theta = (t.copy() for t in tables)
     state = np.array([seed], np.uint64)
     stats = np.zeros(cpu.N_STATS)
-    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, w_in.reshape(-1),
+    cpu.train_chunk(*corpus_arrays(sentence, [0, len(sentence)]), 0, 1, w_in.reshape(-1),
                     w_out.reshape(-1), D, np.ones(V, np.float32), prob, alias, tree.codes.astype(np.uint8),
                     tree.points.astype(np.int32), tree.lengths.astype(np.int32), sg, True, WINDOW, K, True,
                     np.float32(ctx_scale), np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64),
@@ -120,7 +121,7 @@ def test_both_losses_differ_from_each_loss_alone():
     sentence, tree, prob, alias, tables = setup(4)
     (w_in_both, w_out_both, _), _, _ = run_kernel(sentence, tree, prob, alias, tables, True, True, True, 777)
     w_in, theta = tables[0].copy(), tables[2].copy()
-    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, w_in.reshape(-1),
+    cpu.train_chunk(*corpus_arrays(sentence, [0, len(sentence)]), 0, 1, w_in.reshape(-1),
                     theta.reshape(-1), D, np.ones(V, np.float32), prob, alias, tree.codes.astype(np.uint8),
                     tree.points.astype(np.int32), tree.lengths.astype(np.int32), True, True, WINDOW, K, True,
                     np.float32(1.0), np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0,

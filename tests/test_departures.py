@@ -31,6 +31,7 @@ from w2v_scratch.textbook.huffman import build as build_huffman
 from w2v_scratch.kernels import cpu
 from w2v_scratch.textbook.losses import HierarchicalSoftmax, NegativeSampling
 from w2v_scratch.textbook.models import CBOW
+from w2v_scratch.training.kernel_inputs import corpus_arrays
 
 V, D = 12, 8
 ALPHA = 0.1
@@ -250,7 +251,7 @@ def test_noise_equal_to_positive_is_not_redrawn():
     K, seed = 3, 12345
     rng = np.array([seed], np.uint64)
     m = np.zeros((2, D), np.float32)
-    cpu.train_chunk(np.array([0, 1], np.int32), np.array([0, 2], np.int64), 0, 1, m.reshape(-1).copy(),
+    cpu.train_chunk(*corpus_arrays([0, 1], [0, 2]), 0, 1, m.reshape(-1).copy(),
                     m.reshape(-1).copy(), m.shape[1], np.ones(2, np.float32), np.zeros(2, np.float32),
                     np.zeros(2, np.int32), NO_PATHS["codes"], NO_PATHS["points"], NO_PATHS["lengths"], True, False, 1,
                     K, True, np.float32(1), np.float32(ALPHA), np.float32(ALPHA), 1, np.zeros(cpu.SLOT, np.int64), 0,
@@ -307,7 +308,8 @@ def test_train_chunk_cbow_ctx_scale(ctx_scale):
     c_k, o_k = center.copy(), inner.copy()
     ids = np.array(sent, np.int32)
     offsets = np.array([0, 3], np.int64)
-    cpu.train_chunk(ids, offsets, 0, 1, c_k.reshape(-1), o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32),
+    cpu.train_chunk(*corpus_arrays(ids, offsets), 0, 1, c_k.reshape(-1), o_k.reshape(-1), c_k.shape[1],
+                    np.ones(V, np.float32),
                     np.ones(1, np.float32), np.zeros(1, np.int32), tree.codes.astype(np.uint8),
                     tree.points.astype(np.int32), tree.lengths.astype(np.int32), False, True, 1, 0, True,
                     np.float32(ctx_scale), np.float32(ALPHA), np.float32(ALPHA), 3, np.zeros(cpu.SLOT, np.int64), 0,

@@ -12,6 +12,7 @@ from tests.conftest import make_topic_corpus
 from w2v_scratch.training.config import TrainConfig
 from w2v_scratch.training.history import KEYS
 from w2v_scratch.word2vec import Word2Vec
+from w2v_scratch.training.kernel_inputs import corpus_arrays
 
 QUIET = dict(progress=False, log=lambda m: None)
 
@@ -153,7 +154,7 @@ def test_cpu_kernel_rate_at_fixed_points(done, total):
     progress = np.zeros(2 * cpu.SLOT, np.int64)
     progress[0], progress[cpu.SLOT] = done // 3, done - done // 3  # two threads' counters
     m = np.zeros((2, 4), np.float32)
-    lr = cpu.train_chunk(np.zeros(2, np.int32), np.array([0, 2], np.int64), 0, 0, m.reshape(-1),
+    lr = cpu.train_chunk(*corpus_arrays(np.zeros(2, np.int32), [0, 2]), 0, 0, m.reshape(-1),
                          m.reshape(-1).copy(), m.shape[1],
                          np.ones(2, np.float32), np.ones(2, np.float32), np.zeros(2, np.int32),
                          np.zeros((2, 1), np.uint8), np.zeros((2, 1), np.int32), np.ones(2, np.int32),

@@ -32,6 +32,7 @@ from w2v_scratch.textbook.optim import SGD
 from w2v_scratch.textbook.reference import Step, loss_and_grads
 from w2v_scratch.textbook import window
 from w2v_scratch.textbook.sampling import AliasSampler
+from w2v_scratch.training.kernel_inputs import corpus_arrays
 
 V, D, WINDOW, K, ALPHA = 40, 8, 3, 4, 0.05
 MASK = (1 << 64) - 1
@@ -110,7 +111,7 @@ def test_a_sentence_matches_the_reference_draw_for_draw(shared):
 
     c_k, o_k = center.copy(), output.copy()
     state = np.array([seed], np.uint64)
-    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k.reshape(-1),
+    cpu.train_chunk(*corpus_arrays(sentence, [0, len(sentence)]), 0, 1, c_k.reshape(-1),
                     o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.uint8),
                     np.zeros((1, 1), np.int32), np.zeros(1, np.int32), True, False, WINDOW, K, True, np.float32(0.0),
                     np.float32(ALPHA), np.float32(ALPHA), 10**9, np.zeros(cpu.SLOT, np.int64), 0, state,
@@ -263,7 +264,7 @@ def test_a_sentence_in_windows_matches_the_reference_draw_for_draw(hs):
     c_k, o_k = center.copy(), output.copy()
     state = np.array([seed], np.uint64)
     stats = np.zeros(cpu.N_STATS)
-    cpu.train_chunk(sentence.astype(np.int32), np.array([0, len(sentence)], np.int64), 0, 1, c_k.reshape(-1),
+    cpu.train_chunk(*corpus_arrays(sentence, [0, len(sentence)]), 0, 1, c_k.reshape(-1),
                     o_k.reshape(-1), c_k.shape[1], np.ones(V, np.float32), prob, alias, codes, points, lengths, True,
                     hs, WINDOW, K, True, np.float32(0.0), np.float32(ALPHA), np.float32(ALPHA), 10**9,
                     np.zeros(cpu.SLOT, np.int64), 0, state, stats, False, not hs, True)

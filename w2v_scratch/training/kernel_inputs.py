@@ -47,3 +47,19 @@ def ctx_scale(cfg) -> float:
     if mode not in ("word2vec", "exact"):
         raise ConfigError(f"unknown cbow_update {mode!r}: use 'word2vec' or 'exact'")
     return -1.0 if (cfg.model == "cbow" and cfg.cbow_mean and mode == "exact") else 1.0
+
+
+def corpus_arrays(ids, offsets) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus as the cpu kernel takes it: ``ids`` int32 and ``offsets`` int64, C-contiguous and
+    read-only. A memory-mapped corpus is read-only, and Numba compiles a read-only array as a type
+    of its own: handing an in-memory corpus over read-only too (a view, no copy) means one compiled
+    kernel serves both."""
+    ids = np.ascontiguousarray(ids, dtype=np.int32)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    if ids.flags.writeable:
+        ids = ids.view()
+        ids.flags.writeable = False
+    if offsets.flags.writeable:
+        offsets = offsets.view()
+        offsets.flags.writeable = False
+    return ids, offsets

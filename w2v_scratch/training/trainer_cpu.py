@@ -48,7 +48,7 @@ from ..corpus.read import Corpus
 from ..base.errors import ConfigError, DivergenceError
 from ..base.splitmix import GOLDEN, MIX1, MIX2, mix64
 from .history import check_loss, check_vectors, describe, epoch_record, mean_losses
-from .kernel_inputs import Tables
+from .kernel_inputs import Tables, corpus_arrays
 from .kernel_inputs import ctx_scale as kernel_ctx_scale
 from .monitor import FixedSample
 from .progress import above
@@ -183,10 +183,7 @@ def plan(w2v, corpus: Corpus, cfg) -> Plan:
     for name, arr in tables:
         if arr is None or arr.dtype != np.float32 or not arr.flags.c_contiguous:
             raise ConfigError(f"the {name} matrix must be a C-contiguous float32 array")
-    ids = np.asarray(corpus.ids)
-    offsets = np.asarray(corpus.offsets)
-    ids = ids if ids.dtype == np.int32 else ids.astype(np.int32)
-    offsets = offsets if offsets.dtype == np.int64 else offsets.astype(np.int64)
+    ids, offsets = corpus_arrays(corpus.ids, corpus.offsets)  # read-only: one compile, mapped or not
     n = cfg.threads
     return Plan(cfg, ids, offsets, w2v.w_in, w2v.w_out, Tables(w2v.vocab, cfg),
                 [slices(offsets, lo, hi) for lo, hi in partition(offsets, n)],
