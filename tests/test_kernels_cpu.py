@@ -294,3 +294,20 @@ def test_cli_corpus_cache_streams_the_encoded_corpus_from_disk(corpus_file, tmp_
                  "--query"])
     assert code == 0, capsys.readouterr().err
     assert any(p.stat().st_size > 0 for p in cache.glob("*.ids.int32")) and out.exists()
+
+
+def test_one_compiled_kernel_for_a_corpus_in_memory_or_mapped(tmp_path):
+    """The trainer hands the cpu kernel the corpus read-only whether it is in memory or a
+    memory-mapped cache (``kernel_inputs.corpus_arrays``), so both train on one compile of
+    ``train_chunk`` (each compile costs about a minute on a cold cache)."""
+    from w2v_scratch.cli import main
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\nb c a\n" * 20)
+    common = ["train", "--corpus", str(corpus), "--backend", "cpu", "--dim", "8", "--epochs", "1",
+              "--min-count", "1", "--threads", "1", "--no-progress"]
+    assert main(common + ["--output", str(tmp_path / "a.txt")]) == 0                   # ids in memory
+    assert main(common + ["--output", str(tmp_path / "b.txt"), "--corpus-cache", str(tmp_path / "cache")]) == 0
+    one_loss = [sig for sig in cpu.train_chunk.signatures if "omitted" in str(sig[-1])]
+    assert one_loss and all(str(sig[0]).startswith("readonly") and str(sig[1]).startswith("readonly")
+                            for sig in one_loss), one_loss
