@@ -13,9 +13,11 @@ import pytest
 
 from w2v_scratch.base.errors import ConfigError, InputError, VocabError
 from w2v_scratch.corpus import encode as E
-from w2v_scratch.corpus import read, sentences, text_file
+from w2v_scratch.corpus import read, sentences
 from w2v_scratch.corpus.vocab import Vocab, final_min_count
 from w2v_scratch.training.config import TrainConfig
+
+from test_encode import pieces  # the corpus reader's block cuts
 
 ALPHABET = ["a", "b", "é", "ß", "日", "本", "語", "x", "\u00e9\u0301", "q"]  # one per digit
 
@@ -60,19 +62,6 @@ def file_sentences(text: str, max_len: int):
         for start in range(0, len(tokens), max_len):
             out.append(tokens[start:start + max_len])
     return out
-
-
-def pieces(data: bytes, size: int):
-    """``data`` in blocks of about ``size`` bytes, cut as the corpus reader cuts them (at a whitespace byte)."""
-    tail = b""
-    for i in range(0, len(data), size):
-        block = tail + data[i:i + size]
-        cut = text_file._cut(block)
-        if cut:
-            yield block[:cut]
-        tail = block[cut:]
-    if tail:
-        yield tail
 
 
 def counted(text: str, max_len: int, block: int, **kw):
