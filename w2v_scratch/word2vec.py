@@ -67,7 +67,7 @@ class Word2Vec:
     ``corpus_file`` it trains at once. Its keywords map to fields (``config.gensim_fields``):
     ``vector_size``→dim; ``workers``→threads; ``alpha``/``min_alpha``→lr/min_lr; ``sg=1``/``0``→
     model "sg"/"cbow"; ``hs=0`` with ``negative`` > 0→loss "ns", ``hs=1, negative=0``→loss "hs",
-    ``hs=1`` with ``negative`` > 0→loss "hs+ns" (both at once, as gensim; ``gensim_keywords.both_losses``);
+    ``hs=1`` with ``negative`` > 0→loss "hs+ns" (both at once, as gensim);
     ``cbow_mean`` 1/0→True/False; window, min_count, max_vocab_size, max_final_vocab (gensim's
     meanings), sample, seed, epochs, negative, ns_exponent keep their names.
     ``compute_loss``, ``batch_words`` and ``comment`` are accepted and change nothing (the loss is

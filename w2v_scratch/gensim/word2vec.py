@@ -29,8 +29,7 @@ from ..base.inputs import open_input
 from ..corpus.vocab import Vocab
 from ..textbook import sampling
 from ..training import model_file, persist, run as train, vocab_growth
-from ..training.config import LOSSES, TrainConfig
-from ..training.gensim_keywords import both_losses
+from ..training.config import TrainConfig
 from ..word2vec import Word2Vec as NativeWord2Vec, _refuse_other_files, check_fits
 from .absent import WORD2VEC as ABSENT, absent
 from .inputs import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP  # noqa: F401  (gensim.models.word2vec's names)
@@ -118,8 +117,6 @@ class Word2Vec(NativeWord2Vec):
         self.sorted_vocab, self.null_word, self.shrink_windows = sorted_vocab, null_word, bool(shrink_windows)
         self.batch_words = batch_words
         self.layer1_size = self.vector_size
-        if self.hs and self.negative:
-            both_losses(self.negative, LOSSES)  # refused in one line where both at once are not trained
         if sentences is not None or corpus_file is not None:
             check_corpus(sentences, corpus_file, passes=epochs + 1)
             self.build_vocab(sentences, corpus_file, trim_rule=trim_rule)
@@ -150,7 +147,7 @@ class Word2Vec(NativeWord2Vec):
     def config(self) -> TrainConfig:
         """The engine's settings, made from gensim's attributes (the cpu backend; ``hs=1`` with
         ``negative`` > 0 is loss ``hs+ns``)."""
-        loss = (both_losses(self.negative, LOSSES) if self.negative else "hs") if self.hs else "ns"
+        loss = ("hs+ns" if self.negative else "hs") if self.hs else "ns"
         return TrainConfig(model="sg" if self.sg else "cbow", loss=loss, dim=self.vector_size, window=self.window,
                            negative=self.negative, epochs=self.epochs if self.epochs else 1,
                            min_count=max(1, self.min_count or 0), sample=self.sample, sample_rule="word2vec",

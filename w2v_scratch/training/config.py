@@ -367,7 +367,7 @@ def config_from_params(params: dict, base: TrainConfig | None = None) -> TrainCo
     without one, an unnamed backend is ``"cpu"`` (the fast trainer, word2vec.c's defaults), and the
     cpu or auto backend without ``threads``/``workers`` runs on every core (:func:`fast_threads`).
     An unknown keyword is a ``TypeError``, as in any Python call."""
-    values = gensim_fields(params, FIELDS, LOSSES)
+    values = gensim_fields(params, FIELDS)
     if base is not None:
         return dataclasses.replace(base, **values)
     values.setdefault("backend", "cpu")

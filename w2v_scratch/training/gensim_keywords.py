@@ -26,13 +26,13 @@ GENSIM_FIXED = {
 GENSIM_IGNORED = ("batch_words",)  # gensim's job size: the cpu backend cuts its own slices (trainer_cpu)
 
 
-def gensim_fields(params: dict, fields, losses=("ns", "hs")) -> dict:
+def gensim_fields(params: dict, fields) -> dict:
     """TrainConfig fields (``fields``: their names) from keywords, gensim's names mapped:
     ``vector_size``→dim, ``alpha``→lr, ``min_alpha``→min_lr, ``workers``→threads (``max_vocab_size``
     and ``max_final_vocab`` are fields with gensim's meanings), ``sg``→model, ``hs``/``negative``→loss, ``cbow_mean`` 0/1→False/True. A field
     set twice (``dim`` and ``vector_size``) is a ConfigError; so is a gensim value this project
-    does not have (``sorted_vocab=0``, a ``trim_rule``...). ``losses``: the config's losses
-    (``hs=1`` with ``negative`` > 0 is loss ``"hs+ns"`` where that is one of them)."""
+    does not have (``sorted_vocab=0``, a ``trim_rule``...). ``hs=1`` with ``negative`` > 0 is loss
+    ``"hs+ns"``."""
     values, source = {}, {}
 
     def put(name: str, value, given: str) -> None:
@@ -55,7 +55,7 @@ def gensim_fields(params: dict, fields, losses=("ns", "hs")) -> dict:
         put("model", "sg" if _flag(params["sg"], "sg", "0 (CBOW) or 1 (skip-gram)") else "cbow", "sg")
     if is_int(values.get("cbow_mean")) and values["cbow_mean"] in (0, 1):
         values["cbow_mean"] = bool(values["cbow_mean"])
-    _gensim_loss(params, values, put, losses)
+    _gensim_loss(params, values, put)
     return values
 
 
@@ -65,29 +65,16 @@ def _flag(value, name: str, meaning: str) -> bool:
     return bool(value)
 
 
-def both_losses(negative, losses) -> str:
-    """The loss of gensim's ``hs=1`` with ``negative`` > 0, which trains hierarchical softmax and
-    negative sampling on the same input (as word2vec.c's ``-hs 1 -negative 5``): ``"hs+ns"`` where
-    ``losses`` (the config's) has it, else a one-line ConfigError naming gensim's behaviour."""
-    if BOTH in losses:
-        return BOTH
-    raise ConfigError(f"hs=1 with negative={short_repr(negative)} trains hierarchical softmax and negative sampling "
-                      "together in gensim, which this version cannot: add negative=0 for hierarchical softmax "
-                      "alone, or use hs=0")
-
-
-BOTH = "hs+ns"  # the loss name of both at once
-
-
-def _gensim_loss(params: dict, values: dict, put, losses) -> None:
+def _gensim_loss(params: dict, values: dict, put) -> None:
     """gensim's ``hs``/``negative`` → ``loss``: hs=1 with negative=0 is hierarchical softmax, hs=0
-    with negative > 0 negative sampling, hs=1 with negative > 0 both at once (:func:`both_losses`);
-    hs=0 with negative=0, which trains nothing, is refused."""
+    with negative > 0 negative sampling, hs=1 with negative > 0 both at once on the same input
+    (``"hs+ns"``, as word2vec.c's ``-hs 1 -negative 5``); hs=0 with negative=0, which trains nothing,
+    is refused."""
     negative = values.get("negative", 5)
     if "hs" in params:
         if _flag(params["hs"], "hs", "0 (negative sampling) or 1 (hierarchical softmax)"):
             if not is_int(negative) or negative != 0:
-                put("loss", both_losses(negative, losses), "hs")
+                put("loss", "hs+ns", "hs")
             else:
                 put("loss", "hs", "hs")
         else:
