@@ -343,9 +343,10 @@ class Word2Vec:
         return KeyedVectors(self.vocab.words, self.w_in, counts=self.vocab.counts, index=self.vocab.index)
 
     def _trained(self) -> None:
-        """After training moved ``w_in`` in place: the cached :attr:`wv` forgets its unit vectors."""
+        """After training moved ``w_in`` in place: the cached :attr:`wv` forgets its norms and unit
+        vectors (``fill_norms(force=True)``), as gensim clears ``wv.norms`` after training."""
         if self._wv_cache is not None:
-            forget_norms(self._wv_cache[2])
+            self._wv_cache[2].fill_norms(force=True)
 
     def save(self, path) -> None:
         """Native format: ``path.npz`` (matrices) + ``path.json`` (vocabulary, config, history)."""
@@ -401,12 +402,6 @@ def check_fits(cfg: TrainConfig, vocab: Vocab) -> None:
                           f"overflow (the most frequent word occurs {int(counts.max()):,} times): use an exponent "
                           "such as 0.75")
     check_memory(rc, len(vocab), tokens, kept)
-
-
-def forget_norms(kv) -> None:
-    """Make ``kv`` recompute its norms and unit vectors (its vectors were trained in place): its
-    ``fill_norms(force=True)``, as gensim clears ``wv.norms`` after training."""
-    kv.fill_norms(force=True)
 
 
 def _refuse_other_files(path, pickle_fix: str, other: str | None = None) -> None:

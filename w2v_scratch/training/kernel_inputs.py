@@ -54,12 +54,12 @@ def corpus_arrays(ids, offsets) -> tuple[np.ndarray, np.ndarray]:
     read-only. A memory-mapped corpus is read-only, and Numba compiles a read-only array as a type
     of its own: handing an in-memory corpus over read-only too (a view, no copy) means one compiled
     kernel serves both."""
-    ids = np.ascontiguousarray(ids, dtype=np.int32)
-    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    if ids.flags.writeable:
-        ids = ids.view()
-        ids.flags.writeable = False
-    if offsets.flags.writeable:
-        offsets = offsets.view()
-        offsets.flags.writeable = False
-    return ids, offsets
+    return _read_only(np.ascontiguousarray(ids, dtype=np.int32)), _read_only(np.ascontiguousarray(offsets, np.int64))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """``a`` itself when read-only, else a read-only view of it."""
+    if a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
