@@ -487,9 +487,4 @@ def count_pruned(corpus, max_vocab_size: int, min_count: int = 5, max_vocab: int
     if found.n_words == 0 and found.pruned_words:
         raise VocabError(f"max_vocab_size {max_vocab_size:,} pruned every word of corpus {corpus} (each was rarer than "
                          "the pruning threshold when it was dropped): raise max_vocab_size (--max-vocab-size)")
-    if found.n_words == 0:
-        raise InputError(f"corpus {corpus} holds no words: give a non-empty text file")
-    kept, counts = encode.vocabulary(found, min_count, max_vocab, max_final_vocab)
-    if not len(kept):
-        Vocab.select([], counts, min_count)  # raises its one-line VocabError: no word is that frequent
-    return Vocab(found.words(kept), counts)
+    return _vocabulary(corpus, found, min_count, max_vocab, max_final_vocab)[0]

@@ -89,11 +89,6 @@ def block_dots(vectors, norms, q: np.ndarray, start: int, stop: int, qmax: float
     return dots, (1.0 / scale).astype(np.float32)
 
 
-def block_cosines(vectors, norms, q: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """cos(q_i, M_j) for rows ``start:stop`` (n, stop − start), float32; ``norms`` float64."""
-    return block_scores(vectors, norms, q, start, stop).T
-
-
 def cosines(vectors, norms, q: np.ndarray, lo: int = 0, hi: int | None = None) -> np.ndarray:
     """Every cosine (n, hi − lo) of the unit query rows ``q`` with rows ``lo:hi`` (callers bound n)."""
     q = np.atleast_2d(np.asarray(q, dtype=np.float32))

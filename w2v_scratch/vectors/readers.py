@@ -157,7 +157,7 @@ def _parse_text(path, f, header: bool, limit: int | None, unicode_errors: str, s
     fits = size is not None and V is not None and V * (_MIN_ROW * d + 2) - 1 <= size - header_len
     lineno = 1 if header else 0
     while want is None or len(words) <= want:
-        if limit is not None and want is not None and len(words) >= want:
+        if limit is not None and len(words) >= want:
             break  # the rows kept are read: nothing after them is
         cap = _line_cap(d)
         line = f.readline(cap + 1)
