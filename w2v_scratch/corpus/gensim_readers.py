@@ -49,7 +49,7 @@ from typing import Iterator
 from ..base.errors import InputError
 from ..base.inputs import read_upto, reading
 from ..base.values import is_int, short_repr
-from .text_file import BOM, MAX_WORD_BYTES, _Blank, _pieces, open_binary
+from .text_file import BOM, MAX_WORD_BYTES, file_lines, open_binary
 
 MAX_WORDS_IN_BATCH = 10_000  # gensim's default max_sentence_length
 TEXT8_BLOCK = 8192  # bytes Text8Corpus reads at a time (gensim's: its sentence cuts depend on it)
@@ -124,38 +124,6 @@ def _decoded(line, where: str, unit: str = "line") -> str:
                          "with iconv") from None
 
 
-def _file_lines(path: str, max_sentence_length: int, limit) -> Iterator[list[str]]:
-    """The sentences of the first ``limit`` lines of the file ``path`` (all if None), each line's
-    tokens cut into pieces of ``max_sentence_length``; read in blocks (``text_file._pieces``), so a
-    long line is never held whole."""
-    if limit == 0:
-        return
-    current: list[str] = []  # tokens of the line being read, not yet yielded
-    lines = 0
-    blank = _Blank(path)
-    for piece, last_piece in _pieces(path):
-        parts = piece.decode("utf-8").split("\n")
-        saw_word = False
-        for i, part in enumerate(parts):
-            words = part.split()
-            saw_word = saw_word or bool(words)
-            current.extend(words)
-            while len(current) >= max_sentence_length:
-                yield current[:max_sentence_length]
-                current = current[max_sentence_length:]
-            if i < len(parts) - 1:  # a line ends here
-                if current:
-                    yield current
-                    current = []
-                lines += 1
-                if limit is not None and lines >= limit:
-                    return
-        if not last_piece:
-            blank.add(piece, saw_word)
-    if current:
-        yield current
-
-
 class LineSentence:
     """One sentence per line of a file (a path, plain or ``.gz``/``.bz2``/``.xz``, or an open file object):
     gensim's ``LineSentence(source, max_sentence_length=10000, limit=None)`` (see the module docstring)."""
@@ -177,7 +145,7 @@ class LineSentence:
             for line in itertools.islice(self.source, self.limit):
                 yield from _cut(_decoded(line, where).split(), self.max_sentence_length)
             return
-        yield from _file_lines(_file_path(self.source, who), self.max_sentence_length, self.limit)
+        yield from file_lines(_file_path(self.source, who), self.max_sentence_length, self.limit)
 
     def corpus_file(self, max_sentence_length: int) -> tuple[str, int] | None:
         """``(path, n)`` when reading the file ``path`` with sentences cut at ``n`` tokens gives the
@@ -276,7 +244,7 @@ class PathLineSentences:
             if os.path.isdir(name):
                 raise FolderGiven(f"{who}: {os.fspath(name)} is a folder (sub-folders are not read): move it out "
                                      f"of {os.fspath(self.source)}, or read it with its own PathLineSentences")
-            yield from _file_lines(_file_path(name, who), self.max_sentence_length, self.limit)
+            yield from file_lines(_file_path(name, who), self.max_sentence_length, self.limit)
 
     def corpus_file(self, max_sentence_length: int) -> tuple[str, int] | None:
         """As :meth:`LineSentence.corpus_file`, for a source of one file (or a folder holding one)."""

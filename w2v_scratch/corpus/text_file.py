@@ -210,24 +210,36 @@ class _Blank:
 def iter_sentences(corpus: str | os.PathLike, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> Iterator[list[str]]:
     """Yield the sentences of a corpus file as lists of tokens (empty lines skipped), in Python
     (``str.split``): what :func:`load` computes with the text kernel, as strings."""
-    path = resolve(corpus)
+    yield from file_lines(resolve(corpus), max_sentence_length)
+
+
+def file_lines(path: str, max_sentence_length: int, limit: int | None = None) -> Iterator[list[str]]:
+    """The sentences of the first ``limit`` lines of the file ``path`` (all if None; blank lines
+    count as lines but give no sentence), each line's tokens cut into pieces of
+    ``max_sentence_length``; read in blocks (:func:`_pieces`), so a long line is never held whole."""
+    if limit == 0:
+        return
     current: list[str] = []  # tokens of the line being read, not yet yielded
+    lines = 0
     blank = _Blank(path)
     for piece, last_piece in _pieces(path):
-        lines = piece.decode("utf-8").split("\n")
+        parts = piece.decode("utf-8").split("\n")
         saw_word = False
-        for i, line in enumerate(lines):
-            words = line.split()
+        for i, part in enumerate(parts):
+            words = part.split()
             saw_word = saw_word or bool(words)
             current.extend(words)
             while len(current) >= max_sentence_length:
                 yield current[:max_sentence_length]
                 current = current[max_sentence_length:]
-            if i < len(lines) - 1 and current:
-                yield current
-                current = []
+            if i < len(parts) - 1:  # a line ends here
+                if current:
+                    yield current
+                    current = []
+                lines += 1
+                if limit is not None and lines >= limit:
+                    return
         if not last_piece:
             blank.add(piece, saw_word)
-    while current:
-        yield current[:max_sentence_length]
-        current = current[max_sentence_length:]
+    if current:  # shorter than max_sentence_length: the loop above cut the rest
+        yield current
