@@ -189,9 +189,9 @@ def _check_norms(path: str, norms: np.ndarray, vectors: np.ndarray, words: list[
                           "write the file again")
 
 
-def load_kv(path, mmap: str | None = "r", limit: int | None = None, cls=None):
-    """Open a ``.kv`` file as an :class:`~w2v_scratch.vectors.embeddings.Embeddings` (or ``cls``, a
-    subclass; ``mmap``: see the module's docstring), the first ``limit`` words only when given (the
+def load_kv(path, mmap: str | None = "r", limit: int | None = None):
+    """Open a ``.kv`` file as an :class:`~w2v_scratch.vectors.embeddings.Embeddings` (``mmap``: see
+    the module's docstring), the first ``limit`` words only when given (the
     other rows are never read)."""
     if mmap not in MMAP_MODES:
         raise ConfigError(f"mmap={mmap!r}: a .kv file opens with mmap='r' (read-only map), 'c' (copy-on-write) "
@@ -219,7 +219,7 @@ def load_kv(path, mmap: str | None = "r", limit: int | None = None, cls=None):
         else:
             vectors = np.memmap(p, dtype="<f4", mode=mmap, offset=at["matrix"], shape=(n, d))
     _check_norms(p, norms, vectors, words)
-    emb = (cls or Embeddings)(words, vectors, counts=counts, index=DISTINCT_WORDS)
+    emb = Embeddings(words, vectors, counts=counts, index=DISTINCT_WORDS)
     norms.setflags(write=False)
     emb._norms = norms
     emb._lookup = SortedWords(all_words, order, n)

@@ -245,11 +245,11 @@ def _not_a_number(path, lineno: int, bad: bytes, header: bool, words: list) -> s
 
 
 class _Window:
-    """Sequential reading of bytes through a sliding window over a stream, or over a whole mapped
-    file (``data``): ``buf[pos:]`` are the bytes not consumed yet."""
+    """Sequential reading of bytes through a sliding window over a stream: ``buf[pos:]`` are the
+    bytes not consumed yet."""
 
-    def __init__(self, f=None, data=None, pos: int = 0) -> None:
-        self.f, self.buf, self.pos, self.eof = f, (b"" if data is None else data), pos, data is not None
+    def __init__(self, f) -> None:
+        self.f, self.buf, self.pos, self.eof = f, b"", 0, False
 
     def fill(self, n: int) -> bool:
         """Make ``n`` bytes available from ``pos``; False if the data ends first. Reads are asked
@@ -298,7 +298,7 @@ def _read_binary(path, limit: int | None, unicode_errors: str, src: Input | None
             raise FormatError(f"{path}: the header announces 0 vectors: give a non-empty vectors file")
         n = V if limit is None else min(V, limit)
         left = os.fstat(src.raw.fileno()).st_size - src.offset - header_len if src.plain else None
-        return _parse_binary(path, _Window(f=src.stream), V, d, n, unicode_errors, left)
+        return _parse_binary(path, _Window(src.stream), V, d, n, unicode_errors, left)
 
 
 def _parse_binary(path, win: _Window, V: int, d: int, n: int, unicode_errors: str, left: int | None):
